@@ -1,0 +1,115 @@
+/**
+ * The domain's vocabulary. Plain data, no behaviour, no generated protobuf
+ * types: the rpc layer maps between these and the wire messages, so the rules
+ * can be tested and reused without a transport.
+ *
+ * Times are epoch milliseconds (`Millis`), spans are milliseconds.
+ */
+
+/** Epoch milliseconds. Every rule takes "now" as an argument of this type. */
+export type Millis = number;
+
+/** What a check found, or "unknown" before the first check. */
+export type Status = "unknown" | "up" | "down";
+
+/** A registered host:port. */
+export interface ServiceConfig {
+  readonly id: string;
+  readonly host: string;
+  readonly port: number;
+  readonly displayName: string;
+  readonly checkIntervalMs: number;
+  readonly checkTimeoutMs: number;
+  readonly createdAt: Millis;
+}
+
+export interface CallerConfig {
+  readonly id: string;
+  readonly displayName: string;
+  readonly createdAt: Millis;
+}
+
+export interface SubscriptionConfig {
+  readonly callerId: string;
+  readonly serviceId: string;
+  readonly pollingIntervalMs: number;
+  readonly gracePeriodMs: number;
+}
+
+/** A window [startMs, endMs) in which the service's notifications are silenced. */
+export interface PlannedOutage {
+  readonly id: string;
+  readonly serviceId: string;
+  readonly startMs: Millis;
+  readonly endMs: Millis;
+  readonly reason: string;
+}
+
+/**
+ * The outcome of one TCP check. A failure is a value, never an exception:
+ * `detail` says why ("connection refused", "timed out after 2000 ms", ...).
+ */
+export interface CheckResult {
+  readonly status: "up" | "down";
+  /** When the check started. */
+  readonly at: Millis;
+  readonly latencyMs: number;
+  readonly detail: string;
+}
+
+/**
+ * What the checks of one service have shown so far. For "down", `sinceMs`
+ * is `down_since`: the start of the first failed check of the current failure.
+ */
+export interface Observation {
+  readonly status: Status;
+  readonly sinceMs: Millis;
+  readonly lastCheckAt: Millis | undefined;
+  readonly lastLatencyMs: number;
+  readonly detail: string;
+}
+
+/** What a subscription last announced to its caller. */
+export interface Announced {
+  readonly status: Status;
+  /** `since` of the announced status; 0 while nothing was announced. */
+  readonly sinceMs: Millis;
+}
+
+/** A status change the caller must hear. */
+export interface Announcement {
+  readonly serviceId: string;
+  readonly previous: Status;
+  readonly status: "up" | "down";
+  readonly sinceMs: Millis;
+  readonly detail: string;
+}
+
+/**
+ * An entry of a caller's event log, before it is numbered. The host and port
+ * are copied in so a replayed event stays meaningful after the service is gone.
+ */
+export type CallerEvent =
+  | {
+      readonly kind: "status_change";
+      readonly serviceId: string;
+      readonly host: string;
+      readonly port: number;
+      readonly previous: Status;
+      readonly status: "up" | "down";
+      readonly sinceMs: Millis;
+      readonly detail: string;
+    }
+  | {
+      readonly kind: "subscription_ended";
+      readonly serviceId: string;
+      readonly reason: "unsubscribed" | "service unregistered";
+    };
+
+/** An event as stored: numbered within its caller's log. */
+export interface LoggedEvent {
+  readonly callerId: string;
+  readonly sequence: number;
+  readonly timeMs: Millis;
+  readonly event: CallerEvent;
+}
