@@ -1,0 +1,33 @@
+/**
+ * Why an operation was refused, in the domain's words. The rpc layer maps each
+ * kind to one gRPC code, so stores and rules never depend on the transport.
+ */
+export type MonitorErrorKind =
+  | "invalid_argument"
+  | "not_found"
+  | "already_exists"
+  | "failed_precondition"
+  | "unavailable";
+
+/**
+ * The one error type thrown below the rpc layer for a refusal the caller can
+ * act on. Anything else that escapes is a bug and becomes INTERNAL.
+ */
+export class MonitorError extends Error {
+  override readonly name = "MonitorError";
+  constructor(
+    readonly kind: MonitorErrorKind,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** `field: rule` — every invalid-argument message names the field it is about. */
+export function invalidArgument(field: string, rule: string): MonitorError {
+  return new MonitorError("invalid_argument", `${field}: ${rule}`);
+}
+
+export function notFound(what: string, id: string): MonitorError {
+  return new MonitorError("not_found", `${what} "${id}" not found`);
+}

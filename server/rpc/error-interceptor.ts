@@ -1,0 +1,34 @@
+import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
+import { MonitorError, type MonitorErrorKind } from "../domain/monitor-error.js";
+
+const CODES: Record<MonitorErrorKind, Code> = {
+  invalid_argument: Code.InvalidArgument,
+  not_found: Code.NotFound,
+  already_exists: Code.AlreadyExists,
+  failed_precondition: Code.FailedPrecondition,
+  unavailable: Code.Unavailable,
+};
+
+/** Maps a domain refusal to its gRPC code; leaves ConnectErrors as they are. */
+export function toConnectError(error: unknown): ConnectError {
+  if (error instanceof MonitorError) return new ConnectError(error.message, CODES[error.kind], undefined, undefined, error);
+  return ConnectError.from(error);
+}
+
+/**
+ * The boundary where every error becomes one ConnectError. An error that is
+ * neither a MonitorError nor a ConnectError is a bug: it is reported to
+ * `onInternal` (logged with its stack) and the client sees INTERNAL without
+ * the server's internals.
+ */
+export function createErrorInterceptor(onInternal: (error: unknown, procedure: string) => void): Interceptor {
+  return (next) => async (req) => {
+    try {
+      return await next(req);
+    } catch (error) {
+      if (error instanceof MonitorError || error instanceof ConnectError) throw toConnectError(error);
+      onInternal(error, req.method.name);
+      throw new ConnectError("internal error", Code.Internal);
+    }
+  };
+}

@@ -1,0 +1,183 @@
+import type { ServiceImpl } from "@connectrpc/connect";
+import { ManagementService } from "../../sdk/gen/monitor/v1/management_service_pb.js";
+import type { Clock } from "../domain/clock.js";
+import { invalidArgument, notFound } from "../domain/monitor-error.js";
+import type { ServiceStateSource } from "../domain/service-state.js";
+import type { Registry } from "../store/registry.js";
+import { paginate } from "./page-token.js";
+import {
+  callerToProto,
+  outageToProto,
+  serviceToProto,
+  subscriptionToProto,
+} from "./to-proto.js";
+import {
+  DEFAULTS,
+  LIMITS,
+  checkCallerId,
+  checkDuration,
+  checkHost,
+  checkPort,
+  checkRequiredId,
+  checkRequiredTime,
+  checkText,
+} from "./validate.js";
+
+export interface ManagementDeps {
+  readonly registry: Registry;
+  readonly states: ServiceStateSource;
+  readonly clock: Clock;
+}
+
+/**
+ * ManagementService: validate, call the registry, map to the wire. Refusals
+ * are MonitorErrors; the error interceptor turns them into gRPC codes.
+ */
+export function createManagementService({
+  registry,
+  states,
+  clock,
+}: ManagementDeps): ServiceImpl<typeof ManagementService> {
+  const requireService = (id: string) => {
+    const service = registry.getService(checkRequiredId(id, "service_id"));
+    if (service === undefined) throw notFound("service", id);
+    return service;
+  };
+  const toProto = (service: Parameters<typeof serviceToProto>[0]) =>
+    serviceToProto(service, states.stateOf(service.id));
+
+  return {
+    async registerService(req) {
+      const host = checkHost(req.host);
+      const port = checkPort(req.port);
+      const displayName = checkText(req.displayName, "display_name", LIMITS.displayNameLength);
+      const checkIntervalMs = checkDuration(
+        req.checkInterval,
+        "check_interval",
+        LIMITS.interval,
+        DEFAULTS.checkIntervalMs,
+      );
+      const checkTimeoutMs = checkDuration(
+        req.checkTimeout,
+        "check_timeout",
+        LIMITS.timeout,
+        DEFAULTS.checkTimeoutMs,
+      );
+      const service = await registry.addService({
+        host,
+        port,
+        displayName,
+        checkIntervalMs,
+        checkTimeoutMs,
+        createdAt: clock.now(),
+      });
+      return { service: toProto(service) };
+    },
+
+    getService(req) {
+      return { service: toProto(requireService(req.serviceId)) };
+    },
+
+    listServices(req) {
+      const { page, nextPageToken } = paginate(registry.listServices(), req.pageSize, req.pageToken);
+      return { services: page.map(toProto), nextPageToken };
+    },
+
+    async unregisterService(req) {
+      await registry.removeService(checkRequiredId(req.serviceId, "service_id"));
+      return {};
+    },
+
+    async registerCaller(req) {
+      const caller = await registry.addCaller({
+        id: checkCallerId(req.callerId),
+        displayName: checkText(req.displayName, "display_name", LIMITS.displayNameLength),
+        createdAt: clock.now(),
+      });
+      return { caller: callerToProto(caller) };
+    },
+
+    async unregisterCaller(req) {
+      await registry.removeCaller(checkRequiredId(req.callerId, "caller_id"));
+      return {};
+    },
+
+    listCallers(req) {
+      const { page, nextPageToken } = paginate(registry.listCallers(), req.pageSize, req.pageToken);
+      return { callers: page.map(callerToProto), nextPageToken };
+    },
+
+    async subscribe(req) {
+      const callerId = checkRequiredId(req.callerId, "caller_id");
+      const service = requireService(req.serviceId);
+      const pollingIntervalMs = checkDuration(
+        req.pollingInterval,
+        "polling_interval",
+        LIMITS.interval,
+        service.checkIntervalMs,
+      );
+      const gracePeriodMs = checkDuration(
+        req.gracePeriod,
+        "grace_period",
+        LIMITS.grace,
+        DEFAULTS.gracePeriodMs,
+      );
+      const subscription = await registry.setSubscription({
+        callerId,
+        serviceId: service.id,
+        pollingIntervalMs,
+        gracePeriodMs,
+      });
+      return { subscription: subscriptionToProto(subscription) };
+    },
+
+    async unsubscribe(req) {
+      await registry.removeSubscription(
+        checkRequiredId(req.callerId, "caller_id"),
+        checkRequiredId(req.serviceId, "service_id"),
+      );
+      return {};
+    },
+
+    listSubscriptions(req) {
+      if (req.callerId !== "" && registry.getCaller(req.callerId) === undefined) {
+        throw notFound("caller", req.callerId);
+      }
+      if (req.serviceId !== "") requireService(req.serviceId);
+      const subscriptions = registry.listSubscriptions({
+        ...(req.callerId === "" ? {} : { callerId: req.callerId }),
+        ...(req.serviceId === "" ? {} : { serviceId: req.serviceId }),
+      });
+      return { subscriptions: subscriptions.map(subscriptionToProto) };
+    },
+
+    async schedulePlannedOutage(req) {
+      const service = requireService(req.serviceId);
+      const startMs = checkRequiredTime(req.startTime, "start_time");
+      const endMs = checkRequiredTime(req.endTime, "end_time");
+      if (endMs <= startMs) throw invalidArgument("end_time", "must be after start_time");
+      if (endMs <= clock.now()) throw invalidArgument("end_time", "must be in the future");
+      const outage = await registry.addOutage({
+        serviceId: service.id,
+        startMs,
+        endMs,
+        reason: checkText(req.reason, "reason", LIMITS.reasonLength),
+      });
+      return { outage: outageToProto(outage) };
+    },
+
+    async cancelPlannedOutage(req) {
+      await registry.removeOutage(checkRequiredId(req.outageId, "outage_id"));
+      return {};
+    },
+
+    listPlannedOutages(req) {
+      if (req.serviceId !== "") requireService(req.serviceId);
+      const now = clock.now();
+      const outages = registry
+        .listOutages(req.serviceId === "" ? undefined : req.serviceId)
+        .filter((outage) => outage.endMs > now);
+      return { outages: outages.map(outageToProto) };
+    },
+  };
+}

@@ -1,0 +1,91 @@
+import { create } from "@bufbuild/protobuf";
+import { durationFromMs, timestampFromMs } from "@bufbuild/protobuf/wkt";
+import type { ServiceState } from "../domain/service-state.js";
+import type {
+  CallerConfig,
+  PlannedOutage,
+  ServiceConfig,
+  Status,
+  SubscriptionConfig,
+} from "../domain/types.js";
+import {
+  type Caller,
+  CallerSchema,
+  type PlannedOutage as PlannedOutageMessage,
+  PlannedOutageSchema,
+  type Service,
+  ServiceSchema,
+  ServiceStateSchema,
+  ServiceStatus,
+  type Subscription,
+  SubscriptionSchema,
+} from "../../sdk/gen/monitor/v1/resources_pb.js";
+
+/** Domain values → wire messages. The only place that knows both shapes. */
+
+export function statusToProto(status: Status): ServiceStatus {
+  switch (status) {
+    case "up":
+      return ServiceStatus.UP;
+    case "down":
+      return ServiceStatus.DOWN;
+    case "unknown":
+      return ServiceStatus.UNSPECIFIED;
+  }
+}
+
+/** A time field that is unset rather than 1970 when the domain has no value (0 / undefined). */
+export function optionalTimestamp(ms: number | undefined) {
+  return ms === undefined || ms === 0 ? undefined : timestampFromMs(ms);
+}
+
+export function serviceToProto(service: ServiceConfig, state: ServiceState | undefined): Service {
+  const observation = state?.observation;
+  return create(ServiceSchema, {
+    id: service.id,
+    host: service.host,
+    port: service.port,
+    displayName: service.displayName,
+    checkInterval: durationFromMs(service.checkIntervalMs),
+    checkTimeout: durationFromMs(service.checkTimeoutMs),
+    createTime: timestampFromMs(service.createdAt),
+    state: create(ServiceStateSchema, {
+      status: statusToProto(observation?.status ?? "unknown"),
+      sinceTime: optionalTimestamp(observation?.sinceMs),
+      lastCheckTime: optionalTimestamp(observation?.lastCheckAt),
+      lastLatency:
+        observation?.lastCheckAt === undefined ? undefined : durationFromMs(observation.lastLatencyMs),
+      detail: observation?.detail ?? "",
+      effectiveInterval: durationFromMs(state?.effectiveIntervalMs ?? service.checkIntervalMs),
+      inPlannedOutage: state?.inPlannedOutage ?? false,
+      nextCheckTime: optionalTimestamp(state?.nextCheckAt),
+    }),
+  });
+}
+
+export function callerToProto(caller: CallerConfig): Caller {
+  return create(CallerSchema, {
+    id: caller.id,
+    displayName: caller.displayName,
+    createTime: timestampFromMs(caller.createdAt),
+  });
+}
+
+export function subscriptionToProto(sub: SubscriptionConfig): Subscription {
+  return create(SubscriptionSchema, {
+    callerId: sub.callerId,
+    serviceId: sub.serviceId,
+    pollingInterval: durationFromMs(sub.pollingIntervalMs),
+    gracePeriod: durationFromMs(sub.gracePeriodMs),
+  });
+}
+
+export function outageToProto(outage: PlannedOutage): PlannedOutageMessage {
+  return create(PlannedOutageSchema, {
+    id: outage.id,
+    serviceId: outage.serviceId,
+    startTime: timestampFromMs(outage.startMs),
+    endTime: timestampFromMs(outage.endMs),
+    reason: outage.reason,
+  });
+}

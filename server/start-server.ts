@@ -1,0 +1,114 @@
+import { mkdir } from "node:fs/promises";
+import { createServer, type Http2Server } from "node:http2";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { Logger } from "pino";
+import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from "../sdk/gen/grpc/health/v1/health_pb.js";
+import { ManagementService } from "../sdk/gen/monitor/v1/management_service_pb.js";
+import { WatchService } from "../sdk/gen/monitor/v1/watch_service_pb.js";
+import type { Clock } from "./domain/clock.js";
+import { trackSessions } from "./http2-sessions.js";
+import { createErrorInterceptor } from "./rpc/error-interceptor.js";
+import { createHealthService, createHealthStatus } from "./rpc/health-service.js";
+import { createManagementService } from "./rpc/management-service.js";
+import { createLowdbRegistryPersistence } from "./store/lowdb-registry-persistence.js";
+import { openRegistry } from "./store/open-registry.js";
+
+export interface ServerOptions {
+  /** Host to bind; "127.0.0.1" unless told otherwise. */
+  readonly host: string;
+  /** Port to bind; 0 picks a free one. */
+  readonly port: number;
+  readonly dataDir: string;
+  readonly logger: Logger;
+  readonly clock: Clock;
+}
+
+export interface RunningServer {
+  /** The bound address, e.g. "127.0.0.1:50051". */
+  readonly address: string;
+  readonly port: number;
+  /** Graceful shutdown: NOT_SERVING, no new calls, streams end with UNAVAILABLE, stores flushed. */
+  close(): Promise<void>;
+}
+
+/** HTTP/2 settings sized for many long-lived streams on one connection (DESIGN.md, Watch rule 7). */
+const HTTP2_OPTIONS = {
+  // Node's default (10 MB) refuses new streams with ENHANCE_YOUR_CALM once a
+  // busy session holds that much; thousands of watch streams need more.
+  maxSessionMemory: 256,
+  settings: { maxConcurrentStreams: 100_000 },
+} as const;
+
+const SHUTDOWN_GRACE_MS = 3000;
+
+/**
+ * Wires stores, engine and RPC services onto one HTTP/2 port and starts
+ * listening. Owns no process-wide state (signals, env): main.ts does that,
+ * so tests can run several servers in one process.
+ */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const { logger, clock } = options;
+  await mkdir(options.dataDir, { recursive: true });
+  const registry = await openRegistry(
+    createLowdbRegistryPersistence(join(options.dataDir, "registry.json")),
+  );
+
+  const health = createHealthStatus([
+    ManagementService.typeName,
+    WatchService.typeName,
+    Health.typeName,
+  ]);
+  const shutdown = new AbortController();
+  const states = { stateOf: () => undefined };
+
+  const routes = (router: ConnectRouter) => {
+    router.service(ManagementService, createManagementService({ registry, states, clock }));
+    router.service(Health, createHealthService(health));
+  };
+
+  const server: Http2Server = createServer(
+    HTTP2_OPTIONS,
+    connectNodeAdapter({
+      routes,
+      shutdownSignal: shutdown.signal,
+      interceptors: [
+        createErrorInterceptor((error, procedure) =>
+          logger.error({ err: error, procedure }, "internal error in handler"),
+        ),
+      ],
+    }),
+  );
+  const sessions = trackSessions(server, {
+    pingIntervalMs: 30_000,
+    pingTimeoutMs: 10_000,
+    onDeadPeer: () => logger.info("dropped an HTTP/2 session whose peer stopped answering pings"),
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const bound = server.address() as AddressInfo;
+  const address = bound.family === "IPv6" ? `[${bound.address}]:${bound.port}` : `${bound.address}:${bound.port}`;
+
+  let closing: Promise<void> | undefined;
+  async function close(): Promise<void> {
+    health.setAll(ServingStatus.NOT_SERVING);
+    server.close();
+    shutdown.abort(new ConnectError("server is shutting down", Code.Unavailable));
+    await sessions.closeAll(SHUTDOWN_GRACE_MS);
+    await registry.flush();
+  }
+
+  return {
+    address,
+    port: bound.port,
+    close: () => (closing ??= close()),
+  };
+}

@@ -1,0 +1,130 @@
+import type {
+  CallerConfig,
+  PlannedOutage,
+  ServiceConfig,
+  SubscriptionConfig,
+} from "../domain/types.js";
+import type { RegistryData } from "./registry.js";
+
+/**
+ * The registry as it sits in registry.json: readable and hand-editable, with
+ * times as ISO 8601 and spans in milliseconds under names that say so.
+ * `version` lets a later release migrate the file instead of guessing.
+ */
+export const REGISTRY_FILE_VERSION = 1;
+
+export interface RegistryFile {
+  version: number;
+  services: Array<Omit<ServiceConfig, "createdAt"> & { createdAt: string }>;
+  callers: Array<Omit<CallerConfig, "createdAt"> & { createdAt: string }>;
+  subscriptions: SubscriptionConfig[];
+  outages: Array<Omit<PlannedOutage, "startMs" | "endMs"> & { start: string; end: string }>;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function toRegistryFile(data: RegistryData): RegistryFile {
+  return {
+    version: REGISTRY_FILE_VERSION,
+    // `id` first so the file reads naturally.
+    services: data.services.map((s) => ({ id: s.id, ...s, createdAt: iso(s.createdAt) })),
+    callers: data.callers.map((c) => ({ id: c.id, ...c, createdAt: iso(c.createdAt) })),
+    subscriptions: data.subscriptions.map((s) => ({ ...s })),
+    outages: data.outages.map(({ startMs, endMs, ...rest }) => ({
+      id: rest.id,
+      ...rest,
+      start: iso(startMs),
+      end: iso(endMs),
+    })),
+  };
+}
+
+/** Thrown with the JSON path of the first field that is not what it should be. */
+export class RegistryFormatError extends Error {
+  override readonly name = "RegistryFormatError";
+}
+
+type Json = Record<string, unknown>;
+
+function fail(path: string, expected: string): never {
+  throw new RegistryFormatError(`${path}: expected ${expected}`);
+}
+function record(value: unknown, path: string): Json {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) fail(path, "an object");
+  return value as Json;
+}
+function array(value: unknown, path: string): unknown[] {
+  if (!Array.isArray(value)) fail(path, "an array");
+  return value;
+}
+function str(obj: Json, key: string, path: string): string {
+  const value = obj[key];
+  if (typeof value !== "string") fail(`${path}.${key}`, "a string");
+  return value;
+}
+function int(obj: Json, key: string, path: string): number {
+  const value = obj[key];
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) {
+    fail(`${path}.${key}`, "a non-negative integer");
+  }
+  return value;
+}
+function time(obj: Json, key: string, path: string): number {
+  const ms = Date.parse(str(obj, key, path));
+  if (Number.isNaN(ms)) fail(`${path}.${key}`, "an ISO 8601 time");
+  return ms;
+}
+
+/** Parses and checks a registry file's content; throws RegistryFormatError. */
+export function fromRegistryFile(parsed: unknown): RegistryData {
+  const root = record(parsed, "$");
+  const version = root["version"];
+  if (version !== REGISTRY_FILE_VERSION) {
+    fail("$.version", `${REGISTRY_FILE_VERSION} (this server cannot read version ${String(version)})`);
+  }
+  return {
+    services: array(root["services"], "$.services").map((value, i) => {
+      const path = `$.services[${i}]`;
+      const s = record(value, path);
+      return {
+        id: str(s, "id", path),
+        host: str(s, "host", path),
+        port: int(s, "port", path),
+        displayName: str(s, "displayName", path),
+        checkIntervalMs: int(s, "checkIntervalMs", path),
+        checkTimeoutMs: int(s, "checkTimeoutMs", path),
+        createdAt: time(s, "createdAt", path),
+      };
+    }),
+    callers: array(root["callers"], "$.callers").map((value, i) => {
+      const path = `$.callers[${i}]`;
+      const c = record(value, path);
+      return {
+        id: str(c, "id", path),
+        displayName: str(c, "displayName", path),
+        createdAt: time(c, "createdAt", path),
+      };
+    }),
+    subscriptions: array(root["subscriptions"], "$.subscriptions").map((value, i) => {
+      const path = `$.subscriptions[${i}]`;
+      const s = record(value, path);
+      return {
+        callerId: str(s, "callerId", path),
+        serviceId: str(s, "serviceId", path),
+        pollingIntervalMs: int(s, "pollingIntervalMs", path),
+        gracePeriodMs: int(s, "gracePeriodMs", path),
+      };
+    }),
+    outages: array(root["outages"], "$.outages").map((value, i) => {
+      const path = `$.outages[${i}]`;
+      const o = record(value, path);
+      return {
+        id: str(o, "id", path),
+        serviceId: str(o, "serviceId", path),
+        startMs: time(o, "start", path),
+        endMs: time(o, "end", path),
+        reason: str(o, "reason", path),
+      };
+    }),
+  };
+}
