@@ -2,17 +2,17 @@ import { mkdir } from "node:fs/promises";
 import { createServer, type Http2Server } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from "../sdk/gen/grpc/health/v1/health_pb.js";
 import { ManagementService } from "../sdk/gen/monitor/v1/management_service_pb.js";
 import { WatchService } from "../sdk/gen/monitor/v1/watch_service_pb.js";
 import type { Clock } from "./domain/clock.js";
+import { withSpecGrpcMessage } from "./grpc-message-encoding.js";
 import { trackSessions } from "./http2-sessions.js";
-import { createErrorInterceptor } from "./rpc/error-interceptor.js";
-import { createHealthService, createHealthStatus } from "./rpc/health-service.js";
-import { createManagementService } from "./rpc/management-service.js";
+import { createHealthStatus } from "./rpc/health-service.js";
+import { createRouterOptions, createRoutes } from "./rpc/routes.js";
 import { createLowdbRegistryPersistence } from "./store/lowdb-registry-persistence.js";
 import { openRegistry } from "./store/open-registry.js";
 
@@ -43,6 +43,7 @@ const HTTP2_OPTIONS = {
 } as const;
 
 const SHUTDOWN_GRACE_MS = 3000;
+const HEALTH_DRAIN_MS = 100;
 
 /**
  * Wires stores, engine and RPC services onto one HTTP/2 port and starts
@@ -64,22 +65,24 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const shutdown = new AbortController();
   const states = { stateOf: () => undefined };
 
-  const routes = (router: ConnectRouter) => {
-    router.service(ManagementService, createManagementService({ registry, states, clock }));
-    router.service(Health, createHealthService(health));
+  const deps = {
+    registry,
+    states,
+    clock,
+    health,
+    onInternalError: (error: unknown, procedure: string) =>
+      logger.error({ err: error, procedure }, "internal error in handler"),
   };
 
   const server: Http2Server = createServer(
     HTTP2_OPTIONS,
-    connectNodeAdapter({
-      routes,
-      shutdownSignal: shutdown.signal,
-      interceptors: [
-        createErrorInterceptor((error, procedure) =>
-          logger.error({ err: error, procedure }, "internal error in handler"),
-        ),
-      ],
-    }),
+    withSpecGrpcMessage(
+      connectNodeAdapter({
+        ...createRouterOptions(deps),
+        routes: createRoutes(deps),
+        shutdownSignal: shutdown.signal,
+      }),
+    ),
   );
   const sessions = trackSessions(server, {
     pingIntervalMs: 30_000,
@@ -100,6 +103,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let closing: Promise<void> | undefined;
   async function close(): Promise<void> {
     health.setAll(ServingStatus.NOT_SERVING);
+    // Let health watchers hear NOT_SERVING before their streams end.
+    await new Promise((resolve) => setTimeout(resolve, HEALTH_DRAIN_MS));
     server.close();
     shutdown.abort(new ConnectError("server is shutting down", Code.Unavailable));
     await sessions.closeAll(SHUTDOWN_GRACE_MS);

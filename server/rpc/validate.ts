@@ -76,9 +76,11 @@ export function checkText(value: string, field: string, maxLength: number): stri
 }
 
 function formatMs(ms: number): string {
-  if (ms >= HOUR && ms % HOUR === 0) return `${ms / HOUR}h`;
-  if (ms >= SECOND && ms % SECOND === 0) return `${ms / SECOND}s`;
-  return `${ms}ms`;
+  const sign = ms < 0 ? "-" : "";
+  const abs = Math.abs(ms);
+  if (abs >= HOUR && abs % HOUR === 0) return `${sign}${abs / HOUR}h`;
+  if (abs >= SECOND && abs % SECOND === 0) return `${sign}${abs / SECOND}s`;
+  return `${sign}${abs}ms`;
 }
 
 /** A duration within [min, max], in whole milliseconds; `fallback` when unset. */

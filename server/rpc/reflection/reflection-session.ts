@@ -8,7 +8,9 @@ import type {
 import { ServerReflectionResponseSchema } from "../../../sdk/gen/grpc/reflection/v1/reflection_pb.js";
 import type { IndexedFile, ReflectionIndex } from "./reflection-index.js";
 
-type ResponseBody = MessageInitShape<typeof ServerReflectionResponseSchema>["messageResponse"];
+type ResponseBody = NonNullable<
+  MessageInitShape<typeof ServerReflectionResponseSchema>["messageResponse"]
+>;
 
 /**
  * The state of one ServerReflectionInfo stream. The protocol is one response
