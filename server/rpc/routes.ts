@@ -7,6 +7,7 @@ import type { Registry } from "../store/registry.js";
 import { createErrorInterceptor } from "./error-interceptor.js";
 import { createHealthService, type HealthStatus } from "./health-service.js";
 import { createManagementService } from "./management-service.js";
+import { registerReflection } from "./reflection/register-reflection.js";
 
 export interface RouteDeps {
   readonly registry: Registry;
@@ -25,6 +26,7 @@ export function createRoutes(deps: RouteDeps): (router: ConnectRouter) => void {
   return (router) => {
     router.service(ManagementService, createManagementService(deps));
     router.service(Health, createHealthService(deps.health));
+    registerReflection(router, [ManagementService, Health]);
   };
 }
 

@@ -13,7 +13,10 @@ export interface SpawnedServer {
   readonly process: ChildProcess;
   /** Every line the server wrote to stdout and stderr so far. */
   readonly output: () => string;
-  /** Sends `signal` and resolves with the exit code (or the signal) once the process is gone. */
+  /**
+   * Sends `signal` (SIGTERM at most once; SIGKILL always) and resolves with
+   * the exit code, or the signal that ended the process, once it is gone.
+   */
   stop(signal?: NodeJS.Signals): Promise<number | NodeJS.Signals>;
 }
 
@@ -29,6 +32,7 @@ export async function spawnServer(options: { dataDir?: string; args?: string[]; 
     { cwd: ROOT, env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] },
   );
   let output = "";
+  let signalled = false;
   child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
   child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
   const exited = new Promise<number | NodeJS.Signals>((resolve) =>
@@ -59,7 +63,12 @@ export async function spawnServer(options: { dataDir?: string; args?: string[]; 
     process: child,
     output: () => output,
     async stop(signal = "SIGTERM") {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      // One graceful signal only: a second SIGTERM means "exit now" to the server.
+      const running = child.exitCode === null && child.signalCode === null;
+      if (running && (signal === "SIGKILL" || !signalled)) {
+        signalled = true;
+        child.kill(signal);
+      }
       return exited;
     },
   };
