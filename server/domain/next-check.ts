@@ -66,9 +66,10 @@ export function nextCheckAt(input: NextCheckInput): Millis {
  * A stable offset in [0, intervalMs) for the service's first check after
  * start-up, so a restart with thousands of services spreads their first
  * checks over an interval instead of firing them all in the same millisecond
- * (checking rule 2). Stable (a hash of the id, FNV-1a 32-bit over UTF-16 code
- * units) so the spread is the same on every restart and every machine.
- * Intervals below 1 ms give 0.
+ * (checking rule 2). Stable (a hash of the id: FNV-1a 32-bit over UTF-16
+ * code units, then murmur3's 32-bit finalizer, scaled to the interval) so the
+ * spread is the same on every restart and every machine. Intervals below
+ * 1 ms give 0.
  */
 export function startupOffsetMs(serviceId: string, intervalMs: number): number {
   const span = Math.floor(intervalMs);
@@ -78,7 +79,12 @@ export function startupOffsetMs(serviceId: string, intervalMs: number): number {
     hash ^= serviceId.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193);
   }
-  // Scale (use the high bits) rather than take a modulo: FNV's multiply
-  // carries differences only upward, so the high bits are the best mixed.
+  // FNV-1a alone leaves ids that differ only in their last characters
+  // ("svc-1", "svc-2", ...) bunched together; murmur3's finalizer spreads them.
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  hash ^= hash >>> 16;
   return Math.floor(((hash >>> 0) / 0x1_0000_0000) * span);
 }
