@@ -26,15 +26,29 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export function toRegistryFile(data: RegistryData): RegistryFile {
   return {
     version: REGISTRY_FILE_VERSION,
-    // `id` first so the file reads naturally.
-    services: data.services.map((s) => ({ id: s.id, ...s, createdAt: iso(s.createdAt) })),
-    callers: data.callers.map((c) => ({ id: c.id, ...c, createdAt: iso(c.createdAt) })),
-    subscriptions: data.subscriptions.map((s) => ({ ...s })),
-    outages: data.outages.map(({ startMs, endMs, ...rest }) => ({
-      id: rest.id,
-      ...rest,
-      start: iso(startMs),
-      end: iso(endMs),
+    // Fields spelled out so `id` comes first and nothing unknown leaks in.
+    services: data.services.map((s) => ({
+      id: s.id,
+      host: s.host,
+      port: s.port,
+      displayName: s.displayName,
+      checkIntervalMs: s.checkIntervalMs,
+      checkTimeoutMs: s.checkTimeoutMs,
+      createdAt: iso(s.createdAt),
+    })),
+    callers: data.callers.map((c) => ({ id: c.id, displayName: c.displayName, createdAt: iso(c.createdAt) })),
+    subscriptions: data.subscriptions.map((s) => ({
+      callerId: s.callerId,
+      serviceId: s.serviceId,
+      pollingIntervalMs: s.pollingIntervalMs,
+      gracePeriodMs: s.gracePeriodMs,
+    })),
+    outages: data.outages.map((o) => ({
+      id: o.id,
+      serviceId: o.serviceId,
+      start: iso(o.startMs),
+      end: iso(o.endMs),
+      reason: o.reason,
     })),
   };
 }
