@@ -5,14 +5,17 @@ import { join } from "node:path";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
-import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from "../sdk/gen/grpc/health/v1/health_pb.js";
-import { ManagementService } from "../sdk/gen/monitor/v1/management_service_pb.js";
-import { WatchService } from "../sdk/gen/monitor/v1/watch_service_pb.js";
+import { HealthCheckResponse_ServingStatus as ServingStatus } from "../sdk/gen/grpc/health/v1/health_pb.js";
 import type { Clock } from "./domain/clock.js";
 import { withSpecGrpcMessage } from "./grpc-message-encoding.js";
 import { trackSessions } from "./http2-sessions.js";
 import { createHealthStatus } from "./rpc/health-service.js";
-import { createRouterOptions, createRoutes } from "./rpc/routes.js";
+import { createRouterOptions, createRoutes, SERVED_SERVICES } from "./rpc/routes.js";
+import { createDnsCache } from "./engine/dns-cache.js";
+import { createEventHub } from "./engine/event-hub.js";
+import { createMonitorEngine } from "./engine/monitor-engine.js";
+import { createTcpProbe } from "./engine/probe.js";
+import { openSqliteEventLog } from "./store/sqlite-event-log.js";
 import { createLowdbRegistryPersistence } from "./store/lowdb-registry-persistence.js";
 import { openRegistry } from "./store/open-registry.js";
 
@@ -24,6 +27,7 @@ export interface ServerOptions {
   readonly dataDir: string;
   readonly logger: Logger;
   readonly clock: Clock;
+  readonly maxConcurrentChecks?: number;
 }
 
 export interface RunningServer {
@@ -57,17 +61,27 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     createLowdbRegistryPersistence(join(options.dataDir, "registry.json")),
   );
 
-  const health = createHealthStatus([
-    ManagementService.typeName,
-    WatchService.typeName,
-    Health.typeName,
-  ]);
+  const health = createHealthStatus(SERVED_SERVICES.map((service) => service.typeName));
   const shutdown = new AbortController();
-  const states = { stateOf: () => undefined };
+  const eventLog = openSqliteEventLog({ path: join(options.dataDir, "events.db") });
+  const hub = createEventHub();
+  const dns = createDnsCache({ now: clock.now });
+  const engine = createMonitorEngine({
+    registry,
+    eventLog,
+    hub,
+    clock,
+    probe: createTcpProbe({ resolve: dns.resolve, now: clock.now }),
+    ...(options.maxConcurrentChecks === undefined ? {} : { maxConcurrentChecks: options.maxConcurrentChecks }),
+    onError: (error, context) => logger.error({ err: error }, `engine: ${context}`),
+  });
+  engine.start();
 
   const deps = {
     registry,
-    states,
+    eventLog,
+    hub,
+    engine,
     clock,
     health,
     onInternalError: (error: unknown, procedure: string) =>
@@ -106,9 +120,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // Let health watchers hear NOT_SERVING before their streams end.
     await new Promise((resolve) => setTimeout(resolve, HEALTH_DRAIN_MS));
     server.close();
-    shutdown.abort(new ConnectError("server is shutting down", Code.Unavailable));
+    const unavailable = new ConnectError("server is shutting down", Code.Unavailable);
+    shutdown.abort(unavailable);
+    engine.stop();
+    hub.endAll(unavailable);
     await sessions.closeAll(SHUTDOWN_GRACE_MS);
     await registry.flush();
+    eventLog.close();
   }
 
   return {

@@ -7,6 +7,7 @@ export type MonitorErrorKind =
   | "not_found"
   | "already_exists"
   | "failed_precondition"
+  | "resource_exhausted"
   | "unavailable";
 
 /**

@@ -6,6 +6,7 @@ const CODES: Record<MonitorErrorKind, Code> = {
   not_found: Code.NotFound,
   already_exists: Code.AlreadyExists,
   failed_precondition: Code.FailedPrecondition,
+  resource_exhausted: Code.ResourceExhausted,
   unavailable: Code.Unavailable,
 };
 

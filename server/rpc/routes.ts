@@ -1,22 +1,35 @@
 import type { ConnectRouter, ConnectRouterOptions } from "@connectrpc/connect";
 import { Health } from "../../sdk/gen/grpc/health/v1/health_pb.js";
 import { ManagementService } from "../../sdk/gen/monitor/v1/management_service_pb.js";
+import { WatchService } from "../../sdk/gen/monitor/v1/watch_service_pb.js";
 import type { Clock } from "../domain/clock.js";
 import type { ServiceStateSource } from "../domain/service-state.js";
+import type { CallerStreamOptions } from "../engine/caller-stream.js";
+import type { EventHub } from "../engine/event-hub.js";
+import type { MonitorEngine } from "../engine/monitor-engine.js";
+import type { EventLog } from "../store/event-log.js";
 import type { Registry } from "../store/registry.js";
 import { createErrorInterceptor } from "./error-interceptor.js";
 import { createHealthService, type HealthStatus } from "./health-service.js";
 import { createManagementService } from "./management-service.js";
 import { registerReflection } from "./reflection/register-reflection.js";
+import { createWatchService } from "./watch-service.js";
 
 export interface RouteDeps {
   readonly registry: Registry;
-  readonly states: ServiceStateSource;
+  readonly eventLog: EventLog;
+  readonly hub: EventHub;
+  /** The engine's view: service states for GetService, snapshots for Watch. */
+  readonly engine: ServiceStateSource & Pick<MonitorEngine, "snapshot">;
   readonly clock: Clock;
   readonly health: HealthStatus;
+  readonly streamOptions?: CallerStreamOptions;
   /** Called with a handler's unexpected error (a bug), before INTERNAL is returned. */
   readonly onInternalError: (error: unknown, procedure: string) => void;
 }
+
+/** The services listed by reflection (reflection adds itself). */
+export const SERVED_SERVICES = [ManagementService, WatchService, Health] as const;
 
 /**
  * Every service the server hosts, in one place, so the real server and the
@@ -24,9 +37,23 @@ export interface RouteDeps {
  */
 export function createRoutes(deps: RouteDeps): (router: ConnectRouter) => void {
   return (router) => {
-    router.service(ManagementService, createManagementService(deps));
+    router.service(
+      ManagementService,
+      createManagementService({ registry: deps.registry, states: deps.engine, clock: deps.clock }),
+    );
+    router.service(
+      WatchService,
+      createWatchService({
+        registry: deps.registry,
+        eventLog: deps.eventLog,
+        hub: deps.hub,
+        snapshot: (callerId) => deps.engine.snapshot(callerId),
+        now: () => deps.clock.now(),
+        ...(deps.streamOptions === undefined ? {} : { streamOptions: deps.streamOptions }),
+      }),
+    );
     router.service(Health, createHealthService(deps.health));
-    registerReflection(router, [ManagementService, Health]);
+    registerReflection(router, [...SERVED_SERVICES]);
   };
 }
 

@@ -317,7 +317,7 @@ describe("planned outages", () => {
     // An outage that already started is fine as long as it has not ended.
     await m.management.schedulePlannedOutage({ serviceId, startTime: at(-60_000), endTime: at(30_000) });
     expect((await m.management.listPlannedOutages({ serviceId })).outages.map((o) => o.reason)).toEqual(["", "kernel upgrade"]);
-    m.clock.advance(40_000);
+    await m.time.advance(40_000);
     expect((await m.management.listPlannedOutages({})).outages.map((o) => o.id)).toEqual(["out_0002"]);
     await m.management.cancelPlannedOutage({ outageId: "out_0002" });
     expect((await m.management.listPlannedOutages({ serviceId })).outages).toHaveLength(0);

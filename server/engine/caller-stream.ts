@@ -1,0 +1,152 @@
+import { MonitorError } from "../domain/monitor-error.js";
+import type { LoggedEvent, Millis } from "../domain/types.js";
+import type { EventLog } from "../store/event-log.js";
+import type { EventHub, EventSink } from "./event-hub.js";
+import type { SnapshotEntry } from "./monitor-engine.js";
+
+/** What a Watch stream sends: a snapshot, or one logged event. */
+export type StreamItem =
+  | {
+      readonly kind: "snapshot";
+      /** The last sequence the snapshot reflects. */
+      readonly sequence: number;
+      readonly timeMs: Millis;
+      readonly resync: boolean;
+      readonly subscriptions: readonly SnapshotEntry[];
+    }
+  | { readonly kind: "event"; readonly event: LoggedEvent };
+
+export interface CallerStreamDeps {
+  readonly eventLog: EventLog;
+  readonly hub: EventHub;
+  readonly snapshot: (callerId: string) => SnapshotEntry[];
+  readonly now: () => Millis;
+}
+
+export interface CallerStreamOptions {
+  /** Live events a stream may hold unsent; beyond it the stream ends with resource_exhausted. */
+  readonly bufferLimit: number;
+  /** Events read from the log at a time while replaying. */
+  readonly pageSize: number;
+}
+
+export const DEFAULT_STREAM_OPTIONS: CallerStreamOptions = { bufferLimit: 1000, pageSize: 500 };
+
+/**
+ * One Watch stream of one caller (DESIGN.md, watch stream rules 2-6):
+ * a snapshot (after 0), or a replay of the log after N, then live events.
+ *
+ * No gap, no duplicate: reading the log and attaching to the hub happen in
+ * the same synchronous step, and the engine appends and publishes in one step
+ * too, so every event is either in the last page read or delivered live —
+ * never both, never neither. Replay reads the log page by page as the client
+ * takes them, so a slow client costs no memory while catching up; only live
+ * events are buffered, and only up to `bufferLimit`.
+ */
+export async function* openCallerStream(
+  deps: CallerStreamDeps,
+  callerId: string,
+  afterSequence: number,
+  signal: AbortSignal,
+  options: CallerStreamOptions = DEFAULT_STREAM_OPTIONS,
+): AsyncGenerator<StreamItem, void, undefined> {
+  const { eventLog, hub } = deps;
+  const buffer: LoggedEvent[] = [];
+  let head = 0;
+  let lastQueued = 0;
+  let lastSent = afterSequence;
+  /** Why the stream must end; checked before anything else is sent. */
+  let failure: Error | "overflow" | undefined;
+  let wake: (() => void) | undefined;
+  let detach: (() => void) | undefined;
+
+  const sink: EventSink = {
+    push(event) {
+      if (event.sequence <= lastQueued || failure !== undefined) return;
+      if (buffer.length - head >= options.bufferLimit) {
+        failure = "overflow";
+        detach?.();
+      } else {
+        buffer.push(event);
+        lastQueued = event.sequence;
+      }
+      wake?.();
+    },
+    end(error) {
+      failure ??= error;
+      wake?.();
+    },
+  };
+  const attach = (lastInLog: number) => {
+    lastQueued = lastInLog;
+    detach = hub.attach(callerId, sink);
+  };
+  const onAbort = () => wake?.();
+  signal.addEventListener("abort", onAbort);
+
+  function snapshot(resync: boolean): StreamItem & { kind: "snapshot" } {
+    const sequence = eventLog.position(callerId).lastSequence;
+    const subscriptions = deps.snapshot(callerId);
+    attach(sequence);
+    return { kind: "snapshot", sequence, timeMs: deps.now(), resync, subscriptions };
+  }
+
+  try {
+    const position = eventLog.position(callerId);
+    const retained = afterSequence >= position.firstRetained - 1 && afterSequence <= position.lastSequence;
+    if (afterSequence === 0 || !retained) {
+      // A fresh start, or events after N are gone (or N is from a log this
+      // server never wrote): a snapshot the client can start over from.
+      const item = snapshot(afterSequence !== 0);
+      yield item;
+      lastSent = item.sequence;
+    } else {
+      let cursor = afterSequence;
+      for (;;) {
+        const page = eventLog.read(callerId, cursor, options.pageSize);
+        if (page.length > 0 && page[0]!.sequence !== cursor + 1) {
+          // Retention overtook a slow replay: the events in between are gone.
+          const item = snapshot(true);
+          yield item;
+          lastSent = item.sequence;
+          break;
+        }
+        const last = page.at(-1)?.sequence ?? cursor;
+        if (page.length < options.pageSize) attach(last);
+        for (const event of page) {
+          if (signal.aborted) return;
+          yield { kind: "event", event };
+          lastSent = event.sequence;
+        }
+        if (detach !== undefined) break;
+        cursor = last;
+      }
+    }
+    for (;;) {
+      if (signal.aborted) return;
+      if (failure === "overflow") {
+        throw new MonitorError(
+          "resource_exhausted",
+          `stream fell more than ${options.bufferLimit} events behind; resume with after_sequence=${lastSent}`,
+        );
+      }
+      if (failure !== undefined) throw failure;
+      if (head < buffer.length) {
+        const event = buffer[head]!;
+        buffer[head++] = undefined as never;
+        if (head > 1024 && head * 2 > buffer.length) {
+          buffer.splice(0, head);
+          head = 0;
+        }
+        yield { kind: "event", event };
+        lastSent = event.sequence;
+        continue;
+      }
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
+    }
+  } finally {
+    detach?.();
+    signal.removeEventListener("abort", onAbort);
+  }
+}
