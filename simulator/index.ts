@@ -1,0 +1,24 @@
+/**
+ * The simulator's public surface: loopback TCP listeners that go up and down
+ * on a timed script, for driving the monitor against real sockets.
+ */
+export type { BindRetry } from "./bind-server.js";
+export { DEFAULT_BIND_RETRY } from "./bind-server.js";
+export type { Transition } from "./compute-schedule.js";
+export { computeSchedule, isUnbounded, scheduleTransitions } from "./compute-schedule.js";
+export type { ListenerOptions, SimListener } from "./create-listener.js";
+export { createListener } from "./create-listener.js";
+export { DEFAULT_HOST, LOOPBACK_HOSTS, isLoopbackHost } from "./is-loopback-host.js";
+export { loadScenarioFile } from "./load-scenario-file.js";
+export type { DurationResult } from "./parse-duration.js";
+export { formatDuration, parseDuration } from "./parse-duration.js";
+export type { ListenerPattern, ListenerSpec, ListenerState, Scenario, ScriptStep } from "./scenario.js";
+export type { ScenarioIssue } from "./scenario-error.js";
+export { ScenarioError } from "./scenario-error.js";
+export type { ScenarioEnd, ScenarioEvent } from "./scenario-event.js";
+export type { CancelTimer, Clock, Scheduler } from "./scheduler.js";
+export { realScheduler } from "./scheduler.js";
+export type { RunningScenario, StartScenarioOptions } from "./start-scenario.js";
+export { startScenario } from "./start-scenario.js";
+export type { ScenarioValidation } from "./validate-scenario.js";
+export { parseScenario, validateScenario } from "./validate-scenario.js";

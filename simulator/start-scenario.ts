@@ -1,0 +1,111 @@
+import type { BindRetry } from "./bind-server.js";
+import { scheduleTransitions } from "./compute-schedule.js";
+import type { Transition } from "./compute-schedule.js";
+import type { SimListener } from "./create-listener.js";
+import { createListener } from "./create-listener.js";
+import { createTimeline } from "./create-timeline.js";
+import type { Scenario } from "./scenario.js";
+import type { ScenarioEnd, ScenarioEvent } from "./scenario-event.js";
+import type { Clock, Scheduler } from "./scheduler.js";
+import { realScheduler } from "./scheduler.js";
+
+/** Injection points and observers for {@link startScenario}. */
+export interface StartScenarioOptions {
+  readonly clock?: Clock;
+  readonly scheduler?: Scheduler;
+  /** Called synchronously for each event as it is recorded; must not throw. */
+  readonly onEvent?: (event: ScenarioEvent) => void;
+  readonly bindRetry?: BindRetry;
+}
+
+/** Handle on a scenario in progress. */
+export interface RunningScenario {
+  /** Epoch ms of the start, after every listener was opened; transitions are offsets from it. */
+  readonly startedAtMs: number;
+  /** Real port of each listener by name (port 0 resolved). */
+  readonly ports: Readonly<Record<string, number>>;
+  readonly listeners: ReadonlyMap<string, SimListener>;
+  /** Every event so far, oldest first. */
+  events(): readonly ScenarioEvent[];
+  /** Cancels the rest of the script and closes every listener; resolves like `done`. */
+  stop(): Promise<ScenarioEnd>;
+  /** Settles once everything is closed, at the duration or after `stop()`; rejects only if `onEvent` threw. */
+  readonly done: Promise<ScenarioEnd>;
+}
+
+/**
+ * Opens every listener of a validated scenario (binding port 0 to a real
+ * port, reported in `open` events and `ports`), then follows its schedule.
+ * Resolves once all listeners are open; rejects (after closing the ones
+ * already open) if any cannot bind.
+ */
+export async function startScenario(scenario: Scenario, options: StartScenarioOptions = {}): Promise<RunningScenario> {
+  const clock = options.clock ?? Date.now;
+  const recorded: ScenarioEvent[] = [];
+  const emit = (event: ScenarioEvent): void => {
+    recorded.push(event);
+    options.onEvent?.(event);
+  };
+  const bindRetry = options.bindRetry === undefined ? {} : { bindRetry: options.bindRetry };
+  const listeners = new Map<string, SimListener>();
+  for (const { name, host, port } of scenario.listeners) {
+    listeners.set(name, createListener({ name, host, port, clock, ...bindRetry }));
+  }
+  const ports: Record<string, number> = {};
+  try {
+    // One at a time, so `open` events (and CLI lines) follow the file order.
+    for (const spec of scenario.listeners) {
+      const listener = listeners.get(spec.name);
+      if (listener === undefined) continue;
+      // Even an initially-down listener binds once, so its port is known and fixed.
+      const port = await listener.up();
+      if (spec.initial === "down") await listener.down();
+      ports[spec.name] = port;
+      emit({ type: "open", atMs: clock(), listener: spec.name, host: spec.host, port, state: spec.initial });
+    }
+  } catch (err) {
+    await Promise.allSettled([...listeners.values()].map((l) => l.close()));
+    throw err;
+  }
+
+  const startedAtMs = clock();
+  const apply = async (transition: Transition): Promise<void> => {
+    const listener = listeners.get(transition.listener);
+    if (listener === undefined) return;
+    const { listener: name, state, atMs: scheduledMs } = transition;
+    try {
+      const port = state === "up" ? await listener.up() : (await listener.down(), ports[name] ?? 0);
+      const atMs = clock();
+      emit({ type: "transition", atMs, offsetMs: atMs - startedAtMs, scheduledMs, listener: name, port, state });
+    } catch (err) {
+      const atMs = clock();
+      const message = err instanceof Error ? err.message : String(err);
+      emit({ type: "error", atMs, offsetMs: atMs - startedAtMs, listener: name, message });
+    }
+  };
+  const closeAll = async (reason: ScenarioEnd["reason"]): Promise<ScenarioEnd> => {
+    await Promise.allSettled([...listeners.values()].map((l) => l.close()));
+    const atMs = clock();
+    const end: ScenarioEnd = { type: "end", atMs, offsetMs: atMs - startedAtMs, reason };
+    emit(end);
+    return end;
+  };
+  const timeline = createTimeline({
+    transitions: scheduleTransitions(scenario),
+    startedAtMs,
+    clock,
+    scheduler: options.scheduler ?? realScheduler,
+    apply,
+    finish: closeAll,
+    ...(scenario.durationMs === undefined ? {} : { durationMs: scenario.durationMs }),
+  });
+
+  return {
+    startedAtMs,
+    ports,
+    listeners,
+    events: () => recorded.slice(),
+    stop: timeline.stop,
+    done: timeline.done,
+  };
+}
