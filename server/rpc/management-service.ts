@@ -108,24 +108,25 @@ export function createManagementService({
     },
 
     async subscribe(req) {
+      // Bad input is reported before unknown ids, as in every other RPC.
       const callerId = checkRequiredId(req.callerId, "caller_id");
-      const service = requireService(req.serviceId);
-      const pollingIntervalMs = checkDuration(
-        req.pollingInterval,
-        "polling_interval",
-        LIMITS.interval,
-        service.checkIntervalMs,
-      );
+      checkRequiredId(req.serviceId, "service_id");
+      const pollingIntervalMs =
+        req.pollingInterval === undefined
+          ? undefined
+          : checkDuration(req.pollingInterval, "polling_interval", LIMITS.interval, 0);
       const gracePeriodMs = checkDuration(
         req.gracePeriod,
         "grace_period",
         LIMITS.grace,
         DEFAULTS.gracePeriodMs,
       );
+      const service = requireService(req.serviceId);
       const subscription = await registry.setSubscription({
         callerId,
         serviceId: service.id,
-        pollingIntervalMs,
+        // By default a subscriber is content with the service's own interval.
+        pollingIntervalMs: pollingIntervalMs ?? service.checkIntervalMs,
         gracePeriodMs,
       });
       return { subscription: subscriptionToProto(subscription) };

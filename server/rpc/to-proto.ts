@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import { durationFromMs, timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { type Duration, DurationSchema, durationFromMs, timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type { ServiceState } from "../domain/service-state.js";
 import type {
   CallerConfig,
@@ -34,6 +34,19 @@ export function statusToProto(status: Status): ServiceStatus {
   }
 }
 
+/**
+ * A Duration from milliseconds that may have a fraction (latencies come from
+ * performance.now()): protobuf-es's durationFromMs would put the fraction into
+ * nanos unrounded, and an int32 field cannot hold 13910519.0000009.
+ */
+export function durationFromFractionalMs(ms: number): Duration {
+  const seconds = Math.floor(ms / 1000);
+  const nanos = Math.round((ms - seconds * 1000) * 1_000_000);
+  return nanos >= 1_000_000_000
+    ? create(DurationSchema, { seconds: BigInt(seconds + 1), nanos: 0 })
+    : create(DurationSchema, { seconds: BigInt(seconds), nanos });
+}
+
 /** A time field that is unset rather than 1970 when the domain has no value (0 / undefined). */
 export function optionalTimestamp(ms: number | undefined) {
   return ms === undefined || ms === 0 ? undefined : timestampFromMs(ms);
@@ -54,7 +67,7 @@ export function serviceToProto(service: ServiceConfig, state: ServiceState | und
       sinceTime: optionalTimestamp(observation?.sinceMs),
       lastCheckTime: optionalTimestamp(observation?.lastCheckAt),
       lastLatency:
-        observation?.lastCheckAt === undefined ? undefined : durationFromMs(observation.lastLatencyMs),
+        observation?.lastCheckAt === undefined ? undefined : durationFromFractionalMs(observation.lastLatencyMs),
       detail: observation?.detail ?? "",
       effectiveInterval: durationFromMs(state?.effectiveIntervalMs ?? service.checkIntervalMs),
       inPlannedOutage: state?.inPlannedOutage ?? false,

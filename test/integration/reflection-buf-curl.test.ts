@@ -1,10 +1,5 @@
-import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { promisify } from "node:util";
 import { create } from "@bufbuild/protobuf";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,13 +10,11 @@ import { ManagementService } from "../../sdk/gen/monitor/v1/management_service_p
 import { ServiceSchema } from "../../sdk/gen/monitor/v1/resources_pb.js";
 import { WatchService } from "../../sdk/gen/monitor/v1/watch_service_pb.js";
 import { registerReflection } from "../../server/rpc/reflection/register-reflection.js";
-
-const run = promisify(execFile);
-const buf = resolve(import.meta.dirname, "../../node_modules/.bin/buf");
+import { createBufCurl, type BufCurl } from "../support/buf-curl.js";
 
 let server: http2.Http2Server;
 let baseUrl: string;
-let home: string;
+let buf: BufCurl;
 // Open HTTP/2 sessions, so afterAll can end them instead of waiting on a
 // client that keeps its connection idle.
 const sessions = new Set<http2.ServerHttp2Session>();
@@ -62,9 +55,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  // buf keeps a cache and config under $HOME; give it a fresh, writable one
-  // so the test behaves the same on a CI runner and a fresh clone.
-  home = await mkdtemp(join(tmpdir(), "reflection-buf-home-"));
+  buf = await createBufCurl();
 });
 
 afterAll(async () => {
@@ -73,28 +64,11 @@ afterAll(async () => {
     server.close(() => done());
     for (const session of sessions) session.destroy();
   });
-  if (home !== undefined) await rm(home, { recursive: true, force: true });
+  await buf?.dispose();
 });
 
 /** Runs `buf curl` over h2c with the gRPC protocol; rejects on a non-zero exit. */
-async function bufCurl(...args: string[]): Promise<{ stdout: string; stderr: string }> {
-  const { stdout, stderr } = await run(
-    buf,
-    ["curl", "--http2-prior-knowledge", "--protocol", "grpc", ...args],
-    {
-      timeout: 20_000,
-      env: {
-        ...process.env,
-        CI: "true",
-        HOME: home,
-        XDG_CACHE_HOME: join(home, "cache"),
-        XDG_CONFIG_HOME: join(home, "config"),
-        BUF_CACHE_DIR: join(home, "buf-cache"),
-      },
-    },
-  );
-  return { stdout, stderr };
-}
+const bufCurl = (...args: string[]) => buf.call(...args);
 
 describe("buf curl against server reflection", () => {
   // buf curl's default tries v1 and falls back to v1alpha; both are forced too.

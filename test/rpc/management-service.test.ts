@@ -396,3 +396,19 @@ describe("health", () => {
     }
   });
 });
+
+describe("wire encoding of engine state", () => {
+  it("serializes a sub-millisecond latency (fractional ms) without losing precision", async () => {
+    const service = await registerService();
+    m.states.set(service.id, {
+      observation: { status: "up", sinceMs: 1000, lastCheckAt: 5000, lastLatencyMs: 13.910519000000931, detail: "" },
+      effectiveIntervalMs: 1000,
+      inPlannedOutage: false,
+      nextCheckAt: 6000,
+    });
+    const got = (await m.management.getService({ serviceId: service.id })).service!;
+    expect(got.state!.lastLatency).toMatchObject({ seconds: 0n, nanos: 13_910_519 });
+    const listed = await m.management.listServices({});
+    expect(listed.services[0]!.state!.lastLatency!.nanos).toBe(13_910_519);
+  });
+});
