@@ -2,6 +2,7 @@ import { rm } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBufCurl, type BufCurl } from "../support/buf-curl.js";
 import { spawnServer, type SpawnedServer } from "../support/spawn-server.js";
+import { createListener } from "../../simulator/index.js";
 
 /**
  * The real server process, called from the shell the way the README shows:
@@ -168,3 +169,36 @@ describe("buf curl against the real server", () => {
     expect(health).toEqual({ status: "SERVING" });
   });
 });
+
+describe("buf curl Watch", () => {
+  it("opens a Watch stream with reflection alone and prints events as they arrive", async () => {
+    const listener = createListener({ port: 0 });
+    const port = await listener.up();
+    try {
+      const { service } = await rpc<{ service: ServiceJson }>(method("RegisterService"), { host: "127.0.0.1", port, check_interval: "1s" });
+      await rpc(method("RegisterCaller"), { caller_id: "shell-watcher" });
+      await rpc(method("Subscribe"), { caller_id: "shell-watcher", service_id: service.id, polling_interval: "1s" });
+      const stream = buf.stream("-d", '{"caller_id":"shell-watcher"}', `${url}/monitor.v1.WatchService/Watch`);
+      try {
+        await waitFor(() => stream.output().includes('"snapshot"'), 15_000);
+        await waitFor(() => stream.output().includes('"status": "SERVICE_STATUS_UP"'), 15_000);
+        await listener.down();
+        await waitFor(() => stream.output().includes('"status": "SERVICE_STATUS_DOWN"'), 15_000);
+        expect(stream.output()).toContain('"detail": "connection refused"');
+        expect(stream.output()).toContain('"previousStatus": "SERVICE_STATUS_UP"');
+      } finally {
+        stream.stop();
+      }
+    } finally {
+      await listener.close();
+    }
+  });
+});
+
+async function waitFor(predicate: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error("timed out waiting for buf curl output");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,6 +26,8 @@ export interface BufCurl {
   call(...args: string[]): Promise<BufCurlOutput>;
   /** Like `call`, but resolves with the exit code instead of rejecting, for calls meant to fail. */
   run(...args: string[]): Promise<BufCurlResult>;
+  /** Starts a long-running `buf curl` (a server stream); its output accumulates in `output()`. */
+  stream(...args: string[]): { output(): string; stop(): void };
   /** Removes the temporary HOME. */
   dispose(): Promise<void>;
 }
@@ -67,6 +69,15 @@ export async function createBufCurl(options: { timeoutMs?: number } = {}): Promi
         if (typeof failed.code !== "number" || failed.killed === true) throw error;
         return { stdout: failed.stdout ?? "", stderr: failed.stderr ?? "", exitCode: failed.code };
       }
+    },
+    stream(...args) {
+      const child = spawn(BUF, ["curl", "--http2-prior-knowledge", "--protocol", "grpc", ...args], { env });
+      let output = "";
+      child.stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+      child.stderr.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
+      const killer = setTimeout(() => child.kill("SIGKILL"), timeout);
+      child.once("exit", () => clearTimeout(killer));
+      return { output: () => output, stop: () => void child.kill("SIGTERM") };
     },
     dispose: () => rm(home, { recursive: true, force: true }),
   };
