@@ -207,6 +207,8 @@ export function createMonitorEngine(options: MonitorEngineOptions): MonitorEngin
     }
     // An outage boundary: reconcile (notification rule 4), then plan again.
     evaluate(rt, now);
+    // Ended windows can never matter again; the registry keeps them for the record.
+    rt.outages = rt.outages.filter((outage) => outage.endMs > now);
     plan(rt, now);
   }
 
