@@ -1,0 +1,83 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { CallerEvent } from "../../server/domain/types.js";
+import { openCallerStream, type StreamItem } from "../../server/engine/caller-stream.js";
+import { createEventHub } from "../../server/engine/event-hub.js";
+import type { EventLog } from "../../server/store/event-log.js";
+import { openSqliteEventLog } from "../../server/store/sqlite-event-log.js";
+
+/** The replay/live hand-over, driven directly against a real (in-memory) log and hub. */
+
+const logs: EventLog[] = [];
+afterEach(() => {
+  for (const log of logs.splice(0)) log.close();
+});
+
+function setup(retentionPerCaller = 10_000) {
+  const eventLog = openSqliteEventLog({ path: ":memory:", retentionPerCaller });
+  logs.push(eventLog);
+  const hub = createEventHub();
+  const event = (n: number): CallerEvent => ({
+    kind: "status_change",
+    serviceId: `svc_${n}`,
+    host: "127.0.0.1",
+    port: n,
+    previous: "unknown",
+    status: "up",
+    sinceMs: n,
+    detail: "",
+  });
+  /** Appends and publishes, as the engine does: one synchronous step. */
+  const raise = (n: number) => hub.publish(eventLog.append([{ callerId: "c", event: event(n) }], n));
+  const deps = { eventLog, hub, snapshot: () => [], now: () => 0 };
+  return { eventLog, hub, raise, deps };
+}
+
+const label = (item: StreamItem) => (item.kind === "snapshot" ? `snapshot@${item.sequence}${item.resync ? " resync" : ""}` : `#${item.event.sequence}`);
+
+describe("caller stream", () => {
+  it("events raised while a replay is being read arrive once, after it, in order", async () => {
+    const { raise, deps } = setup();
+    for (let n = 1; n <= 7; n++) raise(n);
+    const abort = new AbortController();
+    const stream = openCallerStream(deps, "c", 2, abort.signal, { bufferLimit: 100, pageSize: 2 });
+    const seen: string[] = [];
+    for await (const item of stream) {
+      seen.push(label(item));
+      // Raise new events at awkward moments: mid-page, at a page boundary, after the hand-over.
+      if (seen.length === 1) raise(8);
+      if (seen.length === 4) raise(9);
+      if (seen.length === 7) raise(10);
+      if (seen.length === 8) break;
+    }
+    expect(seen).toEqual(["#3", "#4", "#5", "#6", "#7", "#8", "#9", "#10"]);
+  });
+
+  it("sends a resync snapshot when retention overtakes a slow replay", async () => {
+    const { raise, deps } = setup(4);
+    for (let n = 1; n <= 4; n++) raise(n);
+    const abort = new AbortController();
+    const stream = openCallerStream(deps, "c", 1, abort.signal, { bufferLimit: 100, pageSize: 1 });
+    const first = await stream.next();
+    expect(label(first.value as StreamItem)).toBe("#2");
+    // While the client sits on #2, ten more events push #3.. out of retention.
+    for (let n = 5; n <= 14; n++) raise(n);
+    const next = await stream.next();
+    expect(label(next.value as StreamItem)).toBe("snapshot@14 resync");
+    raise(15);
+    expect(label((await stream.next()).value as StreamItem)).toBe("#15");
+    abort.abort();
+    expect((await stream.next()).done).toBe(true);
+  });
+
+  it("stops waiting when the signal aborts, and detaches from the hub", async () => {
+    const { hub, deps } = setup();
+    const abort = new AbortController();
+    const stream = openCallerStream(deps, "c", 0, abort.signal);
+    expect(label((await stream.next()).value as StreamItem)).toBe("snapshot@0");
+    expect(hub.streamCount("c")).toBe(1);
+    const pending = stream.next();
+    abort.abort();
+    expect((await pending).done).toBe(true);
+    expect(hub.streamCount("c")).toBe(0);
+  });
+});
