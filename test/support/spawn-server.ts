@@ -22,13 +22,15 @@ export interface SpawnedServer {
 
 /**
  * Starts the real server (`server/main.ts`) as a child process on 127.0.0.1
- * port 0 and waits for the "listening" log line that names the bound port.
+ * (port 0 unless `port` is given, e.g. to restart on the same address) and waits for the "listening" log line that names the bound port.
  */
-export async function spawnServer(options: { dataDir?: string; args?: string[]; env?: NodeJS.ProcessEnv } = {}): Promise<SpawnedServer> {
+export async function spawnServer(
+  options: { dataDir?: string; port?: number; args?: string[]; env?: NodeJS.ProcessEnv } = {},
+): Promise<SpawnedServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "monitor-test-"));
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", "server/main.ts", "--listen", "127.0.0.1:0", "--data-dir", dataDir, ...(options.args ?? [])],
+    ["--import", "tsx", "server/main.ts", "--listen", `127.0.0.1:${options.port ?? 0}`, "--data-dir", dataDir, ...(options.args ?? [])],
     { cwd: ROOT, env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] },
   );
   let output = "";
