@@ -1,0 +1,98 @@
+import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
+import { createNodeTransport, type TransportSettings } from "./create-node-transport.js";
+import { ManagementService } from "./gen/monitor/v1/management_service_pb.js";
+import { WatchService } from "./gen/monitor/v1/watch_service_pb.js";
+import { createRelaxedClient, type RelaxedClient } from "./relaxed-client.js";
+import { createResumingWatch, type ResumingWatch, type WatchOptions } from "./resuming-watch.js";
+import { sleep } from "./sleep.js";
+
+/** Every ManagementService RPC, taking relaxed requests: milliseconds for Durations, Dates or epoch ms for Timestamps. */
+export type ManagementClient = RelaxedClient<typeof ManagementService>;
+
+/**
+ * Where the monitor is and how to reach it: a `baseUrl` such as
+ * `http://127.0.0.1:50051` with a protocol ("grpc" unless told otherwise)
+ * and any connect-node transport option (interceptors, pingIntervalMs,
+ * nodeOptions …); or a ready `transport` (e.g. connect's router transport
+ * in tests), used as it is.
+ */
+export type MonitorClientOptions =
+  | ({ readonly baseUrl: string; readonly transport?: undefined } & TransportSettings)
+  | { readonly transport: Transport; readonly baseUrl?: string };
+
+/** A client of the service monitor: see {@link createMonitorClient}. */
+export interface MonitorClient {
+  /** The ManagementService RPCs: services, callers, subscriptions, planned outages. */
+  readonly management: ManagementClient;
+  /**
+   * The caller's notifications as an async iterable that reconnects and
+   * resumes by itself, yielding every event exactly once, in order:
+   *
+   * - Starting from 0 (the default), first a `snapshot`: the status last
+   *   announced for each subscription, with `sequence` = the last event it
+   *   reflects. Then `statusChange` and `subscriptionEnded` events, each with
+   *   the next sequence.
+   * - A `snapshot` with `resync: true` means events were lost (the server no
+   *   longer holds those after `afterSequence`): the consumer must replace
+   *   its state with it, not merge it. Any later snapshot, resync or not,
+   *   replaces the state the same way. (One comes without resync in a single
+   *   case: the first snapshot stood at sequence 0, and the stream broke
+   *   before the first event reached the consumer; `after_sequence` 0 can
+   *   only ask for a snapshot, which then reflects the events missed.)
+   * - Connection loss, server restarts, UNAVAILABLE, RESOURCE_EXHAUSTED
+   *   (a consumer too slow for the server's buffer) and the like are retried
+   *   with backoff and never reach the consumer (see `onReconnect`). An error
+   *   retrying cannot fix — NOT_FOUND for an unknown caller, INVALID_ARGUMENT,
+   *   PERMISSION_DENIED, UNAUTHENTICATED, … — is thrown as a ConnectError from
+   *   the loop.
+   * - `break`, `return()`, the `signal` or `close()` end it at once, closing
+   *   the stream on the server.
+   *
+   * To resume across restarts of the consumer itself, save the `sequence`
+   * of the last event handled and pass it as `afterSequence`.
+   *
+   * @throws ConnectError (INVALID_ARGUMENT), at once, for a bad afterSequence or backoff.
+   */
+  watch(callerId: string, options?: WatchOptions): ResumingWatch;
+  /**
+   * Ends every open watch and, if the client made its own connection, closes
+   * it. Calls made afterwards open a new connection.
+   */
+  close(): void;
+}
+
+/**
+ * Creates a client of the monitor's API.
+ *
+ * @example
+ * const monitor = createMonitorClient({ baseUrl: "http://127.0.0.1:50051" });
+ * const { service } = await monitor.management.registerService({ host: "db.internal", port: 5432, checkInterval: 10_000 });
+ * for await (const event of monitor.watch("ops-bot")) console.log(event.sequence, event.event.case);
+ */
+export function createMonitorClient(options: MonitorClientOptions): MonitorClient {
+  const { transport, ownedSession } =
+    options.transport === undefined
+      ? createNodeTransport(options.baseUrl, options)
+      : { transport: options.transport, ownedSession: undefined };
+  const watchClient = createClient(WatchService, transport);
+  let closed = new AbortController();
+  return {
+    management: createRelaxedClient(ManagementService, transport),
+    watch: (callerId, watchOptions) =>
+      createResumingWatch(
+        {
+          openStream: (request, signal) => watchClient.watch(request, { signal }),
+          sleep,
+          random: Math.random,
+          closed: closed.signal,
+        },
+        callerId,
+        watchOptions,
+      ),
+    close() {
+      closed.abort(new ConnectError("the monitor client was closed", Code.Canceled));
+      closed = new AbortController();
+      ownedSession?.abort();
+    },
+  };
+}
