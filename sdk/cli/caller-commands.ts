@@ -1,0 +1,110 @@
+import { toJsonString } from "@bufbuild/protobuf";
+import { CallerSchema, SubscriptionSchema } from "../gen/monitor/v1/resources_pb.js";
+import { toMillis } from "../index.js";
+import type { Command } from "./command.js";
+import { collectPages } from "./collect-pages.js";
+import { formatTable } from "./format-table.js";
+import { humanSpan } from "./format-values.js";
+import { parseDurationFlag } from "./parse-human-input.js";
+
+export const callerCommands: readonly Command[] = [
+  {
+    words: ["callers", "add"],
+    args: "CALLER_ID",
+    summary: "register a caller (who subscribes and watches)",
+    details: "  --name NAME        display name",
+    flags: { name: "value" },
+    arity: 1,
+    async run(ctx, { positionals, flags }) {
+      const { caller } = await ctx.client.management.registerCaller({ callerId: positionals[0]!, displayName: flags.get("name") ?? "" });
+      ctx.out(`registered caller ${caller!.id}\n`);
+    },
+  },
+  {
+    words: ["callers", "ls"],
+    args: "",
+    summary: "list callers",
+    details: "  --json             one JSON object per line",
+    flags: { json: "switch" },
+    arity: 0,
+    async run(ctx, { flags }) {
+      const callers = await collectPages(async (pageToken) => {
+        const r = await ctx.client.management.listCallers({ pageSize: 1000, pageToken });
+        return [r.callers, r.nextPageToken];
+      });
+      if (flags.has("json")) for (const c of callers) ctx.out(toJsonString(CallerSchema, c) + "\n");
+      else ctx.out(formatTable(["ID", "NAME"], callers.map((c) => [c.id, c.displayName || "-"])));
+    },
+  },
+  {
+    words: ["callers", "rm"],
+    args: "CALLER_ID",
+    summary: "unregister a caller (its subscriptions go with it)",
+    details: "",
+    flags: {},
+    arity: 1,
+    async run(ctx, { positionals }) {
+      await ctx.client.management.unregisterCaller({ callerId: positionals[0]! });
+      ctx.out(`unregistered caller ${positionals[0]}\n`);
+    },
+  },
+  {
+    words: ["subscribe"],
+    args: "CALLER_ID SERVICE_ID",
+    summary: "subscribe a caller to a service, or change its subscription",
+    details: `  --interval 5s      how often the caller wants the service checked (default: the service's interval)
+  --grace 10s        how long the service must stay down before DOWN is announced (default 0s)`,
+    flags: { interval: "value", grace: "value" },
+    arity: 2,
+    async run(ctx, { positionals, flags }) {
+      const interval = flags.get("interval");
+      const grace = flags.get("grace");
+      const { subscription } = await ctx.client.management.subscribe({
+        callerId: positionals[0]!,
+        serviceId: positionals[1]!,
+        ...(interval === undefined ? {} : { pollingInterval: parseDurationFlag("interval", interval) }),
+        ...(grace === undefined ? {} : { gracePeriod: parseDurationFlag("grace", grace) }),
+      });
+      const s = subscription!;
+      ctx.out(
+        `${s.callerId} subscribed to ${s.serviceId}: every ${humanSpan(toMillis(s.pollingInterval!))}, grace ${humanSpan(toMillis(s.gracePeriod!))}\n`,
+      );
+    },
+  },
+  {
+    words: ["unsubscribe"],
+    args: "CALLER_ID SERVICE_ID",
+    summary: "end a subscription (the caller hears SubscriptionEnded)",
+    details: "",
+    flags: {},
+    arity: 2,
+    async run(ctx, { positionals }) {
+      await ctx.client.management.unsubscribe({ callerId: positionals[0]!, serviceId: positionals[1]! });
+      ctx.out(`${positionals[0]} unsubscribed from ${positionals[1]}\n`);
+    },
+  },
+  {
+    words: ["subscriptions", "ls"],
+    args: "",
+    summary: "list subscriptions",
+    details: `  --caller ID        only this caller's
+  --service ID       only this service's
+  --json             one JSON object per line`,
+    flags: { caller: "value", service: "value", json: "switch" },
+    arity: 0,
+    async run(ctx, { flags }) {
+      const { subscriptions } = await ctx.client.management.listSubscriptions({
+        callerId: flags.get("caller") ?? "",
+        serviceId: flags.get("service") ?? "",
+      });
+      if (flags.has("json")) for (const s of subscriptions) ctx.out(toJsonString(SubscriptionSchema, s) + "\n");
+      else
+        ctx.out(
+          formatTable(
+            ["CALLER", "SERVICE", "INTERVAL", "GRACE"],
+            subscriptions.map((s) => [s.callerId, s.serviceId, humanSpan(toMillis(s.pollingInterval!)), humanSpan(toMillis(s.gracePeriod!))]),
+          ),
+        );
+    },
+  },
+];

@@ -1,0 +1,138 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { createMonitorClient } from "../index.js";
+import { callerCommands } from "./caller-commands.js";
+import type { Command } from "./command.js";
+import { createPaint } from "./format-values.js";
+import { outageCommands } from "./outage-commands.js";
+import { parseCommandLine } from "./parse-command-line.js";
+import { serviceCommands } from "./service-commands.js";
+import { statusCommand } from "./status-command.js";
+import { UsageError } from "./usage-error.js";
+import { watchCommand } from "./watch-command.js";
+
+export const COMMANDS: readonly Command[] = [...serviceCommands, ...callerCommands, ...outageCommands, statusCommand, watchCommand];
+
+export const DEFAULT_SERVER = "http://127.0.0.1:50051";
+
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly env: NodeJS.ProcessEnv;
+  /** Colour only on a terminal, and never with NO_COLOR. */
+  readonly isTty: boolean;
+  /** Aborted on Ctrl-C: `watch` ends cleanly. */
+  readonly signal: AbortSignal;
+  readonly now?: () => number;
+}
+
+const GLOBAL_HELP = `  --server URL       the monitor (default ${DEFAULT_SERVER}; env MONITOR_SERVER)
+  --protocol P       grpc (default) or connect
+  --no-color         plain output even on a terminal (also env NO_COLOR)
+  --help, -h         help for any command`;
+
+function usageLine(command: Command): string {
+  return `monitorctl ${command.words.join(" ")}${command.args === "" ? "" : ` ${command.args}`}`;
+}
+
+function overview(prefix: readonly string[] = []): string {
+  const matching = COMMANDS.filter((c) => prefix.every((w, i) => c.words[i] === w));
+  const width = Math.max(...matching.map((c) => usageLine(c).length));
+  const lines = matching.map((c) => `  ${usageLine(c).padEnd(width)}  ${c.summary}`);
+  return `Usage: monitorctl COMMAND [flags]\n\nCommands:\n${lines.join("\n")}\n\nGlobal flags:\n${GLOBAL_HELP}\n\nDurations: 500ms, 5s, 1.5s, 10m, 2h. Times: now, +10m, or ISO 8601.\n`;
+}
+
+function commandHelp(command: Command): string {
+  const flags = command.details === "" ? "" : `\nFlags:\n${command.details}\n`;
+  return `Usage: ${usageLine(command)} [flags]\n\n${command.summary}\n${flags}\nGlobal flags:\n${GLOBAL_HELP}\n`;
+}
+
+/** "host:port" is taken as http://host:port, the server's default cleartext HTTP/2. */
+function normalizeServer(value: string): string {
+  const url = /^[a-z]+:\/\//i.test(value) ? value : `http://${value}`;
+  try {
+    new URL(url);
+  } catch {
+    throw new UsageError(`--server: expected a URL like ${DEFAULT_SERVER}, got "${value}"`);
+  }
+  return url.replace(/\/+$/, "");
+}
+
+/** Pulls the global flags out wherever they stand, leaving the command's own. */
+function splitGlobalFlags(argv: readonly string[]) {
+  const rest: string[] = [];
+  const globals = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const name = /^--(server|protocol)(?:=(.*))?$/.exec(arg);
+    if (name !== null) {
+      const value = name[2] ?? argv[++i];
+      if (value === undefined) throw new UsageError(`--${name[1]} needs a value`);
+      globals.set(name[1]!, value);
+    } else if (arg === "--no-color") globals.set("no-color", "true");
+    else rest.push(arg);
+  }
+  return { rest, globals };
+}
+
+/**
+ * The whole CLI as a function: arguments in, exit code out (0 done, 1 the
+ * server refused or could not be reached, 2 a usage error). main.ts binds it
+ * to the process; tests call it directly.
+ */
+export async function runMonitorctl(argv: readonly string[], io: CliIo): Promise<number> {
+  let command: Command | undefined;
+  try {
+    const { rest, globals } = splitGlobalFlags(argv);
+    const wantsHelp = rest.includes("--help") || rest.includes("-h");
+    const words = rest.filter((a) => !a.startsWith("-"));
+    // A command's words come first: `monitorctl services add HOST:PORT --name db`.
+    command = COMMANDS.find((c) => c.words.every((w, i) => rest[i] === w));
+    if (command === undefined) {
+      const group = words.length > 0 && COMMANDS.some((c) => c.words[0] === words[0]) ? [words[0]!] : [];
+      if (wantsHelp || rest.length === 0) {
+        io[wantsHelp ? "stdout" : "stderr"](overview(group));
+        return wantsHelp ? 0 : 2;
+      }
+      const known = group.length > 0 ? `unknown ${group[0]} command "${words.slice(0, 2).join(" ")}"` : `unknown command "${words[0] ?? rest[0]}"`;
+      throw new UsageError(known);
+    }
+    if (wantsHelp) {
+      io.stdout(commandHelp(command));
+      return 0;
+    }
+    const input = parseCommandLine(rest.slice(command.words.length), command.flags);
+    const [min, max] = typeof command.arity === "number" ? [command.arity, command.arity] : command.arity;
+    if (input.positionals.length < min || input.positionals.length > max) {
+      throw new UsageError(`expected ${command.args === "" ? "no arguments" : command.args}, got ${input.positionals.length === 0 ? "none" : `"${input.positionals.join(" ")}"`}`);
+    }
+    const protocol = globals.get("protocol") ?? "grpc";
+    if (protocol !== "grpc" && protocol !== "connect") throw new UsageError(`--protocol: expected grpc or connect, got "${protocol}"`);
+    const baseUrl = normalizeServer(globals.get("server") ?? io.env["MONITOR_SERVER"] ?? DEFAULT_SERVER);
+    const color = io.isTty && !globals.has("no-color") && (io.env["NO_COLOR"] ?? "") === "";
+    const client = createMonitorClient({ baseUrl, protocol });
+    try {
+      await command.run(
+        { client, out: io.stdout, err: io.stderr, paint: createPaint(color), now: io.now ?? Date.now, signal: io.signal },
+        input,
+      );
+    } finally {
+      client.close();
+    }
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      const hint = command === undefined ? "monitorctl --help" : `${usageLine(command)} --help`;
+      io.stderr(`monitorctl: ${error.message}\nSee: ${hint}\n`);
+      return 2;
+    }
+    if (error instanceof ConnectError) {
+      const unreachable = error.code === Code.Unavailable ? " (is the server running? set --server or MONITOR_SERVER)" : "";
+      // gRPC's spelling (NOT_FOUND), which is what grpcurl and the docs show.
+      const code = Code[error.code].replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase();
+      io.stderr(`monitorctl: ${code}: ${error.rawMessage}${unreachable}\n`);
+      return 1;
+    }
+    io.stderr(`monitorctl: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}

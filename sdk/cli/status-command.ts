@@ -1,0 +1,43 @@
+import { ServiceStatus } from "../gen/monitor/v1/resources_pb.js";
+import { toMillis } from "../index.js";
+import type { Command } from "./command.js";
+import { collectPages } from "./collect-pages.js";
+import { formatTable } from "./format-table.js";
+import { formatLatency, humanSpan, paintStatus, relativeTime } from "./format-values.js";
+import { printServices } from "./service-commands.js";
+
+export const statusCommand: Command = {
+  words: ["status"],
+  args: "",
+  summary: "every service with its status, since when, latency and effective interval",
+  details: `  --json             one JSON object per line (the full Service, with state)
+  Exit code 0 whatever the statuses; use --json and a filter to alert on them.`,
+  flags: { json: "switch" },
+  arity: 0,
+  async run(ctx, { flags }) {
+    const services = await collectPages(async (pageToken) => {
+      const r = await ctx.client.management.listServices({ pageSize: 1000, pageToken });
+      return [r.services, r.nextPageToken];
+    });
+    if (flags.has("json")) return printServices(ctx, services, true);
+    const now = ctx.now();
+    const ms = (t: Parameters<typeof toMillis>[0] | undefined) => (t === undefined ? undefined : toMillis(t));
+    const rows = services.map((s) => {
+      const st = s.state;
+      const status = st === undefined ? ServiceStatus.UNSPECIFIED : st.status;
+      const interval = ms(st?.effectiveInterval);
+      return [
+        s.id,
+        s.displayName || "-",
+        s.host.includes(":") ? `[${s.host}]:${s.port}` : `${s.host}:${s.port}`,
+        paintStatus(ctx.paint, status) + (st?.inPlannedOutage === true ? ctx.paint.yellow(" (outage)") : ""),
+        relativeTime(ms(st?.sinceTime), now),
+        formatLatency(status === ServiceStatus.UP ? ms(st?.lastLatency) : undefined),
+        interval === undefined ? "-" : humanSpan(interval),
+        relativeTime(ms(st?.lastCheckTime), now),
+        st?.detail || "",
+      ];
+    });
+    ctx.out(formatTable(["ID", "NAME", "ADDRESS", "STATUS", "SINCE", "LATENCY", "INTERVAL", "CHECKED", "DETAIL"], rows));
+  },
+};
