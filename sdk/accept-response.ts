@@ -6,6 +6,23 @@ export interface ResumePosition {
   readonly yielded: boolean;
 }
 
+/** What a (re)opened stream asks for: the WatchRequest fields besides caller_id. */
+export interface ResumeRequest {
+  readonly afterSequence: bigint;
+  readonly replayFromStart: boolean;
+}
+
+/**
+ * The request that resumes from `position`: the events after its sequence.
+ * After a snapshot at sequence 0 (the caller's log was empty) and nothing
+ * since, that is every event from #1, which only replay_from_start asks for:
+ * a plain after_sequence 0 would bring a new snapshot that folds the missed
+ * events into state, and the consumer would never hear them as events.
+ */
+export function resumeRequest(position: ResumePosition): ResumeRequest {
+  return { afterSequence: position.sequence, replayFromStart: position.yielded && position.sequence === 0n };
+}
+
 /**
  * Whether a response from a (re)opened stream goes to the consumer, so that
  * each event is seen once, in order, across reconnects:
@@ -15,8 +32,9 @@ export interface ResumePosition {
  *   restarts the numbering from its own sequence, which may be lower (the
  *   server's log was reset);
  * - another snapshot (sent for after_sequence 0) is taken first of all, or if
- *   it reflects events after the position; one at the same position, after a
- *   reconnect from 0 that saw no event, would only repeat the first.
+ *   it reflects events after the position. After the first, one comes only
+ *   from a server that ignores replay_from_start (it predates the field);
+ *   one at the same position would only repeat the first.
  */
 export function acceptResponse(position: ResumePosition, response: WatchResponse): boolean {
   const { event } = response;

@@ -34,11 +34,7 @@ export interface MonitorClient {
    *   the next sequence.
    * - A `snapshot` with `resync: true` means events were lost (the server no
    *   longer holds those after `afterSequence`): the consumer must replace
-   *   its state with it, not merge it. Any later snapshot, resync or not,
-   *   replaces the state the same way. (One comes without resync in a single
-   *   case: the first snapshot stood at sequence 0, and the stream broke
-   *   before the first event reached the consumer; `after_sequence` 0 can
-   *   only ask for a snapshot, which then reflects the events missed.)
+   *   its state with it, not merge it.
    * - Connection loss, server restarts, UNAVAILABLE, RESOURCE_EXHAUSTED
    *   (a consumer too slow for the server's buffer) and the like are retried
    *   with backoff and never reach the consumer (see `onReconnect`). An error

@@ -1,5 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { acceptResponse, type ResumePosition } from "./accept-response.js";
+import { acceptResponse, resumeRequest, type ResumePosition, type ResumeRequest } from "./accept-response.js";
 import { backoffDelay, checkBackoff, type BackoffOptions } from "./backoff.js";
 import type { WatchResponse } from "./gen/monitor/v1/watch_service_pb.js";
 import { isRetryable } from "./retry-policy.js";
@@ -33,6 +33,8 @@ export interface ReconnectInfo {
   readonly delayMs: number;
   /** The `after_sequence` the next stream asks for. */
   readonly afterSequence: bigint;
+  /** Whether it asks for every event from #1 (after a snapshot at sequence 0, and nothing since). */
+  readonly replayFromStart: boolean;
 }
 
 /**
@@ -50,7 +52,7 @@ export interface ResumingWatch extends AsyncIterable<WatchResponse> {
 /** The I/O a resuming watch needs; tests replace each part. */
 export interface ResumingWatchDeps {
   /** Opens one Watch stream; aborting `signal` must end it. */
-  openStream(request: { callerId: string; afterSequence: bigint }, signal: AbortSignal): AsyncIterable<WatchResponse>;
+  openStream(request: { readonly callerId: string } & ResumeRequest, signal: AbortSignal): AsyncIterable<WatchResponse>;
   /** Waits `ms`, or less if `signal` aborts. */
   sleep(ms: number, signal: AbortSignal): Promise<void>;
   /** [0, 1), for the backoff jitter. */
@@ -63,8 +65,9 @@ export interface ResumingWatchDeps {
  * Watches `callerId`'s events across reconnects. A stream that ends with a
  * retryable error ({@link isRetryable}) or without one is reopened after a
  * backoff with `after_sequence` = the last sequence yielded, so the server
- * replays what was missed; the backoff restarts from its first step after a
- * stream that delivered something. Any other error ends the iteration by
+ * replays what was missed (after a snapshot at sequence 0, with
+ * `replay_from_start`: see {@link resumeRequest}); the backoff restarts from
+ * its first step after a stream that delivered something. Any other error ends the iteration by
  * being thrown. See {@link acceptResponse} for what is passed on.
  *
  * @throws ConnectError (INVALID_ARGUMENT), at once, for a bad afterSequence or backoff.
@@ -92,7 +95,7 @@ export function createResumingWatch(deps: ResumingWatchDeps, callerId: string, o
       while (!stop.signal.aborted) {
         let delivered = false;
         let error: ConnectError | undefined;
-        const stream = deps.openStream({ callerId, afterSequence: position.sequence }, stop.signal)[Symbol.asyncIterator]();
+        const stream = deps.openStream({ callerId, ...resumeRequest(position) }, stop.signal)[Symbol.asyncIterator]();
         let finished = false;
         try {
           for (;;) {
@@ -116,7 +119,7 @@ export function createResumingWatch(deps: ResumingWatchDeps, callerId: string, o
         if (delivered) failures = 0;
         const delayMs = backoffDelay(failures, backoff, deps.random);
         failures++;
-        options.onReconnect?.({ error, attempt: failures, delayMs, afterSequence: position.sequence });
+        options.onReconnect?.({ error, attempt: failures, delayMs, ...resumeRequest(position) });
         await deps.sleep(delayMs, stop.signal);
       }
       return undefined;

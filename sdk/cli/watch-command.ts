@@ -30,7 +30,7 @@ export const watchCommand: Command = {
       onReconnect: (info) =>
         ctx.err(
           ctx.paint.dim(
-            `stream ended${info.error === undefined ? "" : ` (${info.error.message})`}; reconnecting in ${humanSpan(Math.round(info.delayMs))}, resuming after #${info.afterSequence}\n`,
+            `stream ended${info.error === undefined ? "" : ` (${info.error.message})`}; reconnecting in ${humanSpan(Math.round(info.delayMs))}, ${info.replayFromStart ? "replaying from the start" : `resuming after #${info.afterSequence}`}\n`,
           ),
         ),
     });

@@ -16,6 +16,13 @@ export type StreamItem =
     }
   | { readonly kind: "event"; readonly event: LoggedEvent };
 
+/**
+ * Where a stream starts (DESIGN.md, watch stream rules 2-3): a snapshot
+ * (after_sequence 0), or a replay of the events after `afterSequence` — which
+ * may be 0, to hear every event from the first (replay_from_start).
+ */
+export type StreamStart = { readonly kind: "snapshot" } | { readonly kind: "replay"; readonly afterSequence: number };
+
 export interface CallerStreamDeps {
   readonly eventLog: EventLog;
   readonly hub: EventHub;
@@ -34,7 +41,7 @@ export const DEFAULT_STREAM_OPTIONS: CallerStreamOptions = { bufferLimit: 1000, 
 
 /**
  * One Watch stream of one caller (DESIGN.md, watch stream rules 2-6):
- * a snapshot (after 0), or a replay of the log after N, then live events.
+ * a snapshot, or a replay of the log after N (N ≥ 0), then live events.
  *
  * No gap, no duplicate: reading the log and attaching to the hub happen in
  * the same synchronous step, and the engine appends and publishes in one step
@@ -46,7 +53,7 @@ export const DEFAULT_STREAM_OPTIONS: CallerStreamOptions = { bufferLimit: 1000, 
 export async function* openCallerStream(
   deps: CallerStreamDeps,
   callerId: string,
-  afterSequence: number,
+  start: StreamStart,
   signal: AbortSignal,
   options: CallerStreamOptions = DEFAULT_STREAM_OPTIONS,
 ): AsyncGenerator<StreamItem, void, undefined> {
@@ -54,7 +61,7 @@ export async function* openCallerStream(
   const buffer: LoggedEvent[] = [];
   let head = 0;
   let lastQueued = 0;
-  let lastSent = afterSequence;
+  let lastSent = start.kind === "replay" ? start.afterSequence : 0;
   /** Why the stream must end; checked before anything else is sent. */
   let failure: Error | "overflow" | undefined;
   let wake: (() => void) | undefined;
@@ -93,15 +100,18 @@ export async function* openCallerStream(
 
   try {
     const position = eventLog.position(callerId);
-    const retained = afterSequence >= position.firstRetained - 1 && afterSequence <= position.lastSequence;
-    if (afterSequence === 0 || !retained) {
+    // A replay after N needs N + 1 retained (after 0: event 1, or an empty
+    // log, whose firstRetained is 1) and N not beyond the log.
+    const canReplay =
+      start.kind === "replay" && start.afterSequence >= position.firstRetained - 1 && start.afterSequence <= position.lastSequence;
+    if (!canReplay) {
       // A fresh start, or events after N are gone (or N is from a log this
       // server never wrote): a snapshot the client can start over from.
-      const item = snapshot(afterSequence !== 0);
+      const item = snapshot(start.kind === "replay");
       yield item;
       lastSent = item.sequence;
     } else {
-      let cursor = afterSequence;
+      let cursor = start.afterSequence;
       for (;;) {
         const page = eventLog.read(callerId, cursor, options.pageSize);
         if (page.length > 0 && page[0]!.sequence !== cursor + 1) {

@@ -7,11 +7,18 @@ import {
   SubscriptionEndedSchema,
   SubscriptionStatusSchema,
   WatchService,
+  type WatchRequest,
   type WatchResponse,
   WatchResponseSchema,
 } from "../../sdk/gen/monitor/v1/watch_service_pb.js";
 import { invalidArgument } from "../domain/monitor-error.js";
-import { openCallerStream, type CallerStreamDeps, type CallerStreamOptions, type StreamItem } from "../engine/caller-stream.js";
+import {
+  openCallerStream,
+  type CallerStreamDeps,
+  type CallerStreamOptions,
+  type StreamItem,
+  type StreamStart,
+} from "../engine/caller-stream.js";
 import type { Registry } from "../store/registry.js";
 import { toConnectError } from "./error-interceptor.js";
 import { optionalTimestamp, statusToProto } from "./to-proto.js";
@@ -70,6 +77,18 @@ function toWatchResponse(item: StreamItem): WatchResponse {
   });
 }
 
+/** Where the request asks the stream to start; throws invalid_argument naming the field. */
+function streamStart(req: WatchRequest): StreamStart {
+  if (req.afterSequence > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw invalidArgument("after_sequence", `must be at most ${Number.MAX_SAFE_INTEGER}`);
+  }
+  if (req.replayFromStart && req.afterSequence !== 0n) {
+    throw invalidArgument("replay_from_start", `may only be set with after_sequence 0, got after_sequence ${req.afterSequence}`);
+  }
+  if (req.afterSequence === 0n && !req.replayFromStart) return { kind: "snapshot" };
+  return { kind: "replay", afterSequence: Number(req.afterSequence) };
+}
+
 /**
  * WatchService: checks the request, then relays the caller's stream. Errors
  * are mapped here because a streaming handler's failures happen while its
@@ -84,10 +103,7 @@ export function createWatchService(deps: WatchDeps): ServiceImpl<typeof WatchSer
         if (deps.registry.getCaller(callerId) === undefined) {
           throw new ConnectError(`caller "${callerId}" not found`, Code.NotFound);
         }
-        if (req.afterSequence > BigInt(Number.MAX_SAFE_INTEGER)) {
-          throw invalidArgument("after_sequence", `must be at most ${Number.MAX_SAFE_INTEGER}`);
-        }
-        stream = openCallerStream(deps, callerId, Number(req.afterSequence), ctx.signal, deps.streamOptions);
+        stream = openCallerStream(deps, callerId, streamStart(req), ctx.signal, deps.streamOptions);
       } catch (error) {
         throw toConnectError(error);
       }

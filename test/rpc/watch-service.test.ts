@@ -1,3 +1,4 @@
+import type { MessageInitShape } from "@bufbuild/protobuf";
 import { durationFromMs, timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { mkdtempSync } from "node:fs";
@@ -5,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ServiceStatus } from "../../sdk/gen/monitor/v1/resources_pb.js";
-import type { WatchResponse } from "../../sdk/gen/monitor/v1/watch_service_pb.js";
+import type { WatchRequestSchema, WatchResponse } from "../../sdk/gen/monitor/v1/watch_service_pb.js";
 import { createInMemoryMonitor, type InMemoryMonitorOptions } from "../support/in-memory-monitor.js";
 
 type Monitor = Awaited<ReturnType<typeof createInMemoryMonitor>>;
@@ -39,13 +40,18 @@ function describeEvent(res: WatchResponse): string {
   }
 }
 
-/** Collects a stream's events in the background; `stop()` cancels it and returns how it ended. */
-function collect(m: Monitor, callerId: string, afterSequence = 0) {
+/**
+ * Collects a stream's events in the background; `stop()` cancels it and
+ * returns how it ended. `from`: after_sequence, or "start" for
+ * after_sequence 0 with replay_from_start.
+ */
+function collect(m: Monitor, callerId: string, from: number | "start" = 0) {
   const abort = new AbortController();
   const events: WatchResponse[] = [];
+  const request = from === "start" ? { callerId, replayFromStart: true } : { callerId, afterSequence: BigInt(from) };
   const done = (async () => {
     try {
-      for await (const res of m.watch.watch({ callerId, afterSequence: BigInt(afterSequence) }, { signal: abort.signal })) {
+      for await (const res of m.watch.watch(request, { signal: abort.signal })) {
         events.push(res);
       }
       return undefined;
@@ -62,6 +68,16 @@ function collect(m: Monitor, callerId: string, afterSequence = 0) {
       return done;
     },
   };
+}
+
+/** How a Watch call fails before its first response (undefined if it sends one). */
+async function watchError(m: Monitor, request: MessageInitShape<typeof WatchRequestSchema>): Promise<ConnectError | undefined> {
+  try {
+    for await (const _ of m.watch.watch(request)) break;
+  } catch (e) {
+    return ConnectError.from(e);
+  }
+  return undefined;
 }
 
 /** A service on `port` (answers set through m.answers), a caller, a subscription. */
@@ -151,6 +167,47 @@ describe("Watch: snapshot, live, replay", () => {
     expect(ahead.lines()).toEqual([`#6 snapshot resync [${serviceId}=DOWN]`]);
     expect(edge.lines()).toEqual([`#4 ${serviceId} UP->DOWN`, `#5 ${serviceId} DOWN->UP`, `#6 ${serviceId} UP->DOWN`]);
     await Promise.all([old.stop(), ahead.stop(), edge.stop()]);
+  });
+
+  it("replay_from_start sends every event from #1, then live, with no snapshot; plain after 0 still gets one", async () => {
+    const m = await monitor();
+    const { serviceId } = await setup(m);
+    const early = collect(m, "bot", "start");
+    await m.time.settle();
+    expect(early.lines()).toEqual([]); // an empty log: nothing to replay yet
+    for (const answer of ["up", "refused", "up"]) {
+      m.answers.set(5000, answer);
+      await m.time.advance(1000);
+    }
+    const history = [`#1 ${serviceId} UNSPECIFIED->UP`, `#2 ${serviceId} UP->DOWN`, `#3 ${serviceId} DOWN->UP`];
+    expect(early.lines()).toEqual(history);
+    const late = collect(m, "bot", "start");
+    const plain = collect(m, "bot");
+    await m.time.settle();
+    expect(late.lines()).toEqual(history);
+    expect(plain.lines()).toEqual([`#3 snapshot [${serviceId}=UP]`]);
+    m.answers.set(5000, "refused");
+    await m.time.advance(1000);
+    expect(late.lines()).toEqual([...history, `#4 ${serviceId} UP->DOWN`]);
+    expect(plain.lines().slice(1)).toEqual([`#4 ${serviceId} UP->DOWN`]);
+    await Promise.all([early.stop(), late.stop(), plain.stop()]);
+  });
+
+  it("replay_from_start sends a resync snapshot once event 1 is no longer retained", async () => {
+    const m = await monitor({ retentionPerCaller: 2 });
+    const { serviceId } = await setup(m);
+    for (const answer of ["up", "refused", "up"]) {
+      m.answers.set(5000, answer);
+      await m.time.advance(1000);
+    }
+    expect(m.eventLog.position("bot")).toEqual({ lastSequence: 3, firstRetained: 2 });
+    const stream = collect(m, "bot", "start");
+    await m.time.settle();
+    expect(stream.lines()).toEqual([`#3 snapshot resync [${serviceId}=UP]`]);
+    m.answers.set(5000, "refused");
+    await m.time.advance(1000);
+    expect(stream.lines().slice(1)).toEqual([`#4 ${serviceId} UP->DOWN`]);
+    await stream.stop();
   });
 
   it("events raised while no stream is open wait in the log", async () => {
@@ -256,16 +313,18 @@ describe("Watch: errors and endings", () => {
   it("rejects an after_sequence beyond 2^53", async () => {
     const m = await monitor();
     await m.management.registerCaller({ callerId: "bot" });
-    const error = await (async () => {
-      try {
-        for await (const _ of m.watch.watch({ callerId: "bot", afterSequence: 2n ** 60n })) break;
-      } catch (e) {
-        return ConnectError.from(e);
-      }
-      return undefined;
-    })();
+    const error = await watchError(m, { callerId: "bot", afterSequence: 2n ** 60n });
     expect(error).toMatchObject({ code: Code.InvalidArgument });
     expect(error!.rawMessage).toMatch(/^after_sequence: /);
+  });
+
+  it("rejects replay_from_start with an after_sequence above 0", async () => {
+    const m = await monitor();
+    await m.management.registerCaller({ callerId: "bot" });
+    const error = await watchError(m, { callerId: "bot", afterSequence: 5n, replayFromStart: true });
+    expect(error).toMatchObject({ code: Code.InvalidArgument });
+    expect(error!.rawMessage).toBe("replay_from_start: may only be set with after_sequence 0, got after_sequence 5");
+    expect(m.hub.streamCount()).toBe(0);
   });
 });
 

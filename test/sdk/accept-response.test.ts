@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { acceptResponse } from "../../sdk/accept-response.js";
+import { acceptResponse, resumeRequest } from "../../sdk/accept-response.js";
 import { changeAt, snapshotAt } from "./watch-responses.js";
 
 const fresh = { sequence: 0n, yielded: false };
@@ -26,5 +26,14 @@ describe("acceptResponse", () => {
   it("always takes a resync snapshot, even one behind the position (the server's log was reset)", () => {
     expect(acceptResponse(at(9), snapshotAt(9, true))).toBe(true);
     expect(acceptResponse(at(9), snapshotAt(2, true))).toBe(true);
+  });
+});
+
+describe("resumeRequest", () => {
+  it("asks for replay_from_start only after a snapshot at sequence 0 and nothing since", () => {
+    expect(resumeRequest(at(0))).toEqual({ afterSequence: 0n, replayFromStart: true });
+    expect(resumeRequest(fresh)).toEqual({ afterSequence: 0n, replayFromStart: false });
+    expect(resumeRequest(at(3))).toEqual({ afterSequence: 3n, replayFromStart: false });
+    expect(resumeRequest({ sequence: 3n, yielded: false })).toEqual({ afterSequence: 3n, replayFromStart: false });
   });
 });

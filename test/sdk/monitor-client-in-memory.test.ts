@@ -92,29 +92,28 @@ describe("createMonitorClient over the server's routes: watch", () => {
     expect(reconnects).toEqual([]);
   });
 
-  it("a consumer too slow for the server's buffer still sees every event once, in order", async () => {
+  it("a consumer too slow for the server's buffer still sees every event once, in order, even from a snapshot at #0", async () => {
     const { m, client } = await start({ bufferLimit: 3, pageSize: 2 });
     const serviceId = await subscribeBot(client);
-    // One event before the watch starts, so the snapshot stands at #1 and a resume replays from there
-    // (a resume "after 0" would get a new snapshot instead: after_sequence 0 means "snapshot").
-    await flip(m, 1);
     const reconnects: ReconnectInfo[] = [];
     const watch = client.watch("bot", { backoff: { initialMs: 1, maxMs: 20 }, onReconnect: (info) => reconnects.push(info) });
-    expect(label((await watch.next()).value!)).toBe("#1 snapshot");
+    // The log is empty: the snapshot stands at #0, so the resume must ask for replay_from_start
+    // (a plain after_sequence 0 would bring a new snapshot, not the events).
+    expect(label((await watch.next()).value!)).toBe("#0 snapshot");
     // The consumer pauses while 25 events are raised: the server's stream overflows and ends.
-    await flip(m, 25, "down");
+    await flip(m, 25);
     expect(m.hub.streamCount("bot")).toBe(0);
     const seen: WatchResponse[] = [];
     for await (const response of watch) {
       seen.push(response);
       if (seen.length === 25) break;
     }
-    expect(seen.map((r) => Number(r.sequence))).toEqual(Array.from({ length: 25 }, (_, i) => i + 2));
+    expect(seen.map((r) => Number(r.sequence))).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
     expect(seen.map((r) => (r.event.case === "statusChange" ? r.event.value.status : undefined))).toEqual(
-      Array.from({ length: 25 }, (_, i) => (i % 2 === 0 ? ServiceStatus.DOWN : ServiceStatus.UP)),
+      Array.from({ length: 25 }, (_, i) => (i % 2 === 0 ? ServiceStatus.UP : ServiceStatus.DOWN)),
     );
     expect(seen.every((r) => r.event.case === "statusChange" && r.event.value.serviceId === serviceId)).toBe(true);
-    expect(reconnects[0]).toMatchObject({ error: { code: Code.ResourceExhausted }, afterSequence: 1n });
+    expect(reconnects[0]).toMatchObject({ error: { code: Code.ResourceExhausted }, afterSequence: 0n, replayFromStart: true });
     // Replaying the log in pages of 2 to a reader that takes them one by one needs no further reconnect.
     expect(reconnects).toHaveLength(1);
     await until(() => m.hub.streamCount() === 0, "the stream to detach after break");

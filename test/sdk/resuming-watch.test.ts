@@ -20,7 +20,8 @@ const broken = (code: Code) => new ConnectError("http/2 stream closed with error
  * abort); a fixed random. Nothing here waits for real time.
  */
 function scripted(connections: Connection[], options: { holdSleep?: boolean } = {}) {
-  const requests: bigint[] = [];
+  /** Each request's after_sequence, as "0 from start" if it also asks for replay_from_start. */
+  const requests: Array<bigint | string> = [];
   const delays: number[] = [];
   let open = 0;
   let sleeping = 0;
@@ -28,7 +29,7 @@ function scripted(connections: Connection[], options: { holdSleep?: boolean } = 
     new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener("abort", () => resolve(), { once: true })));
   const deps: ResumingWatchDeps = {
     openStream(request, signal) {
-      requests.push(request.afterSequence);
+      requests.push(request.replayFromStart ? `${request.afterSequence} from start` : request.afterSequence);
       const connection = connections.shift() ?? { send: [], end: "hang" as const };
       return (async function* () {
         open++;
@@ -140,6 +141,29 @@ describe("createResumingWatch", () => {
     ]);
     expect(await take(createResumingWatch(script.deps, "bot", { backoff }), 1)).toEqual(["#3 snapshot"]);
     expect(script.requests).toEqual([0n, 0n, 0n]);
+  });
+
+  it("after a snapshot at sequence 0 and nothing since, resumes with replay_from_start, so the missed events come as events", async () => {
+    const script = scripted([
+      { send: [], end: broken(Code.Unavailable) }, // nothing yielded: start over with a snapshot
+      { send: [snapshotAt(0)], end: broken(Code.Unavailable) }, // the log was empty; #1 and #2 are raised meanwhile
+      { send: [changeAt(1), changeAt(2)], end: broken(Code.Unavailable) },
+      { send: [changeAt(3)], end: "hang" },
+    ]);
+    const reconnects: ReconnectInfo[] = [];
+    const watch = createResumingWatch(script.deps, "bot", { backoff, onReconnect: (info) => reconnects.push(info) });
+    expect(await take(watch, 4)).toEqual(["#0 snapshot", "#1 statusChange", "#2 statusChange", "#3 statusChange"]);
+    expect(script.requests).toEqual([0n, 0n, "0 from start", 2n]);
+    expect(reconnects.map((r) => [r.afterSequence, r.replayFromStart])).toEqual([
+      [0n, false],
+      [0n, true],
+      [2n, false],
+    ]);
+
+    // The same after a resync snapshot at 0 (the server's log was reset).
+    const reset = scripted([{ send: [snapshotAt(0, true)], end: broken(Code.Unavailable) }, { send: [changeAt(1)], end: "hang" }]);
+    expect(await take(createResumingWatch(reset.deps, "bot", { afterSequence: 7, backoff }), 2)).toEqual(["#0 snapshot resync", "#1 statusChange"]);
+    expect(reset.requests).toEqual([7n, "0 from start"]);
   });
 
   it("passes a resync snapshot on and continues from its sequence, even a lower one", async () => {

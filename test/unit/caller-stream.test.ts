@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { CallerEvent } from "../../server/domain/types.js";
-import { openCallerStream, type StreamItem } from "../../server/engine/caller-stream.js";
+import { openCallerStream, type StreamItem, type StreamStart } from "../../server/engine/caller-stream.js";
 import { createEventHub } from "../../server/engine/event-hub.js";
 import type { EventLog } from "../../server/store/event-log.js";
 import { openSqliteEventLog } from "../../server/store/sqlite-event-log.js";
@@ -32,6 +32,8 @@ function setup(retentionPerCaller = 10_000) {
   return { eventLog, hub, raise, deps };
 }
 
+const after = (afterSequence: number): StreamStart => ({ kind: "replay", afterSequence });
+
 const label = (item: StreamItem) => (item.kind === "snapshot" ? `snapshot@${item.sequence}${item.resync ? " resync" : ""}` : `#${item.event.sequence}`);
 
 describe("caller stream", () => {
@@ -39,7 +41,7 @@ describe("caller stream", () => {
     const { raise, deps } = setup();
     for (let n = 1; n <= 7; n++) raise(n);
     const abort = new AbortController();
-    const stream = openCallerStream(deps, "c", 2, abort.signal, { bufferLimit: 100, pageSize: 2 });
+    const stream = openCallerStream(deps, "c", after(2), abort.signal, { bufferLimit: 100, pageSize: 2 });
     const seen: string[] = [];
     for await (const item of stream) {
       seen.push(label(item));
@@ -56,7 +58,7 @@ describe("caller stream", () => {
     const { raise, deps } = setup(4);
     for (let n = 1; n <= 4; n++) raise(n);
     const abort = new AbortController();
-    const stream = openCallerStream(deps, "c", 1, abort.signal, { bufferLimit: 100, pageSize: 1 });
+    const stream = openCallerStream(deps, "c", after(1), abort.signal, { bufferLimit: 100, pageSize: 1 });
     const first = await stream.next();
     expect(label(first.value as StreamItem)).toBe("#2");
     // While the client sits on #2, ten more events push #3.. out of retention.
@@ -69,10 +71,34 @@ describe("caller stream", () => {
     expect((await stream.next()).done).toBe(true);
   });
 
+  it("a replay after 0 sends every event from #1, then live, with no snapshot; a resync once #1 is gone", async () => {
+    const { raise, deps, eventLog } = setup(3);
+    const abort = new AbortController();
+    // An empty log: nothing to replay, so the stream waits for #1.
+    const empty = openCallerStream(deps, "c", after(0), abort.signal, { bufferLimit: 100, pageSize: 2 });
+    const first = empty.next();
+    raise(1);
+    expect(label((await first).value as StreamItem)).toBe("#1");
+    await empty.return();
+    for (let n = 2; n <= 3; n++) raise(n);
+    const seen: string[] = [];
+    for await (const item of openCallerStream(deps, "c", after(0), abort.signal, { bufferLimit: 100, pageSize: 2 })) {
+      seen.push(label(item));
+      if (seen.length === 2) raise(4);
+      if (seen.length === 4) break;
+    }
+    expect(seen).toEqual(["#1", "#2", "#3", "#4"]);
+    expect(eventLog.position("c")).toEqual({ lastSequence: 4, firstRetained: 2 });
+    const gone = openCallerStream(deps, "c", after(0), abort.signal);
+    expect(label((await gone.next()).value as StreamItem)).toBe("snapshot@4 resync");
+    await gone.return();
+    expect(deps.hub.streamCount("c")).toBe(0);
+  });
+
   it("stops waiting when the signal aborts, and detaches from the hub", async () => {
     const { hub, deps } = setup();
     const abort = new AbortController();
-    const stream = openCallerStream(deps, "c", 0, abort.signal);
+    const stream = openCallerStream(deps, "c", { kind: "snapshot" }, abort.signal);
     expect(label((await stream.next()).value as StreamItem)).toBe("snapshot@0");
     expect(hub.streamCount("c")).toBe(1);
     const pending = stream.next();

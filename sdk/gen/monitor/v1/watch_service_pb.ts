@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file monitor/v1/watch_service.proto.
  */
 export const file_monitor_v1_watch_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch5tb25pdG9yL3YxL3dhdGNoX3NlcnZpY2UucHJvdG8SCm1vbml0b3IudjEiOQoMV2F0Y2hSZXF1ZXN0EhEKCWNhbGxlcl9pZBgBIAEoCRIWCg5hZnRlcl9zZXF1ZW5jZRgCIAEoBCL0AQoNV2F0Y2hSZXNwb25zZRIQCghzZXF1ZW5jZRgBIAEoBBIuCgpldmVudF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIoCghzbmFwc2hvdBgDIAEoCzIULm1vbml0b3IudjEuU25hcHNob3RIABIxCg1zdGF0dXNfY2hhbmdlGAQgASgLMhgubW9uaXRvci52MS5TdGF0dXNDaGFuZ2VIABI7ChJzdWJzY3JpcHRpb25fZW5kZWQYBSABKAsyHS5tb25pdG9yLnYxLlN1YnNjcmlwdGlvbkVuZGVkSABCBwoFZXZlbnQiUQoIU25hcHNob3QSNQoNc3Vic2NyaXB0aW9ucxgBIAMoCzIeLm1vbml0b3IudjEuU3Vic2NyaXB0aW9uU3RhdHVzEg4KBnJlc3luYxgCIAEoCCKfAQoSU3Vic2NyaXB0aW9uU3RhdHVzEhIKCnNlcnZpY2VfaWQYASABKAkSKQoGc3RhdHVzGAIgASgOMhkubW9uaXRvci52MS5TZXJ2aWNlU3RhdHVzEgwKBGhvc3QYAyABKAkSDAoEcG9ydBgEIAEoDRIuCgpzaW5jZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLdAQoMU3RhdHVzQ2hhbmdlEhIKCnNlcnZpY2VfaWQYASABKAkSDAoEaG9zdBgCIAEoCRIMCgRwb3J0GAMgASgNEjIKD3ByZXZpb3VzX3N0YXR1cxgEIAEoDjIZLm1vbml0b3IudjEuU2VydmljZVN0YXR1cxIpCgZzdGF0dXMYBSABKA4yGS5tb25pdG9yLnYxLlNlcnZpY2VTdGF0dXMSLgoKc2luY2VfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGZGV0YWlsGAcgASgJIjcKEVN1YnNjcmlwdGlvbkVuZGVkEhIKCnNlcnZpY2VfaWQYASABKAkSDgoGcmVhc29uGAIgASgJMk4KDFdhdGNoU2VydmljZRI+CgVXYXRjaBIYLm1vbml0b3IudjEuV2F0Y2hSZXF1ZXN0GhkubW9uaXRvci52MS5XYXRjaFJlc3BvbnNlMAFiBnByb3RvMw", [file_google_protobuf_timestamp, file_monitor_v1_resources]);
+  fileDesc("Ch5tb25pdG9yL3YxL3dhdGNoX3NlcnZpY2UucHJvdG8SCm1vbml0b3IudjEiVAoMV2F0Y2hSZXF1ZXN0EhEKCWNhbGxlcl9pZBgBIAEoCRIWCg5hZnRlcl9zZXF1ZW5jZRgCIAEoBBIZChFyZXBsYXlfZnJvbV9zdGFydBgDIAEoCCL0AQoNV2F0Y2hSZXNwb25zZRIQCghzZXF1ZW5jZRgBIAEoBBIuCgpldmVudF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIoCghzbmFwc2hvdBgDIAEoCzIULm1vbml0b3IudjEuU25hcHNob3RIABIxCg1zdGF0dXNfY2hhbmdlGAQgASgLMhgubW9uaXRvci52MS5TdGF0dXNDaGFuZ2VIABI7ChJzdWJzY3JpcHRpb25fZW5kZWQYBSABKAsyHS5tb25pdG9yLnYxLlN1YnNjcmlwdGlvbkVuZGVkSABCBwoFZXZlbnQiUQoIU25hcHNob3QSNQoNc3Vic2NyaXB0aW9ucxgBIAMoCzIeLm1vbml0b3IudjEuU3Vic2NyaXB0aW9uU3RhdHVzEg4KBnJlc3luYxgCIAEoCCKfAQoSU3Vic2NyaXB0aW9uU3RhdHVzEhIKCnNlcnZpY2VfaWQYASABKAkSKQoGc3RhdHVzGAIgASgOMhkubW9uaXRvci52MS5TZXJ2aWNlU3RhdHVzEgwKBGhvc3QYAyABKAkSDAoEcG9ydBgEIAEoDRIuCgpzaW5jZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLdAQoMU3RhdHVzQ2hhbmdlEhIKCnNlcnZpY2VfaWQYASABKAkSDAoEaG9zdBgCIAEoCRIMCgRwb3J0GAMgASgNEjIKD3ByZXZpb3VzX3N0YXR1cxgEIAEoDjIZLm1vbml0b3IudjEuU2VydmljZVN0YXR1cxIpCgZzdGF0dXMYBSABKA4yGS5tb25pdG9yLnYxLlNlcnZpY2VTdGF0dXMSLgoKc2luY2VfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGZGV0YWlsGAcgASgJIjcKEVN1YnNjcmlwdGlvbkVuZGVkEhIKCnNlcnZpY2VfaWQYASABKAkSDgoGcmVhc29uGAIgASgJMk4KDFdhdGNoU2VydmljZRI+CgVXYXRjaBIYLm1vbml0b3IudjEuV2F0Y2hSZXF1ZXN0GhkubW9uaXRvci52MS5XYXRjaFJlc3BvbnNlMAFiBnByb3RvMw", [file_google_protobuf_timestamp, file_monitor_v1_resources]);
 
 /**
  * @generated from message monitor.v1.WatchRequest
@@ -31,6 +31,18 @@ export type WatchRequest = Message<"monitor.v1.WatchRequest"> & {
    * @generated from field: uint64 after_sequence = 2;
    */
   afterSequence: bigint;
+
+  /**
+   * With after_sequence = 0: replay every event from sequence 1, then go live,
+   * instead of sending a Snapshot (a Snapshot with resync = true if event 1 is
+   * no longer retained). For a client whose first Snapshot stood at sequence 0
+   * (an empty log): resuming with a plain after_sequence = 0 would bring a new
+   * Snapshot, and the events it reflects would never be heard as events.
+   * INVALID_ARGUMENT if set with after_sequence > 0.
+   *
+   * @generated from field: bool replay_from_start = 3;
+   */
+  replayFromStart: boolean;
 };
 
 /**
@@ -244,8 +256,9 @@ export const SubscriptionEndedSchema: GenMessage<SubscriptionEnded> = /*@__PURE_
 export const WatchService: GenService<{
   /**
    * With after_sequence = 0: a Snapshot, then every later event live.
-   * With after_sequence = N: every event after N in order, then live; a
-   * Snapshot with resync = true if those events are no longer retained.
+   * With after_sequence = N, or 0 and replay_from_start: every event after N
+   * in order, then live; a Snapshot with resync = true if those events are no
+   * longer retained.
    *
    * @generated from rpc monitor.v1.WatchService.Watch
    */
