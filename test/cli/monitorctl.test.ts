@@ -3,6 +3,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runMonitorctl } from "../../sdk/cli/run-monitorctl.js";
 import { createListener, type SimListener } from "../../simulator/index.js";
+import { createReservedPortListener } from "../support/reserved-port-listener.js";
 import { ROOT, spawnServer, type SpawnedServer } from "../support/spawn-server.js";
 import { sleep, waitUntil } from "../support/watch-recorder.js";
 
@@ -13,8 +14,7 @@ let listener: SimListener;
 let servicePort: number;
 beforeAll(async () => {
   server = await spawnServer();
-  listener = createListener();
-  servicePort = await listener.up();
+  ({ listener, port: servicePort } = await createReservedPortListener());
 });
 afterAll(async () => {
   await server.stop("SIGKILL");

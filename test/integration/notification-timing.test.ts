@@ -1,6 +1,7 @@
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { afterEach, describe, expect, it } from "vitest";
-import { createListener, type SimListener } from "../../simulator/index.js";
+import type { SimListener } from "../../simulator/index.js";
+import { createReservedPortListener } from "../support/reserved-port-listener.js";
 import { ServiceStatus } from "../../sdk/gen/monitor/v1/resources_pb.js";
 import { startLiveMonitor, type LiveMonitor } from "../support/live-monitor.js";
 import { recordConnectWatch, recordGrpcJsWatch, sleep, waitUntil, type RecordedEvent } from "../support/watch-recorder.js";
@@ -23,9 +24,8 @@ afterEach(async () => {
 
 async function setUp() {
   monitor = await startLiveMonitor();
-  const listener = createListener();
+  const { listener, port } = await createReservedPortListener();
   listeners.push(listener);
-  const port = await listener.up();
   return { m: monitor, listener, port };
 }
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { createListener, type SimListener } from "../../simulator/index.js";
+import type { SimListener } from "../../simulator/index.js";
+import { createReservedPortListener } from "../support/reserved-port-listener.js";
 import { ServiceStatus } from "../../sdk/gen/monitor/v1/resources_pb.js";
 import { startLiveMonitor, type LiveMonitor } from "../support/live-monitor.js";
 import { recordConnectWatch, recordGrpcJsWatch, sleep, waitUntil, type RecordedEvent, type WatchRecorder } from "../support/watch-recorder.js";
@@ -34,8 +35,9 @@ async function waitForServiceStatus(m: LiveMonitor, serviceId: string, status: S
 
 /** A service checked every second with grace 0, a caller subscribed, and a watch that has heard UP (sequence 1). */
 async function subscribedCaller(m: LiveMonitor, callerId: string) {
-  listener = createListener();
-  const port = await listener.up();
+  const reserved = await createReservedPortListener();
+  listener = reserved.listener;
+  const port = reserved.port;
   const serviceId = await m.registerService(port);
   await m.registerCaller(callerId);
   const watch = recordGrpcJsWatch(m.grpcJs, callerId);

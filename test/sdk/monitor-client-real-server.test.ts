@@ -1,7 +1,7 @@
 import { rm } from "node:fs/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { createMonitorClient, ServiceStatus, type MonitorClient, type ReconnectInfo, type WatchResponse } from "../../sdk/index.js";
-import { createListener, type SimListener } from "../../simulator/index.js";
+import { createReservedPortListener } from "../support/reserved-port-listener.js";
 import { spawnServer, type SpawnedServer } from "../support/spawn-server.js";
 import { restartServer } from "./restart-server.js";
 import { until } from "./until.js";
@@ -40,9 +40,8 @@ function record(client: MonitorClient, callerId: string) {
 
 describe.each(["grpc", "connect"] as const)("the SDK over %s against the real server", (protocol) => {
   it("sees every event exactly once, in order, across a SIGKILL and restart of the server", { timeout: 60_000 }, async () => {
-    const listener: SimListener = createListener({ name: "db" });
+    const { listener, port } = await createReservedPortListener();
     cleanups.push(() => listener.close());
-    const port = await listener.up();
     let server: SpawnedServer = await spawnServer();
     const dataDir = server.dataDir;
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
