@@ -1,6 +1,6 @@
 import { TextFile } from "lowdb/node";
 import type { RegistryData, RegistryPersistence } from "./registry.js";
-import { fromRegistryFile, toRegistryFile } from "./registry-file-format.js";
+import { createRegistryFileSerializer, fromRegistryFile } from "./registry-file-format.js";
 
 /** The registry file could not be read; the server must not start over it. */
 export class RegistryFileError extends Error {
@@ -18,6 +18,7 @@ export class RegistryFileError extends Error {
  */
 export function createLowdbRegistryPersistence(file: string): RegistryPersistence {
   const adapter = new TextFile(file);
+  const serialize = createRegistryFileSerializer();
   return {
     async load(): Promise<RegistryData | undefined> {
       let text: string | null;
@@ -40,7 +41,7 @@ export function createLowdbRegistryPersistence(file: string): RegistryPersistenc
       }
     },
     async save(data) {
-      await adapter.write(`${JSON.stringify(toRegistryFile(data), null, 2)}\n`);
+      await adapter.write(serialize(data));
     },
   };
 }

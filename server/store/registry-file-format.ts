@@ -23,34 +23,88 @@ export interface RegistryFile {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+type FileService = RegistryFile["services"][number];
+type FileCaller = RegistryFile["callers"][number];
+type FileOutage = RegistryFile["outages"][number];
+
+// Fields spelled out so `id` comes first and nothing unknown leaks in.
+const serviceToFile = (s: ServiceConfig): FileService => ({
+  id: s.id,
+  host: s.host,
+  port: s.port,
+  displayName: s.displayName,
+  checkIntervalMs: s.checkIntervalMs,
+  checkTimeoutMs: s.checkTimeoutMs,
+  createdAt: iso(s.createdAt),
+});
+const callerToFile = (c: CallerConfig): FileCaller => ({ id: c.id, displayName: c.displayName, createdAt: iso(c.createdAt) });
+const subscriptionToFile = (s: SubscriptionConfig): SubscriptionConfig => ({
+  callerId: s.callerId,
+  serviceId: s.serviceId,
+  pollingIntervalMs: s.pollingIntervalMs,
+  gracePeriodMs: s.gracePeriodMs,
+});
+const outageToFile = (o: PlannedOutage): FileOutage => ({
+  id: o.id,
+  serviceId: o.serviceId,
+  start: iso(o.startMs),
+  end: iso(o.endMs),
+  reason: o.reason,
+});
+
 export function toRegistryFile(data: RegistryData): RegistryFile {
   return {
     version: REGISTRY_FILE_VERSION,
-    // Fields spelled out so `id` comes first and nothing unknown leaks in.
-    services: data.services.map((s) => ({
-      id: s.id,
-      host: s.host,
-      port: s.port,
-      displayName: s.displayName,
-      checkIntervalMs: s.checkIntervalMs,
-      checkTimeoutMs: s.checkTimeoutMs,
-      createdAt: iso(s.createdAt),
-    })),
-    callers: data.callers.map((c) => ({ id: c.id, displayName: c.displayName, createdAt: iso(c.createdAt) })),
-    subscriptions: data.subscriptions.map((s) => ({
-      callerId: s.callerId,
-      serviceId: s.serviceId,
-      pollingIntervalMs: s.pollingIntervalMs,
-      gracePeriodMs: s.gracePeriodMs,
-    })),
-    outages: data.outages.map((o) => ({
-      id: o.id,
-      serviceId: o.serviceId,
-      start: iso(o.startMs),
-      end: iso(o.endMs),
-      reason: o.reason,
-    })),
+    services: data.services.map(serviceToFile),
+    callers: data.callers.map(callerToFile),
+    subscriptions: data.subscriptions.map(subscriptionToFile),
+    outages: data.outages.map(outageToFile),
   };
+}
+
+/** One array element as `JSON.stringify(file, null, 2)` lays it out: indented two levels. */
+function elementText(value: unknown): string {
+  // Raw newlines only occur between tokens: JSON escapes them inside strings.
+  return `    ${JSON.stringify(value, null, 2).replaceAll("\n", "\n    ")}`;
+}
+
+/** Converts and lays out a record once; records are immutable, so its text never changes. */
+function cachedElement<T extends object>(toFile: (record: T) => unknown): (record: T) => string {
+  const cache = new WeakMap<T, string>();
+  return (record) => {
+    let text = cache.get(record);
+    if (text === undefined) cache.set(record, (text = elementText(toFile(record))));
+    return text;
+  };
+}
+
+function section<T>(name: string, records: readonly T[], text: (record: T) => string): string {
+  return records.length === 0 ? `  "${name}": []` : `  "${name}": [\n${records.map(text).join(",\n")}\n  ]`;
+}
+
+/**
+ * A serializer that writes exactly `JSON.stringify(toRegistryFile(data), null, 2)`
+ * plus a newline, but lays out each record only once: the registry rewrites
+ * the whole file on every group commit, and with 10,000 services and as many
+ * subscriptions, converting and stringifying every record each time was most
+ * of a save (docs/benchmarks.md). Records are immutable (a change replaces
+ * the object), so a record's text is cached by identity; a dropped record's
+ * text goes with it (WeakMap).
+ */
+export function createRegistryFileSerializer(): (data: RegistryData) => string {
+  const service = cachedElement(serviceToFile);
+  const caller = cachedElement(callerToFile);
+  const subscription = cachedElement(subscriptionToFile);
+  const outage = cachedElement(outageToFile);
+  return (data) =>
+    [
+      `{\n  "version": ${REGISTRY_FILE_VERSION},`,
+      `${section("services", data.services, service)},`,
+      `${section("callers", data.callers, caller)},`,
+      `${section("subscriptions", data.subscriptions, subscription)},`,
+      `${section("outages", data.outages, outage)}`,
+      "}\n",
+    ].join("\n");
 }
 
 /** Thrown with the JSON path of the first field that is not what it should be. */

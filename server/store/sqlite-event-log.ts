@@ -49,6 +49,20 @@ export function openSqliteEventLog(options: SqliteEventLogOptions): EventLog {
 
   const db = openEventLogDatabase(path);
   let closed = false;
+  /**
+   * Each caller's last sequence as committed, filled on first use. Saves one
+   * SELECT per caller per append, a quarter of the statements a fan-out to
+   * thousands of callers runs (docs/benchmarks.md). Only updated after a
+   * commit, so a rolled-back batch leaves it as the file is. This process is
+   * the file's only writer of events; were another to append, the primary key
+   * would refuse the duplicate sequence rather than corrupt the log.
+   */
+  const lastSequences = new Map<string, number>();
+  const lastSequence = (callerId: string): number => {
+    let sequence = lastSequences.get(callerId);
+    if (sequence === undefined) lastSequences.set(callerId, (sequence = s.counter.get(callerId) ?? 0));
+    return sequence;
+  };
 
   /**
    * Runs `fn`, turning a SQLite failure (corruption found mid-file, disk
@@ -113,10 +127,9 @@ export function openSqliteEventLog(options: SqliteEventLogOptions): EventLog {
     };
   }
 
-  const appendTx = db.transaction((events: readonly EventToAppend[], timeMs: Millis): LoggedEvent[] => {
-    // Last sequence per caller seen in this batch: read once per caller, not
-    // once per event, and written back once per caller at the end.
-    const last = new Map<string, number>();
+  const appendTx = db.transaction((events: readonly EventToAppend[], timeMs: Millis, last: Map<string, number>): LoggedEvent[] => {
+    // `last`: the last sequence per caller in this batch, written back once
+    // per caller at the end (and to the cache once committed).
     // Only the last event per subscription decides its announced state
     // (an upsert or a delete fully replaces what came before), so a batch
     // touching one subscription many times writes it once.
@@ -132,7 +145,7 @@ export function openSqliteEventLog(options: SqliteEventLogOptions): EventLog {
         const why = err instanceof Error ? err.message : String(err);
         throw new InvalidCallerEventError(`append: event ${i} for caller ${callerId} is not a CallerEvent: ${why}`);
       }
-      const sequence = (last.get(callerId) ?? s.counter.get(callerId) ?? 0) + 1;
+      const sequence = (last.get(callerId) ?? lastSequence(callerId)) + 1;
       last.set(callerId, sequence);
       s.insert.run(callerId, sequence, timeMs, JSON.stringify(event));
       let perCaller = announced.get(callerId);
@@ -160,9 +173,9 @@ export function openSqliteEventLog(options: SqliteEventLogOptions): EventLog {
   // position reads two tables; one read transaction keeps them consistent
   // even if another connection writes in between.
   const positionTx = db.transaction((callerId: string): LogPosition => {
-    const lastSequence = s.counter.get(callerId) ?? 0;
+    const last = lastSequence(callerId);
     const first = s.firstRetained.get(callerId) ?? null;
-    return { lastSequence, firstRetained: first ?? lastSequence + 1 };
+    return { lastSequence: last, firstRetained: first ?? last + 1 };
   });
 
   const dropTx = db.transaction((callerId: string) => {
@@ -178,7 +191,12 @@ export function openSqliteEventLog(options: SqliteEventLogOptions): EventLog {
       if (events.length === 0) return guard("append", () => []);
       // IMMEDIATE takes the write lock up front, so a concurrent reader
       // connection cannot make the transaction fail half-way with SQLITE_BUSY.
-      return guard("append", () => appendTx.immediate(events, timeMs));
+      return guard("append", () => {
+        const last = new Map<string, number>();
+        const logged = appendTx.immediate(events, timeMs, last);
+        for (const [callerId, sequence] of last) lastSequences.set(callerId, sequence);
+        return logged;
+      });
     },
 
     read(callerId, afterSequence, limit) {
