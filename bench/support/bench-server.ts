@@ -1,0 +1,103 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+/** The repository root, where `server/main.ts` is run from. */
+export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+export interface BenchServer {
+  readonly pid: number;
+  readonly port: number;
+  readonly baseUrl: string;
+  readonly dataDir: string;
+  /** performance.now() when the process was spawned, and when its "listening" line arrived. */
+  readonly spawnedAt: number;
+  readonly listeningAt: number;
+  readonly process: ChildProcess;
+  /** Everything it wrote so far (the last 1 MB). */
+  output(): string;
+  /** SIGTERM (graceful: stores flushed, profile written), SIGKILL after `graceMs`; resolves on exit. */
+  stop(graceMs?: number): Promise<number | NodeJS.Signals>;
+}
+
+export interface BenchServerOptions {
+  readonly dataDir: string;
+  /** Node flags placed before `--import tsx`, e.g. ["--cpu-prof", "--cpu-prof-dir=..."]. */
+  readonly nodeFlags?: readonly string[];
+  readonly startTimeoutMs?: number;
+}
+
+const OUTPUT_LIMIT = 1 << 20;
+
+/**
+ * Starts the real server (`server/main.ts`) as its own process on 127.0.0.1,
+ * port 0, the way an operator would, and resolves when it logs the
+ * "listening" line with the bound address. The timestamps let the restart
+ * scenario measure spawn → listening.
+ */
+export async function startBenchServer(options: BenchServerOptions): Promise<BenchServer> {
+  const spawnedAt = performance.now();
+  const child = spawn(
+    process.execPath,
+    [
+      ...(options.nodeFlags ?? []),
+      "--import",
+      "tsx",
+      "server/main.ts",
+      "--listen",
+      "127.0.0.1:0",
+      "--data-dir",
+      options.dataDir,
+    ],
+    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let output = "";
+  const append = (chunk: string) => {
+    output += chunk;
+    if (output.length > OUTPUT_LIMIT) output = output.slice(-OUTPUT_LIMIT / 2);
+  };
+  child.stdout!.setEncoding("utf8").on("data", append);
+  child.stderr!.setEncoding("utf8").on("data", append);
+  const exited = new Promise<number | NodeJS.Signals>((resolve) =>
+    child.once("exit", (code, signal) => resolve(code ?? signal ?? -1)),
+  );
+
+  const timeoutMs = options.startTimeoutMs ?? 60_000;
+  const { port, listeningAt } = await new Promise<{ port: number; listeningAt: number }>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`server did not log "listening" within ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
+    const onData = () => {
+      const match = /"address":"127\.0\.0\.1:(\d+)"/.exec(output);
+      if (match === null) return;
+      const at = performance.now();
+      clearTimeout(timer);
+      child.stdout!.off("data", onData);
+      resolve({ port: Number(match[1]), listeningAt: at });
+    };
+    child.stdout!.on("data", onData);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code} before listening:\n${output}`));
+    });
+  });
+
+  return {
+    pid: child.pid!,
+    port,
+    baseUrl: `http://127.0.0.1:${port}`,
+    dataDir: options.dataDir,
+    spawnedAt,
+    listeningAt,
+    process: child,
+    output: () => output,
+    async stop(graceMs = 10_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return exited;
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
