@@ -10,6 +10,14 @@ import { collectPages } from "./collect-pages.js";
 const address = (s: Service) => (s.host.includes(":") ? `[${s.host}]:${s.port}` : `${s.host}:${s.port}`);
 const span = (d: Parameters<typeof toMillis>[0] | undefined) => (d === undefined ? "-" : humanSpan(toMillis(d)));
 
+/** Every registered service, following page tokens. */
+export function listAllServices(ctx: CommandContext): Promise<Service[]> {
+  return collectPages(async (pageToken) => {
+    const r = await ctx.client.management.listServices({ pageSize: 1000, pageToken });
+    return [r.services, r.nextPageToken];
+  });
+}
+
 export function printServices(ctx: CommandContext, services: readonly Service[], json: boolean): void {
   if (json) {
     for (const s of services) ctx.out(toJsonString(ServiceSchema, s) + "\n");
@@ -56,11 +64,7 @@ export const serviceCommands: readonly Command[] = [
     flags: { json: "switch" },
     arity: 0,
     async run(ctx, { flags }) {
-      const services = await collectPages(async (pageToken) => {
-        const r = await ctx.client.management.listServices({ pageSize: 1000, pageToken });
-        return [r.services, r.nextPageToken];
-      });
-      printServices(ctx, services, flags.has("json"));
+      printServices(ctx, await listAllServices(ctx), flags.has("json"));
     },
   },
   {

@@ -1,10 +1,9 @@
 import { ServiceStatus } from "../gen/monitor/v1/resources_pb.js";
 import { toMillis } from "../index.js";
 import type { Command } from "./command.js";
-import { collectPages } from "./collect-pages.js";
 import { formatTable } from "./format-table.js";
 import { formatLatency, humanSpan, paintStatus, relativeTime } from "./format-values.js";
-import { printServices } from "./service-commands.js";
+import { listAllServices, printServices } from "./service-commands.js";
 
 export const statusCommand: Command = {
   words: ["status"],
@@ -15,10 +14,7 @@ export const statusCommand: Command = {
   flags: { json: "switch" },
   arity: 0,
   async run(ctx, { flags }) {
-    const services = await collectPages(async (pageToken) => {
-      const r = await ctx.client.management.listServices({ pageSize: 1000, pageToken });
-      return [r.services, r.nextPageToken];
-    });
+    const services = await listAllServices(ctx);
     if (flags.has("json")) return printServices(ctx, services, true);
     const now = ctx.now();
     const ms = (t: Parameters<typeof toMillis>[0] | undefined) => (t === undefined ? undefined : toMillis(t));
