@@ -3,6 +3,7 @@ import { createMonitorClient } from "../index.js";
 import { callerCommands } from "./caller-commands.js";
 import type { Command } from "./command.js";
 import { createPaint } from "./format-values.js";
+import { grpcCodeName } from "./grpc-code-name.js";
 import { outageCommands } from "./outage-commands.js";
 import { parseCommandLine } from "./parse-command-line.js";
 import { serviceCommands } from "./service-commands.js";
@@ -127,9 +128,7 @@ export async function runMonitorctl(argv: readonly string[], io: CliIo): Promise
     }
     if (error instanceof ConnectError) {
       const unreachable = error.code === Code.Unavailable ? " (is the server running? set --server or MONITOR_SERVER)" : "";
-      // gRPC's spelling (NOT_FOUND), which is what grpcurl and the docs show.
-      const code = Code[error.code].replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase();
-      io.stderr(`monitorctl: ${code}: ${error.rawMessage}${unreachable}\n`);
+      io.stderr(`monitorctl: ${grpcCodeName(error.code)}: ${error.rawMessage}${unreachable}\n`);
       return 1;
     }
     io.stderr(`monitorctl: ${error instanceof Error ? error.message : String(error)}\n`);
