@@ -5,7 +5,7 @@ import { runMonitorctl } from "../../sdk/cli/run-monitorctl.js";
 import { createListener, type SimListener } from "../../simulator/index.js";
 import { createReservedPortListener } from "../support/reserved-port-listener.js";
 import { ROOT, spawnServer, type SpawnedServer } from "../support/spawn-server.js";
-import { sleep, waitUntil } from "../support/watch-recorder.js";
+import { sleep, waitUntil } from "../support/wait-until.js";
 
 /** monitorctl against the real server: every command, its output and exit codes. */
 

@@ -2,6 +2,7 @@ import { rm } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createBufCurl, type BufCurl } from "../support/buf-curl.js";
 import { spawnServer, type SpawnedServer } from "../support/spawn-server.js";
+import { waitUntil } from "../support/wait-until.js";
 import { createListener } from "../../simulator/index.js";
 
 /**
@@ -180,10 +181,10 @@ describe("buf curl Watch", () => {
       await rpc(method("Subscribe"), { caller_id: "shell-watcher", service_id: service.id, polling_interval: "1s" });
       const stream = buf.stream("-d", '{"caller_id":"shell-watcher"}', `${url}/monitor.v1.WatchService/Watch`);
       try {
-        await waitFor(() => stream.output().includes('"snapshot"'), 15_000);
-        await waitFor(() => stream.output().includes('"status": "SERVICE_STATUS_UP"'), 15_000);
+        await waitUntil(() => stream.output().includes('"snapshot"'), 15_000, "the snapshot in buf curl's output");
+        await waitUntil(() => stream.output().includes('"status": "SERVICE_STATUS_UP"'), 15_000, "UP in buf curl's output");
         await listener.down();
-        await waitFor(() => stream.output().includes('"status": "SERVICE_STATUS_DOWN"'), 15_000);
+        await waitUntil(() => stream.output().includes('"status": "SERVICE_STATUS_DOWN"'), 15_000, "DOWN in buf curl's output");
         expect(stream.output()).toContain('"detail": "connection refused"');
         expect(stream.output()).toContain('"previousStatus": "SERVICE_STATUS_UP"');
       } finally {
@@ -194,11 +195,3 @@ describe("buf curl Watch", () => {
     }
   });
 });
-
-async function waitFor(predicate: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error("timed out waiting for buf curl output");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

@@ -4,7 +4,8 @@ import type { SimListener } from "../../simulator/index.js";
 import { createReservedPortListener } from "../support/reserved-port-listener.js";
 import { ServiceStatus } from "../../sdk/gen/monitor/v1/resources_pb.js";
 import { startLiveMonitor, type LiveMonitor } from "../support/live-monitor.js";
-import { recordConnectWatch, recordGrpcJsWatch, sleep, waitUntil, type RecordedEvent } from "../support/watch-recorder.js";
+import { recordConnectWatch, recordGrpcJsWatch, type RecordedEvent } from "../support/watch-recorder.js";
+import { sleep, waitUntil } from "../support/wait-until.js";
 
 /**
  * DESIGN.md's checking and notification rules, end to end: the real server

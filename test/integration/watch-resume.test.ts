@@ -3,7 +3,8 @@ import type { SimListener } from "../../simulator/index.js";
 import { createReservedPortListener } from "../support/reserved-port-listener.js";
 import { ServiceStatus } from "../../sdk/gen/monitor/v1/resources_pb.js";
 import { startLiveMonitor, type LiveMonitor } from "../support/live-monitor.js";
-import { recordConnectWatch, recordGrpcJsWatch, sleep, waitUntil, type RecordedEvent, type WatchRecorder } from "../support/watch-recorder.js";
+import { recordConnectWatch, recordGrpcJsWatch, type RecordedEvent, type WatchRecorder } from "../support/watch-recorder.js";
+import { sleep, waitUntil } from "../support/wait-until.js";
 
 /**
  * Watch stream rules 1-4 end to end: a caller that disconnects, or whose

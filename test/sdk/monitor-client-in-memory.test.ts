@@ -15,7 +15,7 @@ import type { CallerStreamOptions } from "../../server/engine/caller-stream.js";
 import { createInMemoryMonitor } from "../support/in-memory-monitor.js";
 import { createRoutesTransport, type InMemoryMonitor } from "./in-memory-sdk.js";
 import { label } from "./watch-responses.js";
-import { until } from "./until.js";
+import { waitUntil } from "../support/wait-until.js";
 
 const opened: Array<{ m: InMemoryMonitor; client: MonitorClient }> = [];
 afterEach(() => {
@@ -116,7 +116,7 @@ describe("createMonitorClient over the server's routes: watch", () => {
     expect(reconnects[0]).toMatchObject({ error: { code: Code.ResourceExhausted }, afterSequence: 0n, replayFromStart: true });
     // Replaying the log in pages of 2 to a reader that takes them one by one needs no further reconnect.
     expect(reconnects).toHaveLength(1);
-    await until(() => m.hub.streamCount() === 0, "the stream to detach after break");
+    await waitUntil(() => m.hub.streamCount() === 0, 20_000, "the stream to detach after break");
   });
 
   it("break, the signal and close() each detach the server's stream", async () => {
@@ -128,7 +128,7 @@ describe("createMonitorClient over the server's routes: watch", () => {
       expect(m.hub.streamCount("bot")).toBe(1);
       break;
     }
-    await until(() => m.hub.streamCount() === 0, "break to detach");
+    await waitUntil(() => m.hub.streamCount() === 0, 20_000, "break to detach");
 
     const abort = new AbortController();
     const bySignal = client.watch("bot", { signal: abort.signal });
@@ -137,7 +137,7 @@ describe("createMonitorClient over the server's routes: watch", () => {
     expect(m.hub.streamCount("bot")).toBe(1);
     abort.abort();
     await expect(pending).resolves.toEqual({ done: true, value: undefined });
-    await until(() => m.hub.streamCount() === 0, "abort to detach");
+    await waitUntil(() => m.hub.streamCount() === 0, 20_000, "abort to detach");
 
     const watches = [client.watch("bot"), client.watch("bot"), client.watch("bot")];
     await Promise.all(watches.map((w) => w.next()));
@@ -145,7 +145,7 @@ describe("createMonitorClient over the server's routes: watch", () => {
     const waiting = watches.map((w) => w.next());
     client.close();
     await expect(Promise.all(waiting)).resolves.toEqual(watches.map(() => ({ done: true, value: undefined })));
-    await until(() => m.hub.streamCount() === 0, "close() to detach");
+    await waitUntil(() => m.hub.streamCount() === 0, 20_000, "close() to detach");
     // The client still works after close(): a new watch opens a new stream.
     expect(label((await client.watch("bot").next()).value!)).toBe("#0 snapshot");
   });

@@ -4,7 +4,7 @@ import { createMonitorClient, ServiceStatus, type MonitorClient, type ReconnectI
 import { createReservedPortListener } from "../support/reserved-port-listener.js";
 import { spawnServer, type SpawnedServer } from "../support/spawn-server.js";
 import { restartServer } from "./restart-server.js";
-import { until } from "./until.js";
+import { waitUntil } from "../support/wait-until.js";
 
 const cleanups: Array<() => Promise<unknown> | void> = [];
 afterEach(async () => {
@@ -30,7 +30,7 @@ function record(client: MonitorClient, callerId: string) {
     reconnects,
     statuses,
     /** Waits until the consumer has seen `count` status changes. */
-    heard: (count: number, what: string) => until(() => statuses().length >= count, what),
+    heard: (count: number, what: string) => waitUntil(() => statuses().length >= count, 20_000, what),
     async stop() {
       abort.abort();
       await done;
@@ -52,7 +52,7 @@ describe.each(["grpc", "connect"] as const)("the SDK over %s against the real se
     await client.management.registerCaller({ callerId: "bot" });
     const watch = record(client, "bot");
     cleanups.push(() => watch.stop());
-    await until(() => watch.events.length === 1, "the snapshot");
+    await waitUntil(() => watch.events.length === 1, 20_000, "the snapshot");
     const { service } = await client.management.registerService({ host: "127.0.0.1", port, checkInterval: 1000 });
     await client.management.subscribe({ callerId: "bot", serviceId: service!.id, pollingInterval: 1000, gracePeriod: 0 });
     await watch.heard(1, "UP");

@@ -1,5 +1,6 @@
 import type { Client } from "@connectrpc/connect";
-import { ConnectError, Code } from "@connectrpc/connect";
+import { ConnectError } from "@connectrpc/connect";
+import { grpcCodeName } from "../../sdk/cli/grpc-code-name.js";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
 import { ServiceStatus } from "../../sdk/gen/monitor/v1/resources_pb.js";
 import type { WatchService } from "../../sdk/gen/monitor/v1/watch_service_pb.js";
@@ -138,19 +139,8 @@ export function recordConnectWatch(client: Client<typeof WatchService>, callerId
       end({ code: "OK", message: "" });
     } catch (error) {
       const e = ConnectError.from(error);
-      end({ code: Code[e.code].replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase(), message: e.rawMessage });
+      end({ code: grpcCodeName(e.code), message: e.rawMessage });
     }
   })();
   return recorder;
 }
-
-/** Polls `predicate` every 50 ms until it holds; fails naming `what` after `timeoutMs`. */
-export async function waitUntil(predicate: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
