@@ -1,6 +1,6 @@
-import { promises as dnsPromises } from "node:dns";
-import { describe, expect, it, onTestFinished, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createDnsCache, type DnsCacheOptions, type DnsRecord, type LookupAnswer } from "../../server/engine/dns-cache.js";
+import { spyOnRealResolvers } from "../support/real-resolver-spies.js";
 
 function dnsError(code: string): Error & { code: string } {
   return Object.assign(new Error(`query ${code}`), { code });
@@ -99,14 +99,7 @@ describe("createDnsCache: answered locally, no resolver", () => {
   });
 
   it("answers .invalid with the default (real) resolvers without any query", async () => {
-    const spies = [
-      vi.spyOn(dnsPromises.Resolver.prototype, "resolve4"),
-      vi.spyOn(dnsPromises.Resolver.prototype, "resolve6"),
-      vi.spyOn(dnsPromises, "lookup"),
-    ];
-    onTestFinished(() => {
-      for (const spy of spies) spy.mockRestore();
-    });
+    const spies = spyOnRealResolvers();
     const cache = createDnsCache();
     expect(await cache.resolve("nowhere.invalid")).toEqual({
       ok: false,

@@ -4,12 +4,12 @@
  * never answers, or a local listener whose accept queue is full.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { promises as dnsPromises } from "node:dns";
 import { createServer, connect, type AddressInfo, type Server, type Socket } from "node:net";
 import { createInterface } from "node:readline";
-import { afterEach, describe, expect, it, onTestFinished, vi } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { createDnsCache, type ResolveResult } from "../../server/engine/dns-cache.js";
 import { createTcpProbe, describeConnectError } from "../../server/engine/probe.js";
+import { spyOnRealResolvers } from "../support/real-resolver-spies.js";
 
 const servers: Server[] = [];
 
@@ -109,14 +109,7 @@ describe("createTcpProbe", () => {
   });
 
   it("reports an unknown host for nowhere.invalid, with the real DNS cache and no query", async () => {
-    const spies = [
-      vi.spyOn(dnsPromises.Resolver.prototype, "resolve4"),
-      vi.spyOn(dnsPromises.Resolver.prototype, "resolve6"),
-      vi.spyOn(dnsPromises, "lookup"),
-    ];
-    onTestFinished(() => {
-      for (const spy of spies) spy.mockRestore();
-    });
+    const spies = spyOnRealResolvers();
     const result = await probe({ host: "nowhere.invalid", port: 80, timeoutMs: 2_000 });
     expect(result).toMatchObject({ status: "down", detail: "unknown host nowhere.invalid" });
     for (const spy of spies) expect(spy).not.toHaveBeenCalled();
