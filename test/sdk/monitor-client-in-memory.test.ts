@@ -12,8 +12,7 @@ import {
   type WatchResponse,
 } from "service-monitor";
 import type { CallerStreamOptions } from "../../server/engine/caller-stream.js";
-import { createInMemoryMonitor } from "../support/in-memory-monitor.js";
-import { createRoutesTransport, type InMemoryMonitor } from "./in-memory-sdk.js";
+import { createInMemoryMonitor, type InMemoryMonitor } from "../support/in-memory-monitor.js";
 import { label } from "./watch-responses.js";
 import { waitUntil } from "../support/wait-until.js";
 
@@ -26,8 +25,8 @@ afterEach(() => {
 });
 
 async function start(streamOptions?: CallerStreamOptions) {
-  const m = await createInMemoryMonitor();
-  const client = createMonitorClient({ transport: createRoutesTransport(m, streamOptions) });
+  const m = await createInMemoryMonitor(streamOptions === undefined ? {} : { streamOptions });
+  const client = createMonitorClient({ transport: m.transport });
   opened.push({ m, client });
   return { m, client };
 }

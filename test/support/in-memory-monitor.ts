@@ -88,6 +88,8 @@ export async function createInMemoryMonitor(options: InMemoryMonitorOptions = {}
   const watch: Client<typeof WatchService> = createClient(WatchService, transport);
   const healthClient: Client<typeof Health> = createClient(Health, transport);
   return {
+    /** The routes over the in-memory transport, e.g. for the SDK's `transport` option. */
+    transport,
     management,
     watch,
     health: healthClient,
@@ -110,3 +112,5 @@ export async function createInMemoryMonitor(options: InMemoryMonitorOptions = {}
     },
   };
 }
+
+export type InMemoryMonitor = Awaited<ReturnType<typeof createInMemoryMonitor>>;
