@@ -19,3 +19,5 @@ export { Code, ConnectError } from "@connectrpc/connect";
 export * from "./gen/monitor/v1/resources_pb.js";
 export * from "./gen/monitor/v1/management_service_pb.js";
 export * from "./gen/monitor/v1/watch_service_pb.js";
+export { formatDuration, parseDuration } from "./parse-duration.js";
+export type { DurationResult } from "./parse-duration.js";

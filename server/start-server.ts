@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
-import { HealthCheckResponse_ServingStatus as ServingStatus } from "../sdk/gen/grpc/health/v1/health_pb.js";
+import { HealthCheckResponse_ServingStatus as ServingStatus } from "./gen/grpc/health/v1/health_pb.js";
 import type { Clock } from "./domain/clock.js";
 import { withSpecGrpcMessage } from "./grpc-message-encoding.js";
 import { trackSessions } from "./http2-sessions.js";

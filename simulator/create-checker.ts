@@ -1,5 +1,5 @@
 import { describeValue } from "./describe-value.js";
-import { parseDuration } from "./parse-duration.js";
+import { parseDuration } from "@service-monitor/sdk";
 import type { ScenarioIssue } from "./scenario-error.js";
 
 /** A JSON object whose keys have already been checked against an allow-list. */

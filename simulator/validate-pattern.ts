@@ -1,7 +1,7 @@
 import type { Checker } from "./create-checker.js";
 import { fieldPath } from "./create-checker.js";
 import { describeValue } from "./describe-value.js";
-import { formatDuration } from "./parse-duration.js";
+import { formatDuration } from "@service-monitor/sdk";
 import type { ListenerPattern, ListenerState, ScriptStep } from "./scenario.js";
 
 const STEP_KEYS = ["at", "state"] as const;

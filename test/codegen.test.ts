@@ -21,15 +21,18 @@ describe("generated code", () => {
       env: { ...process.env, PATH: `${join(ROOT, "node_modules/.bin")}:${process.env["PATH"] ?? ""}` },
       stdio: "pipe",
     });
-    const committedDir = join(ROOT, "sdk/gen");
-    const freshDir = join(out, "sdk/gen");
-    const committed = listFiles(committedDir).map((f) => relative(committedDir, f)).sort();
-    const fresh = listFiles(freshDir).map((f) => relative(freshDir, f)).sort();
-    expect(committed, "files in sdk/gen differ from buf generate's; run `npm run generate`").toEqual(fresh);
-    for (const file of fresh) {
-      expect(readFileSync(join(committedDir, file), "utf8"), `sdk/gen/${file} is stale; run \`npm run generate\``).toBe(
-        readFileSync(join(freshDir, file), "utf8"),
-      );
+    // Each template output: the SDK's monitor.v1, the server's grpc protocols.
+    for (const dir of ["sdk/gen", "server/gen"]) {
+      const committedDir = join(ROOT, dir);
+      const freshDir = join(out, dir);
+      const committed = listFiles(committedDir).map((f) => relative(committedDir, f)).sort();
+      const fresh = listFiles(freshDir).map((f) => relative(freshDir, f)).sort();
+      expect(committed, `files in ${dir} differ from buf generate's; run \`npm run generate\``).toEqual(fresh);
+      for (const file of fresh) {
+        expect(readFileSync(join(committedDir, file), "utf8"), `${dir}/${file} is stale; run \`npm run generate\``).toBe(
+          readFileSync(join(freshDir, file), "utf8"),
+        );
+      }
     }
   });
 });

@@ -21,7 +21,7 @@ export interface BenchServer {
 
 export interface BenchServerOptions {
   readonly dataDir: string;
-  /** Node flags placed before `--import tsx`, e.g. ["--cpu-prof", "--cpu-prof-dir=..."]. */
+  /** Node flags placed before the script, e.g. ["--cpu-prof", "--cpu-prof-dir=..."]. */
   readonly nodeFlags?: readonly string[];
   readonly startTimeoutMs?: number;
 }
@@ -40,9 +40,7 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
     process.execPath,
     [
       ...(options.nodeFlags ?? []),
-      "--import",
-      "tsx",
-      "server/main.ts",
+      "dist/server/main.js",
       "--listen",
       "127.0.0.1:0",
       "--data-dir",

@@ -1,4 +1,4 @@
-import { formatDuration } from "../../simulator/parse-duration.js";
+import { formatDuration } from "../parse-duration.js";
 import { ServiceStatus } from "../gen/monitor/v1/resources_pb.js";
 
 /** ANSI colours, or plain text when output is not a terminal (or NO_COLOR is set). */

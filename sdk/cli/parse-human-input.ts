@@ -1,4 +1,4 @@
-import { parseDuration } from "../../simulator/parse-duration.js";
+import { parseDuration } from "../parse-duration.js";
 import { UsageError } from "./usage-error.js";
 
 /** "5s", "1.5s", "250ms", "10m", "2h" → milliseconds; anything else is a usage error naming the flag. */

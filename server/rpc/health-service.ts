@@ -2,7 +2,7 @@ import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import {
   Health,
   HealthCheckResponse_ServingStatus as ServingStatus,
-} from "../../sdk/gen/grpc/health/v1/health_pb.js";
+} from "../gen/grpc/health/v1/health_pb.js";
 
 /**
  * The serving status of the server ("") and of each service it hosts. The

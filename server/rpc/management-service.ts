@@ -1,5 +1,5 @@
 import type { ServiceImpl } from "@connectrpc/connect";
-import { ManagementService } from "../../sdk/gen/monitor/v1/management_service_pb.js";
+import { ManagementService } from "@service-monitor/sdk/gen/monitor/v1/management_service_pb.js";
 import type { Clock } from "../domain/clock.js";
 import { invalidArgument, notFound } from "../domain/monitor-error.js";
 import type { ServiceStateSource } from "../domain/service-state.js";

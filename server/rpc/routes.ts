@@ -1,7 +1,7 @@
 import type { ConnectRouter, ConnectRouterOptions } from "@connectrpc/connect";
-import { Health } from "../../sdk/gen/grpc/health/v1/health_pb.js";
-import { ManagementService } from "../../sdk/gen/monitor/v1/management_service_pb.js";
-import { WatchService } from "../../sdk/gen/monitor/v1/watch_service_pb.js";
+import { Health } from "../gen/grpc/health/v1/health_pb.js";
+import { ManagementService } from "@service-monitor/sdk/gen/monitor/v1/management_service_pb.js";
+import { WatchService } from "@service-monitor/sdk/gen/monitor/v1/watch_service_pb.js";
 import type { Clock } from "../domain/clock.js";
 import type { ServiceStateSource } from "../domain/service-state.js";
 import type { CallerStreamOptions } from "../engine/caller-stream.js";

@@ -19,7 +19,7 @@ import {
   ServiceStatus,
   type Subscription,
   SubscriptionSchema,
-} from "../../sdk/gen/monitor/v1/resources_pb.js";
+} from "@service-monitor/sdk/gen/monitor/v1/resources_pb.js";
 
 /** Domain values → wire messages. The only place that knows both shapes. */
 

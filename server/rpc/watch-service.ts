@@ -10,7 +10,7 @@ import {
   type WatchRequest,
   type WatchResponse,
   WatchResponseSchema,
-} from "../../sdk/gen/monitor/v1/watch_service_pb.js";
+} from "@service-monitor/sdk/gen/monitor/v1/watch_service_pb.js";
 import { invalidArgument } from "../domain/monitor-error.js";
 import {
   openCallerStream,

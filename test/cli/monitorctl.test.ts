@@ -153,12 +153,12 @@ describe("monitorctl", () => {
 
   it("runs as the `monitorctl` bin", async () => {
     const run = promisify(execFile);
-    const { stdout } = await run(process.execPath, ["sdk/cli/monitorctl.mjs", "callers", "add", "from-bin"], {
+    const { stdout } = await run(process.execPath, ["sdk/dist/cli/bin.js", "callers", "add", "from-bin"], {
       cwd: ROOT,
       env: { ...process.env, MONITOR_SERVER: `127.0.0.1:${server.port}` },
     });
     expect(stdout).toBe("registered caller from-bin\n");
-    const failed = await run(process.execPath, ["sdk/cli/monitorctl.mjs", "callers", "rm", "nobody"], {
+    const failed = await run(process.execPath, ["sdk/dist/cli/bin.js", "callers", "rm", "nobody"], {
       cwd: ROOT,
       env: { ...process.env, MONITOR_SERVER: `127.0.0.1:${server.port}` },
     }).then(

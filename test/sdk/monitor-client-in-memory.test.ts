@@ -10,7 +10,7 @@ import {
   type MonitorClient,
   type ReconnectInfo,
   type WatchResponse,
-} from "service-monitor";
+} from "@service-monitor/sdk";
 import type { CallerStreamOptions } from "../../server/engine/caller-stream.js";
 import { createInMemoryMonitor, type InMemoryMonitor } from "../support/in-memory-monitor.js";
 import { label } from "./watch-responses.js";

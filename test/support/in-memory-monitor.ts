@@ -1,5 +1,5 @@
 import { createClient, createRouterTransport, type Client } from "@connectrpc/connect";
-import { Health } from "../../sdk/gen/grpc/health/v1/health_pb.js";
+import { Health } from "../../server/gen/grpc/health/v1/health_pb.js";
 import { ManagementService } from "../../sdk/gen/monitor/v1/management_service_pb.js";
 import { WatchService } from "../../sdk/gen/monitor/v1/watch_service_pb.js";
 import type { ServiceState } from "../../server/domain/service-state.js";

@@ -6,6 +6,9 @@ import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
+/** The compiled server, as `npm start` runs it (built by the tests' global setup). */
+export const SERVER_MAIN = "dist/server/main.js";
+
 export interface SpawnedServer {
   readonly port: number;
   readonly baseUrl: string;
@@ -21,7 +24,7 @@ export interface SpawnedServer {
 }
 
 /**
- * Starts the real server (`server/main.ts`) as a child process on 127.0.0.1
+ * Starts the real, compiled server (`dist/server/main.js`) as a child process on 127.0.0.1
  * (port 0 unless `port` is given, e.g. to restart on the same address) and waits for the "listening" log line that names the bound port.
  */
 export async function spawnServer(
@@ -30,7 +33,7 @@ export async function spawnServer(
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "monitor-test-"));
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", "server/main.ts", "--listen", `127.0.0.1:${options.port ?? 0}`, "--data-dir", dataDir, ...(options.args ?? [])],
+    [SERVER_MAIN, "--listen", `127.0.0.1:${options.port ?? 0}`, "--data-dir", dataDir, ...(options.args ?? [])],
     { cwd: ROOT, env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] },
   );
   let output = "";
@@ -78,7 +81,7 @@ export async function spawnServer(
 
 /** Runs the server to exit (e.g. a start-up that must fail) and returns its code and output. */
 export async function runServerToExit(dataDir: string, timeoutMs = 20_000): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts", "--listen", "127.0.0.1:0", "--data-dir", dataDir], {
+  const child = spawn(process.execPath, [SERVER_MAIN, "--listen", "127.0.0.1:0", "--data-dir", dataDir], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
   });

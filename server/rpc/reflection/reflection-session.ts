@@ -4,8 +4,8 @@ import { Code } from "@connectrpc/connect";
 import type {
   ServerReflectionRequest,
   ServerReflectionResponse,
-} from "../../../sdk/gen/grpc/reflection/v1/reflection_pb.js";
-import { ServerReflectionResponseSchema } from "../../../sdk/gen/grpc/reflection/v1/reflection_pb.js";
+} from "../../gen/grpc/reflection/v1/reflection_pb.js";
+import { ServerReflectionResponseSchema } from "../../gen/grpc/reflection/v1/reflection_pb.js";
 import type { IndexedFile, ReflectionIndex } from "./reflection-index.js";
 
 type ResponseBody = NonNullable<

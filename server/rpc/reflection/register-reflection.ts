@@ -1,8 +1,8 @@
 import type { DescService } from "@bufbuild/protobuf";
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import type { ConnectRouter } from "@connectrpc/connect";
-import * as v1 from "../../../sdk/gen/grpc/reflection/v1/reflection_pb.js";
-import * as v1alpha from "../../../sdk/gen/grpc/reflection/v1alpha/reflection_pb.js";
+import * as v1 from "../../gen/grpc/reflection/v1/reflection_pb.js";
+import * as v1alpha from "../../gen/grpc/reflection/v1alpha/reflection_pb.js";
 import { createReflectionIndex } from "./reflection-index.js";
 import { createReflectionSession } from "./reflection-session.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatDuration, parseDuration } from "../../simulator/parse-duration.js";
+import { formatDuration, parseDuration } from "../../sdk/parse-duration.js";
 
 describe("parseDuration", () => {
   it.each([

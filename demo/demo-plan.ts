@@ -1,4 +1,4 @@
-import type { ListenerSpec, Scenario } from "../scenario.js";
+import type { ListenerSpec, Scenario } from "../simulator/index.js";
 
 /** A caller of the demo: how often it wants checks and how patient it is. */
 export interface DemoCaller {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { computeSchedule } from "../../simulator/compute-schedule.js";
-import { demoPlan } from "../../simulator/demo/demo-plan.js";
-import { downEpisodes, explainEpisode } from "../../simulator/demo/explain-episode.js";
-import { runDemo } from "../../simulator/demo/run-demo.js";
+import { demoPlan } from "../../demo/demo-plan.js";
+import { downEpisodes, explainEpisode } from "../../demo/explain-episode.js";
+import { runDemo } from "../../demo/run-demo.js";
 
 describe("explainEpisode", () => {
   const outage = { startMs: 20_000, endMs: 40_000 };
