@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { pino } from "pino";
 import { parseServerArgs } from "./server-args.js";
 import { startServer } from "./start-server.js";
@@ -19,8 +20,8 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const { host, port, dataDir } = parsed.args;
-  const server = await startServer({ host, port, dataDir, logger, clock: { now: Date.now } });
+  const { listen, dataDir } = parsed.args;
+  const server = await startServer({ host: listen.host, port: listen.port, dataDir, logger, clock: { now: Date.now } });
   logger.info({ address: server.address, dataDir }, `listening on ${server.address}`);
 
   let signalled = false;

@@ -1,65 +1,147 @@
-/** Command-line flags and environment of the server, parsed without side effects. */
+/**
+ * Command-line flags and environment of the server, parsed without side
+ * effects. Each option is one entry of {@link OPTIONS}: its flag, its
+ * environment variable, its default and how its value is read, so adding an
+ * option is one entry (the usage text and the result type follow from it).
+ */
+import { parseArgs } from "node:util";
 
-export interface ServerArgs {
+/** Reads one option's value; a string is the error message (it names the flag). */
+type ReadValue<T> = (value: string, flag: string) => T | { readonly error: string };
+
+interface OptionSpec<T> {
+  /** The long flag without dashes, e.g. "data-dir". */
+  readonly flag: string;
+  readonly env: string;
+  /** The default, as it would be written on the command line. */
+  readonly default: string;
+  /** What the value looks like in the usage text, e.g. "HOST:PORT". */
+  readonly placeholder: string;
+  readonly help: string;
+  readonly read: ReadValue<T>;
+}
+
+const option = <T>(spec: OptionSpec<T>): OptionSpec<T> => spec;
+
+const failed = (error: string) => ({ error });
+
+export interface ListenAddress {
   readonly host: string;
   readonly port: number;
-  readonly dataDir: string;
 }
+
+/** "HOST:PORT", "[v6]:PORT" or ":PORT" (host 127.0.0.1). */
+export const parseListen: ReadValue<ListenAddress> = (value, flag) => {
+  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(value);
+  if (match === null) return failed(`--${flag}: expected HOST:PORT, got ${JSON.stringify(value)}`);
+  const host = match[1] ?? match[2] ?? "";
+  const port = Number(match[3]);
+  if (port > 65535) return failed(`--${flag}: port must be 0-65535, got ${port}`);
+  return { host: host === "" ? "127.0.0.1" : host, port };
+};
+
+const nonEmpty: ReadValue<string> = (value, flag) => (value === "" ? failed(`--${flag} needs a value`) : value);
+
+/** Every option of the server. */
+export const OPTIONS = {
+  listen: option({
+    flag: "listen",
+    env: "MONITOR_LISTEN",
+    default: "127.0.0.1:50051",
+    placeholder: "HOST:PORT",
+    help: "address to serve gRPC on; port 0 picks a free port, logged at start-up",
+    read: parseListen,
+  }),
+  dataDir: option({
+    flag: "data-dir",
+    env: "MONITOR_DATA_DIR",
+    default: "./data",
+    placeholder: "DIR",
+    help: "where the server keeps its data (one server per directory)",
+    read: nonEmpty,
+  }),
+};
+
+type Options = typeof OPTIONS;
+
+/** The parsed value of every option. */
+export type ServerArgs = {
+  readonly [K in keyof Options]: Options[K] extends OptionSpec<infer T> ? T : never;
+};
 
 export type ParsedArgs =
   | { readonly kind: "run"; readonly args: ServerArgs }
   | { readonly kind: "help"; readonly text: string }
   | { readonly kind: "error"; readonly message: string; readonly usage: string };
 
-export const USAGE = `Usage: npm start -- [--listen HOST:PORT] [--data-dir DIR]
+function usage(): string {
+  const rows = Object.values(OPTIONS).map((spec) => ({
+    left: `--${spec.flag} ${spec.placeholder}`,
+    right: [`${spec.help} (default ${spec.default})`, `env: ${spec.env}`],
+  }));
+  const width = Math.max(...rows.map((row) => row.left.length), "--help".length) + 2;
+  const lines = rows.flatMap((row) => row.right.map((text, i) => `  ${(i === 0 ? row.left : "").padEnd(width)}${text}`));
+  return [
+    "Usage: service-monitor [OPTIONS]   (from a checkout: npm start -- [OPTIONS])",
+    "",
+    ...lines,
+    `  ${"--help".padEnd(width)}this text`,
+    "",
+    "Flags win over the environment.",
+    "",
+  ].join("\n");
+}
 
-  --listen HOST:PORT  address to serve gRPC on (default 127.0.0.1:50051;
-                      port 0 picks a free port, logged at start-up)
-                      env: MONITOR_LISTEN
-  --data-dir DIR      where registry.json and events.db live (default ./data)
-                      env: MONITOR_DATA_DIR
-  --help              this text
-`;
+export const USAGE = usage();
 
-/** "HOST:PORT", "[v6]:PORT" or ":PORT". */
-export function parseListen(value: string): { host: string; port: number } | string {
-  const match = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(value);
-  if (match === null) return `--listen: expected HOST:PORT, got "${value}"`;
-  const host = match[1] ?? match[2] ?? "";
-  const port = Number(match[3]);
-  if (port > 65535) return `--listen: port must be 0-65535, got ${port}`;
-  return { host: host === "" ? "127.0.0.1" : host, port };
+/** node:util's messages name the flag but not in our words; keep ours short and consistent. */
+function describeParseError(error: unknown): string {
+  const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    const flag = /'([^']+)'/.exec(message)?.[1] ?? message;
+    return `unknown argument ${JSON.stringify(flag)}`;
+  }
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+    const flag = /'(--[a-z-]+)/.exec(message)?.[1];
+    if (flag !== undefined) return `${flag} needs a value`;
+  }
+  if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") {
+    const arg = /'([^']+)'/.exec(message)?.[1] ?? message;
+    return `unknown argument ${JSON.stringify(arg)}`;
+  }
+  return message;
 }
 
 export function parseServerArgs(argv: readonly string[], env: NodeJS.ProcessEnv): ParsedArgs {
-  let listen = env["MONITOR_LISTEN"] ?? "127.0.0.1:50051";
-  let dataDir = env["MONITOR_DATA_DIR"] ?? "./data";
   const error = (message: string): ParsedArgs => ({ kind: "error", message, usage: USAGE });
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const [flag, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
-    const value = () => inline ?? argv[++i];
-    switch (flag) {
-      case "--help":
-      case "-h":
-        return { kind: "help", text: USAGE };
-      case "--listen": {
-        const v = value();
-        if (v === undefined) return error("--listen needs a value");
-        listen = v;
-        break;
-      }
-      case "--data-dir": {
-        const v = value();
-        if (v === undefined || v === "") return error("--data-dir needs a value");
-        dataDir = v;
-        break;
-      }
-      default:
-        return error(`unknown argument "${arg}"`);
-    }
+  const specs = Object.entries(OPTIONS) as Array<[keyof Options, OptionSpec<unknown>]>;
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({
+      args: [...argv],
+      options: {
+        ...Object.fromEntries(specs.map(([, spec]) => [spec.flag, { type: "string" as const }])),
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: false,
+    }).values as Record<string, string | boolean | undefined>;
+  } catch (e) {
+    return error(describeParseError(e));
   }
-  const address = parseListen(listen);
-  if (typeof address === "string") return error(address);
-  return { kind: "run", args: { ...address, dataDir } };
+  if (values["help"] === true) return { kind: "help", text: USAGE };
+  const args: Record<string, unknown> = {};
+  for (const [key, spec] of specs) {
+    const given = values[spec.flag];
+    const raw = typeof given === "string" ? given : (env[spec.env] ?? spec.default);
+    const read = spec.read(raw, spec.flag);
+    if (typeof read === "object" && read !== null && "error" in read) {
+      const message = String(read.error);
+      const fromEnv = typeof given !== "string" && env[spec.env] !== undefined;
+      return error(fromEnv ? `${message} (from ${spec.env})` : message);
+    }
+    args[key] = read;
+  }
+  return { kind: "run", args: args as ServerArgs };
 }
