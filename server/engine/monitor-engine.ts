@@ -19,6 +19,7 @@ import type {
 import type { EventLog, EventToAppend } from "../store/event-log.js";
 import type { Registry, RegistryChange } from "../store/registry.js";
 import { createCheckScheduler, type Timers } from "./check-scheduler.js";
+import type { EngineObserver } from "./engine-observer.js";
 import type { EventHub } from "./event-hub.js";
 import type { ProbeTarget } from "./probe.js";
 
@@ -67,8 +68,6 @@ export interface MonitorEngine extends ServiceStateSource {
   /** The announced status of each of a caller's subscriptions. */
   snapshot(callerId: string): SnapshotEntry[];
   stats(): EngineStats;
-  /** Called with every check's start time and lateness (start − planned), for benchmarks. */
-  onCheckStarted?: (service: string, plannedAt: Millis, startedAt: Millis) => void;
 }
 
 export interface MonitorEngineOptions {
@@ -80,6 +79,8 @@ export interface MonitorEngineOptions {
   readonly timers?: Timers;
   /** Checks running at once; beyond it, due services wait their turn in order. */
   readonly maxConcurrentChecks?: number;
+  /** Told of checks, announcements and log writes (logs, metrics). */
+  readonly observer?: EngineObserver;
   /** Reports a failure that the loop survived (event log write, a bug in a handler). */
   readonly onError?: (error: unknown, context: string) => void;
 }
@@ -107,6 +108,7 @@ export function createMonitorEngine(options: MonitorEngineOptions): MonitorEngin
   const { registry, eventLog, hub, probe, clock } = options;
   const maxConcurrent = options.maxConcurrentChecks ?? 1000;
   const onError = options.onError ?? (() => {});
+  const observer = options.observer ?? {};
   const services = new Map<string, ServiceRuntime>();
   /** Due services that found every check slot taken, in the order they came due. */
   const waiting = new Set<ServiceRuntime>();
@@ -153,7 +155,10 @@ export function createMonitorEngine(options: MonitorEngineOptions): MonitorEngin
   function emit(events: EventToAppend[], now: Millis): boolean {
     if (events.length === 0) return true;
     try {
-      hub.publish(eventLog.append(events, now));
+      const started = performance.now();
+      const logged = eventLog.append(events, now);
+      observer.eventsAppended?.(logged.length, performance.now() - started);
+      hub.publish(logged);
       return true;
     } catch (error) {
       onError(error, "appending to the event log");
@@ -195,6 +200,19 @@ export function createMonitorEngine(options: MonitorEngineOptions): MonitorEngin
     // events, the next evaluation tries again.
     if (!emit(events, now)) return;
     for (const [sub, announcement] of decided) sub.announced = applyAnnouncement(sub.announced, announcement);
+    tellAnnounced(rt.config, decided.map(([, announcement]) => announcement));
+  }
+
+  /** One observer call per status announced in an evaluation, with how many callers heard it. */
+  function tellAnnounced(config: ServiceConfig, announcements: readonly Announcement[]): void {
+    if (announcements.length === 0 || observer.announced === undefined) return;
+    const byStatus = new Map<"up" | "down", { detail: string; callers: number }>();
+    for (const { status, detail } of announcements) {
+      const entry = byStatus.get(status);
+      if (entry === undefined) byStatus.set(status, { detail, callers: 1 });
+      else entry.callers++;
+    }
+    for (const [status, { detail, callers }] of byStatus) observer.announced(config, status, detail, callers);
   }
 
   function onDue(id: string, now: Millis): void {
@@ -216,7 +234,7 @@ export function createMonitorEngine(options: MonitorEngineOptions): MonitorEngin
     rt.checking = true;
     inFlight++;
     checksStarted++;
-    engine.onCheckStarted?.(rt.config.id, rt.nextCheckAt, now);
+    observer.checkStarted?.(rt.config.id, rt.nextCheckAt, now);
     probe(rt.target).then(
       (result) => finishCheck(rt, result),
       (error: unknown) => {
@@ -231,6 +249,7 @@ export function createMonitorEngine(options: MonitorEngineOptions): MonitorEngin
     inFlight--;
     checksCompleted++;
     rt.checking = false;
+    observer.checkFinished?.(rt.config, result);
     if (!stopped && !rt.removed) {
       const now = clock.now();
       rt.observation = observe(rt.observation, result);
