@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file monitor/v1/resources.proto.
  */
 export const file_monitor_v1_resources: GenFile = /*@__PURE__*/
-  fileDesc("Chptb25pdG9yL3YxL3Jlc291cmNlcy5wcm90bxIKbW9uaXRvci52MSKGAgoHU2VydmljZRIKCgJpZBgBIAEoCRIMCgRob3N0GAIgASgJEgwKBHBvcnQYAyABKA0SFAoMZGlzcGxheV9uYW1lGAQgASgJEjEKDmNoZWNrX2ludGVydmFsGAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjAKDWNoZWNrX3RpbWVvdXQYBiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SJwoFc3RhdGUYByABKAsyGC5tb25pdG9yLnYxLlNlcnZpY2VTdGF0ZRIvCgtjcmVhdGVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAi5gIKDFNlcnZpY2VTdGF0ZRIpCgZzdGF0dXMYASABKA4yGS5tb25pdG9yLnYxLlNlcnZpY2VTdGF0dXMSLgoKc2luY2VfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMwoPbGFzdF9jaGVja190aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgxsYXN0X2xhdGVuY3kYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SDgoGZGV0YWlsGAUgASgJEjUKEmVmZmVjdGl2ZV9pbnRlcnZhbBgGIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIZChFpbl9wbGFubmVkX291dGFnZRgHIAEoCBIzCg9uZXh0X2NoZWNrX3RpbWUYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIlsKBkNhbGxlchIKCgJpZBgBIAEoCRIUCgxkaXNwbGF5X25hbWUYAiABKAkSLwoLY3JlYXRlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpsBCgxTdWJzY3JpcHRpb24SEQoJY2FsbGVyX2lkGAEgASgJEhIKCnNlcnZpY2VfaWQYAiABKAkSMwoQcG9sbGluZ19pbnRlcnZhbBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIvCgxncmFjZV9wZXJpb2QYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24inQEKDVBsYW5uZWRPdXRhZ2USCgoCaWQYASABKAkSEgoKc2VydmljZV9pZBgCIAEoCRIuCgpzdGFydF90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGcmVhc29uGAUgASgJKl8KDVNlcnZpY2VTdGF0dXMSHgoaU0VSVklDRV9TVEFUVVNfVU5TUEVDSUZJRUQQABIVChFTRVJWSUNFX1NUQVRVU19VUBABEhcKE1NFUlZJQ0VfU1RBVFVTX0RPV04QAmIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("Chptb25pdG9yL3YxL3Jlc291cmNlcy5wcm90bxIKbW9uaXRvci52MSK0AgoHU2VydmljZRIKCgJpZBgBIAEoCRIMCgRob3N0GAIgASgJEgwKBHBvcnQYAyABKA0SFAoMZGlzcGxheV9uYW1lGAQgASgJEjEKDmNoZWNrX2ludGVydmFsGAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjAKDWNoZWNrX3RpbWVvdXQYBiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SJwoFc3RhdGUYByABKAsyGC5tb25pdG9yLnYxLlNlcnZpY2VTdGF0ZRIvCgtjcmVhdGVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASIwoDdGNwGAkgASgLMhQubW9uaXRvci52MS5UY3BQcm9iZUgAQgcKBXByb2JlIjgKCFRjcFByb2JlEiwKCmNsb3NlX21vZGUYASABKA4yGC5tb25pdG9yLnYxLlRjcENsb3NlTW9kZSLmAgoMU2VydmljZVN0YXRlEikKBnN0YXR1cxgBIAEoDjIZLm1vbml0b3IudjEuU2VydmljZVN0YXR1cxIuCgpzaW5jZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIzCg9sYXN0X2NoZWNrX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KDGxhc3RfbGF0ZW5jeRgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIOCgZkZXRhaWwYBSABKAkSNQoSZWZmZWN0aXZlX2ludGVydmFsGAYgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhkKEWluX3BsYW5uZWRfb3V0YWdlGAcgASgIEjMKD25leHRfY2hlY2tfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiWwoGQ2FsbGVyEgoKAmlkGAEgASgJEhQKDGRpc3BsYXlfbmFtZRgCIAEoCRIvCgtjcmVhdGVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAimwEKDFN1YnNjcmlwdGlvbhIRCgljYWxsZXJfaWQYASABKAkSEgoKc2VydmljZV9pZBgCIAEoCRIzChBwb2xsaW5nX2ludGVydmFsGAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEi8KDGdyYWNlX3BlcmlvZBgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiKdAQoNUGxhbm5lZE91dGFnZRIKCgJpZBgBIAEoCRISCgpzZXJ2aWNlX2lkGAIgASgJEi4KCnN0YXJ0X3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZyZWFzb24YBSABKAkqXwoNU2VydmljZVN0YXR1cxIeChpTRVJWSUNFX1NUQVRVU19VTlNQRUNJRklFRBAAEhUKEVNFUlZJQ0VfU1RBVFVTX1VQEAESFwoTU0VSVklDRV9TVEFUVVNfRE9XThACKmAKDFRjcENsb3NlTW9kZRIeChpUQ1BfQ0xPU0VfTU9ERV9VTlNQRUNJRklFRBAAEhYKElRDUF9DTE9TRV9NT0RFX0ZJThABEhgKFFRDUF9DTE9TRV9NT0RFX1JFU0VUEAJiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * A host:port pair that the server checks by TCP connect.
@@ -35,11 +35,15 @@ export type Service = Message<"monitor.v1.Service"> & {
   host: string;
 
   /**
+   * The TCP port checked, 1 to 65535.
+   *
    * @generated from field: uint32 port = 3;
    */
   port: number;
 
   /**
+   * A name for people; may be empty.
+   *
    * @generated from field: string display_name = 4;
    */
   displayName: string;
@@ -71,6 +75,23 @@ export type Service = Message<"monitor.v1.Service"> & {
    * @generated from field: google.protobuf.Timestamp create_time = 8;
    */
   createTime?: Timestamp | undefined;
+
+  /**
+   * How the service is checked. Always set in answers: today every service is
+   * checked by TCP connect (a later version adds other kinds here).
+   *
+   * @generated from oneof monitor.v1.Service.probe
+   */
+  probe: {
+    /**
+     * A TCP connect check, with the close mode the service was registered with
+     * (TCP_CLOSE_MODE_UNSPECIFIED: it follows the server's --tcp-close default).
+     *
+     * @generated from field: monitor.v1.TcpProbe tcp = 9;
+     */
+    value: TcpProbe;
+    case: "tcp";
+  } | { case: undefined; value?: undefined };
 };
 
 /**
@@ -79,6 +100,28 @@ export type Service = Message<"monitor.v1.Service"> & {
  */
 export const ServiceSchema: GenMessage<Service> = /*@__PURE__*/
   messageDesc(file_monitor_v1_resources, 0);
+
+/**
+ * Settings of a TCP connect check. The check's target is the service's host
+ * and port; connected means up.
+ *
+ * @generated from message monitor.v1.TcpProbe
+ */
+export type TcpProbe = Message<"monitor.v1.TcpProbe"> & {
+  /**
+   * How the check closes the connection once connected.
+   *
+   * @generated from field: monitor.v1.TcpCloseMode close_mode = 1;
+   */
+  closeMode: TcpCloseMode;
+};
+
+/**
+ * Describes the message monitor.v1.TcpProbe.
+ * Use `create(TcpProbeSchema)` to create a new message.
+ */
+export const TcpProbeSchema: GenMessage<TcpProbe> = /*@__PURE__*/
+  messageDesc(file_monitor_v1_resources, 1);
 
 /**
  * The observed state of a service. Output only.
@@ -145,7 +188,7 @@ export type ServiceState = Message<"monitor.v1.ServiceState"> & {
  * Use `create(ServiceStateSchema)` to create a new message.
  */
 export const ServiceStateSchema: GenMessage<ServiceState> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_resources, 1);
+  messageDesc(file_monitor_v1_resources, 2);
 
 /**
  * A program that subscribes to services and watches for their status changes.
@@ -176,7 +219,7 @@ export type Caller = Message<"monitor.v1.Caller"> & {
  * Use `create(CallerSchema)` to create a new message.
  */
 export const CallerSchema: GenMessage<Caller> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_resources, 2);
+  messageDesc(file_monitor_v1_resources, 3);
 
 /**
  * One caller's interest in one service, with its own timing.
@@ -214,7 +257,7 @@ export type Subscription = Message<"monitor.v1.Subscription"> & {
  * Use `create(SubscriptionSchema)` to create a new message.
  */
 export const SubscriptionSchema: GenMessage<Subscription> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_resources, 3);
+  messageDesc(file_monitor_v1_resources, 4);
 
 /**
  * A time window in which the service's notifications are silenced. Checks go on.
@@ -253,7 +296,7 @@ export type PlannedOutage = Message<"monitor.v1.PlannedOutage"> & {
  * Use `create(PlannedOutageSchema)` to create a new message.
  */
 export const PlannedOutageSchema: GenMessage<PlannedOutage> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_resources, 4);
+  messageDesc(file_monitor_v1_resources, 5);
 
 /**
  * The status of a service as seen by its TCP check.
@@ -288,4 +331,41 @@ export enum ServiceStatus {
  */
 export const ServiceStatusSchema: GenEnum<ServiceStatus> = /*@__PURE__*/
   enumDesc(file_monitor_v1_resources, 0);
+
+/**
+ * How a TCP check closes the connection it opened once it has connected.
+ *
+ * @generated from enum monitor.v1.TcpCloseMode
+ */
+export enum TcpCloseMode {
+  /**
+   * The server's default (its --tcp-close flag; fin unless set otherwise).
+   *
+   * @generated from enum value: TCP_CLOSE_MODE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * An ordinary close (FIN): the monitored application sees a client that
+   * connects and hangs up. The monitor's side keeps each closed connection in
+   * TIME_WAIT for a minute.
+   *
+   * @generated from enum value: TCP_CLOSE_MODE_FIN = 1;
+   */
+  FIN = 1,
+
+  /**
+   * An abortive close (RST): no TIME_WAIT on either side, but the monitored
+   * application sees "connection reset by peer" at every check.
+   *
+   * @generated from enum value: TCP_CLOSE_MODE_RESET = 2;
+   */
+  RESET = 2,
+}
+
+/**
+ * Describes the enum monitor.v1.TcpCloseMode.
+ */
+export const TcpCloseModeSchema: GenEnum<TcpCloseMode> = /*@__PURE__*/
+  enumDesc(file_monitor_v1_resources, 1);
 
