@@ -20,3 +20,27 @@ export interface EngineObserver {
   /** `count` events were appended to the event log in one write that took `durationMs`. */
   eventsAppended?(count: number, durationMs: number): void;
 }
+
+/**
+ * The observer with every call guarded: a throwing observer is reported to
+ * `onError` and the engine carries on, so a bug in logging or metrics can
+ * never stop checks or lose an announcement.
+ */
+export function guardObserver(observer: EngineObserver, onError: (error: unknown, context: string) => void): Required<EngineObserver> {
+  const guard =
+    <A extends unknown[]>(name: keyof EngineObserver, call: ((...args: A) => void) | undefined) =>
+    (...args: A): void => {
+      if (call === undefined) return;
+      try {
+        call.apply(observer, args);
+      } catch (error) {
+        onError(error, `engine observer ${name}`);
+      }
+    };
+  return {
+    checkStarted: guard("checkStarted", observer.checkStarted),
+    checkFinished: guard("checkFinished", observer.checkFinished),
+    announced: guard("announced", observer.announced),
+    eventsAppended: guard("eventsAppended", observer.eventsAppended),
+  };
+}

@@ -1,0 +1,30 @@
+import { nextCheckAt } from "../domain/next-check.js";
+import { nextOutageBoundary } from "../domain/outage-windows.js";
+import type { Millis } from "../domain/types.js";
+import type { ServiceRuntime } from "./service-runtime.js";
+
+/**
+ * Plans a service's next wake-up (checking rules 1-3, notification rule 4):
+ * the next check — at the effective interval after the last one, or earlier
+ * for a pending grace deadline — or, when it comes first, the next outage
+ * boundary, where the subscriptions are reconciled.
+ *
+ * A service being checked, or queued for a check slot, only has its
+ * `nextCheckAt` updated: it plans again when its check completes.
+ */
+export function planNextWake(rt: ServiceRuntime, now: Millis, schedule: (serviceId: string, atMs: Millis) => void): void {
+  if (rt.lifecycle.t === "removed") return;
+  if (rt.observation.lastCheckAt !== undefined) {
+    rt.nextCheckAt = nextCheckAt({
+      now,
+      lastCheckAt: rt.observation.lastCheckAt,
+      effectiveIntervalMs: rt.effectiveIntervalMs,
+      observation: rt.observation,
+      subscriptions: rt.subs.values(),
+      outages: rt.outages,
+    });
+  }
+  if (rt.lifecycle.t !== "planned") return;
+  const boundary = nextOutageBoundary(rt.outages, now);
+  schedule(rt.config.id, boundary !== undefined && boundary < rt.nextCheckAt ? boundary : rt.nextCheckAt);
+}

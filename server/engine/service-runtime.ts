@@ -1,0 +1,87 @@
+import { effectiveIntervalMs } from "../domain/effective-interval.js";
+import { UNOBSERVED } from "../domain/observe.js";
+import type { Announced, Millis, Observation, PlannedOutage, ServiceConfig, SubscriptionConfig } from "../domain/types.js";
+import type { ProbeTarget } from "./probe.js";
+
+/** One subscription as the engine tracks it (also a PlanningSubscription, without copying). */
+export interface SubscriptionState {
+  config: SubscriptionConfig;
+  gracePeriodMs: number;
+  /** What the caller last heard; only ever set from what is durable in the log. */
+  announced: Announced;
+}
+
+/**
+ * Where a service is in its life, one state at a time:
+ * - `planned`: waiting for its next wake-up in the scheduler;
+ * - `queued`: due, but every check slot was taken, so it waits its turn;
+ * - `checking`: a probe is running; it plans again when the result comes;
+ * - `removed`: unregistered; a result still in flight is dropped.
+ */
+export type Lifecycle =
+  | { readonly t: "planned" }
+  | { readonly t: "queued" }
+  | { readonly t: "checking"; readonly startedAt: Millis }
+  | { readonly t: "removed" };
+
+export const PLANNED: Lifecycle = { t: "planned" };
+export const QUEUED: Lifecycle = { t: "queued" };
+export const REMOVED: Lifecycle = { t: "removed" };
+export const checking = (startedAt: Millis): Lifecycle => ({ t: "checking", startedAt });
+
+/** Everything the engine keeps per service. */
+export interface ServiceRuntime {
+  readonly config: ServiceConfig;
+  /** By caller id. */
+  readonly subs: Map<string, SubscriptionState>;
+  readonly target: ProbeTarget;
+  observation: Observation;
+  /** Outage windows that have not ended; ended ones are dropped at their boundary. */
+  outages: readonly PlannedOutage[];
+  effectiveIntervalMs: number;
+  /** When the next check starts; for a never-checked service, its first check. */
+  nextCheckAt: Millis;
+  lifecycle: Lifecycle;
+}
+
+export const subscriptionState = (config: SubscriptionConfig, announced: Announced): SubscriptionState => ({
+  config,
+  gracePeriodMs: config.gracePeriodMs,
+  announced,
+});
+
+/** What the probe needs of a service: built in this one place from its configuration. */
+export const probeTargetOf = (config: ServiceConfig): ProbeTarget => ({
+  host: config.host,
+  port: config.port,
+  timeoutMs: config.checkTimeoutMs,
+});
+
+/** A runtime for a service not yet checked, whose first check is at `firstCheckAt(effective interval)`. */
+export function createServiceRuntime(
+  config: ServiceConfig,
+  subs: Iterable<SubscriptionState>,
+  outages: readonly PlannedOutage[],
+  firstCheckAt: (effectiveIntervalMs: number) => Millis,
+): ServiceRuntime {
+  const rt: ServiceRuntime = {
+    config,
+    subs: new Map([...subs].map((s) => [s.config.callerId, s])),
+    target: probeTargetOf(config),
+    observation: UNOBSERVED,
+    outages,
+    effectiveIntervalMs: config.checkIntervalMs,
+    nextCheckAt: 0,
+    lifecycle: PLANNED,
+  };
+  recomputeInterval(rt);
+  rt.nextCheckAt = firstCheckAt(rt.effectiveIntervalMs);
+  return rt;
+}
+
+/** Checking rule 1; called when the service's subscriptions change, not per check. */
+export function recomputeInterval(rt: ServiceRuntime): void {
+  const intervals: number[] = [];
+  for (const sub of rt.subs.values()) intervals.push(sub.config.pollingIntervalMs);
+  rt.effectiveIntervalMs = effectiveIntervalMs(rt.config.checkIntervalMs, intervals);
+}

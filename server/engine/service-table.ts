@@ -1,0 +1,47 @@
+import type { Millis, PlannedOutage, ServiceConfig } from "../domain/types.js";
+import type { CheckPool } from "./check-pool.js";
+import { planNextWake } from "./check-planner.js";
+import type { CheckScheduler } from "./check-scheduler.js";
+import { createServiceRuntime, REMOVED, type ServiceRuntime, type SubscriptionState } from "./service-runtime.js";
+
+/** The engine's services by id, with the two ways in and out and the one way to plan. */
+export interface ServiceTable {
+  get(serviceId: string): ServiceRuntime | undefined;
+  values(): IterableIterator<ServiceRuntime>;
+  readonly size: number;
+  /** Adds a not-yet-checked service; plan it afterwards. */
+  add(
+    config: ServiceConfig,
+    subs: Iterable<SubscriptionState>,
+    outages: readonly PlannedOutage[],
+    firstCheckAt: (effectiveIntervalMs: number) => Millis,
+  ): ServiceRuntime;
+  /** Removes a service: unscheduled, unqueued, and a check still in flight is dropped. */
+  remove(rt: ServiceRuntime): void;
+  /** Plans the service's next wake-up in the scheduler (see planNextWake). */
+  plan(rt: ServiceRuntime, now: Millis): void;
+}
+
+export function createServiceTable(scheduler: CheckScheduler<string>, pool: CheckPool): ServiceTable {
+  const services = new Map<string, ServiceRuntime>();
+  const schedule = (serviceId: string, atMs: Millis) => scheduler.schedule(serviceId, atMs);
+  return {
+    get: (serviceId) => services.get(serviceId),
+    values: () => services.values(),
+    get size() {
+      return services.size;
+    },
+    add(config, subs, outages, firstCheckAt) {
+      const rt = createServiceRuntime(config, subs, outages, firstCheckAt);
+      services.set(config.id, rt);
+      return rt;
+    },
+    remove(rt) {
+      rt.lifecycle = REMOVED;
+      services.delete(rt.config.id);
+      scheduler.cancel(rt.config.id);
+      pool.forget(rt);
+    },
+    plan: (rt, now) => planNextWake(rt, now, schedule),
+  };
+}

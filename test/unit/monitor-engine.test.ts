@@ -1,0 +1,152 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { CheckResult, ServiceConfig } from "../../server/domain/types.js";
+import { createEventHub } from "../../server/engine/event-hub.js";
+import type { EngineObserver } from "../../server/engine/engine-observer.js";
+import { createMonitorEngine, type MonitorEngine } from "../../server/engine/monitor-engine.js";
+import type { ProbeTarget } from "../../server/engine/probe.js";
+import { createMemoryRegistryPersistence } from "../../server/store/memory-registry-persistence.js";
+import { openRegistry } from "../../server/store/open-registry.js";
+import { openSqliteEventLog } from "../../server/store/sqlite-event-log.js";
+import { createManualTime } from "../support/manual-time.js";
+
+/**
+ * The engine on manual time with a probe the test answers by hand, so every
+ * check's start and end is under the test's control: concurrency, queue
+ * order, results of removed services, and what the observer hears.
+ */
+async function engineUnderTest(options: { maxConcurrentChecks?: number; observer?: EngineObserver } = {}) {
+  const time = createManualTime();
+  let ids = 0;
+  const registry = await openRegistry(createMemoryRegistryPersistence(), { newId: (p) => `${p}_${++ids}` });
+  const eventLog = openSqliteEventLog({ path: ":memory:" });
+  const hub = createEventHub();
+  /** Checks in flight, in the order they started; resolve one to finish it. */
+  const running: Array<{ port: number; finish: (status: "up" | "down") => void }> = [];
+  const probe = (target: ProbeTarget) =>
+    new Promise<CheckResult>((resolve) => {
+      const at = time.clock.now();
+      running.push({
+        port: target.port,
+        finish: (status) => resolve({ status, at, latencyMs: 1, detail: status === "up" ? "" : "connection refused" }),
+      });
+    });
+  const errors: Array<[unknown, string]> = [];
+  const engine = createMonitorEngine({
+    registry,
+    eventLog,
+    hub,
+    probe,
+    clock: time.clock,
+    timers: time.timers,
+    ...(options.maxConcurrentChecks === undefined ? {} : { maxConcurrentChecks: options.maxConcurrentChecks }),
+    ...(options.observer === undefined ? {} : { observer: options.observer }),
+    onError: (error, context) => void errors.push([error, context]),
+  });
+  engine.start();
+  const addService = (port: number) =>
+    registry.addService({ host: "127.0.0.1", port, displayName: "", checkIntervalMs: 10_000, checkTimeoutMs: 1000, createdAt: 0 });
+  /** Finishes the running check of `port` and lets the engine react. */
+  const finish = async (port: number, status: "up" | "down") => {
+    const index = running.findIndex((check) => check.port === port);
+    if (index < 0) throw new Error(`no check of port ${port} is running`);
+    running.splice(index, 1)[0]!.finish(status);
+    await time.settle();
+  };
+  return { time, registry, eventLog, engine, running, errors, addService, finish };
+}
+
+let engine: MonitorEngine | undefined;
+afterEach(() => engine?.stop());
+
+describe("the monitor engine", () => {
+  it("runs at most maxConcurrentChecks checks and starts queued services in the order they came due", async () => {
+    const t = await engineUnderTest({ maxConcurrentChecks: 2 });
+    engine = t.engine;
+    for (const port of [1001, 1002, 1003, 1004]) await t.addService(port);
+    await t.time.advance(0);
+    expect(t.running.map((check) => check.port)).toEqual([1001, 1002]);
+    expect(t.engine.stats()).toMatchObject({ inFlight: 2, waiting: 2, checksStarted: 2, services: 4 });
+    await t.finish(1002, "up");
+    expect(t.running.map((check) => check.port)).toEqual([1001, 1003]);
+    await t.finish(1001, "up");
+    await t.finish(1003, "down");
+    expect(t.running.map((check) => check.port)).toEqual([1004]);
+    expect(t.engine.stats()).toMatchObject({ inFlight: 1, waiting: 0, checksStarted: 4, checksCompleted: 3 });
+  });
+
+  it("never checks one service twice at once, and plans the next check when the running one completes", async () => {
+    const t = await engineUnderTest();
+    engine = t.engine;
+    const service = await t.addService(2001);
+    await t.time.advance(0);
+    expect(t.running).toHaveLength(1);
+    // Long past the interval, the check is still running: no second one starts.
+    await t.time.advance(60_000);
+    expect(t.running).toHaveLength(1);
+    expect(t.engine.stateOf(service.id)?.nextCheckAt).toBeUndefined();
+    await t.finish(2001, "up");
+    const state = t.engine.stateOf(service.id);
+    expect(state?.observation.status).toBe("up");
+    // Its interval ran out while it ran: the next check is due at once, not 10 s on.
+    expect(state?.nextCheckAt).toBe(t.time.clock.now());
+  });
+
+  it("drops the result of a check whose service was unregistered while it ran, and ends its subscriptions", async () => {
+    const t = await engineUnderTest();
+    engine = t.engine;
+    await t.registry.addCaller({ id: "c", displayName: "", createdAt: 0 });
+    const service = await t.addService(3001);
+    await t.registry.setSubscription({ callerId: "c", serviceId: service.id, pollingIntervalMs: 5000, gracePeriodMs: 0 });
+    await t.time.advance(0);
+    expect(t.running).toHaveLength(1);
+    await t.registry.removeService(service.id);
+    await t.finish(3001, "up");
+    expect(t.engine.stateOf(service.id)).toBeUndefined();
+    const events = t.eventLog.read("c", 0, 10).map((logged) => logged.event.kind);
+    expect(events).toEqual(["subscription_ended"]);
+    expect(t.errors).toEqual([]);
+  });
+
+  it("tells the observer of checks and of each announced status with its caller count", async () => {
+    const seen: string[] = [];
+    const observer: EngineObserver = {
+      checkStarted: (id, plannedAt, startedAt) => seen.push(`started ${id} late ${startedAt - plannedAt}`),
+      checkFinished: (service: ServiceConfig, result) => seen.push(`finished ${service.port} ${result.status}`),
+      announced: (service, status, detail, callers) => seen.push(`announced ${service.port} ${status} "${detail}" to ${callers}`),
+      eventsAppended: (count) => seen.push(`appended ${count}`),
+    };
+    const t = await engineUnderTest({ observer });
+    engine = t.engine;
+    for (const id of ["a", "b"]) await t.registry.addCaller({ id, displayName: "", createdAt: 0 });
+    const service = await t.addService(4001);
+    for (const callerId of ["a", "b"]) {
+      await t.registry.setSubscription({ callerId, serviceId: service.id, pollingIntervalMs: 5000, gracePeriodMs: 0 });
+    }
+    await t.time.advance(0);
+    await t.finish(4001, "down");
+    expect(seen).toEqual([
+      `started ${service.id} late 0`,
+      "finished 4001 down",
+      "appended 2",
+      'announced 4001 down "connection refused" to 2',
+    ]);
+  });
+
+  it("survives a throwing observer: the error is reported and announcements still happen", async () => {
+    const t = await engineUnderTest({
+      observer: {
+        checkFinished: () => {
+          throw new Error("metrics bug");
+        },
+      },
+    });
+    engine = t.engine;
+    await t.registry.addCaller({ id: "c", displayName: "", createdAt: 0 });
+    const service = await t.addService(5001);
+    await t.registry.setSubscription({ callerId: "c", serviceId: service.id, pollingIntervalMs: 5000, gracePeriodMs: 0 });
+    await t.time.advance(0);
+    await t.finish(5001, "up");
+    expect(t.eventLog.read("c", 0, 10).map((logged) => logged.event.kind)).toEqual(["status_change"]);
+    expect(t.errors.map(([, context]) => context)).toEqual(["engine observer checkFinished"]);
+  });
+});
