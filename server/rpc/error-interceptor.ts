@@ -1,5 +1,6 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { MonitorError, type MonitorErrorKind } from "../domain/monitor-error.js";
+import { asBodyDecodeError } from "./decode-error.js";
 
 const CODES: Record<MonitorErrorKind, Code> = {
   invalid_argument: Code.InvalidArgument,
@@ -21,12 +22,19 @@ export function toConnectError(error: unknown): ConnectError {
  * neither a MonitorError nor a ConnectError is a bug: it is reported to
  * `onInternal` (logged with its stack) and the client sees INTERNAL without
  * the server's internals.
+ *
+ * A request message protobuf could not decode reaches this interceptor only
+ * for streaming calls (connect decodes a unary request before interceptors
+ * run; server/http/unary-decode-errors.ts covers those): it is the client's
+ * INVALID_ARGUMENT, not our INTERNAL.
  */
 export function createErrorInterceptor(onInternal: (error: unknown, procedure: string) => void): Interceptor {
   return (next) => async (req) => {
     try {
       return await next(req);
     } catch (error) {
+      const undecodable = asBodyDecodeError(error, req.method.input.typeName);
+      if (undecodable !== undefined) throw undecodable;
       if (error instanceof MonitorError || error instanceof ConnectError) throw toConnectError(error);
       onInternal(error, req.method.name);
       throw new ConnectError("internal error", Code.Internal);
