@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { pino } from "pino";
 import { parseServerArgs } from "./server-args.js";
+import { createStopSignals } from "./shutdown-signals.js";
 import { startServer } from "./start-server.js";
 
 /**
@@ -21,18 +22,35 @@ async function main(): Promise<void> {
     return;
   }
   const { listen, dataDir } = parsed.args;
-  const server = await startServer({ host: listen.host, port: listen.port, dataDir, logger, clock: { now: Date.now } });
-  logger.info({ address: server.address, dataDir }, `listening on ${server.address}`);
+  const { maxWatchStreamsPerCaller, maxWatchStreamsPerConnection, watchBufferEvents } = parsed.args;
+  const { maxRequestBytes, maxConnections, idleTimeout } = parsed.args;
+  const server = await startServer({
+    host: listen.host,
+    port: listen.port,
+    dataDir,
+    logger,
+    clock: { now: Date.now },
+    maxWatchStreamsPerCaller,
+    maxWatchStreamsPerConnection,
+    watchBufferEvents,
+    maxRequestBytes,
+    maxConnections,
+    idleTimeoutMs: idleTimeout,
+  });
 
-  let signalled = false;
+  const signals = createStopSignals();
   const stop = (signal: NodeJS.Signals) => {
-    if (signalled) {
+    const verdict = signals.receive(signal, Date.now());
+    if (verdict === "repeat") {
+      logger.debug({ signal }, "the same signal again (relayed by the parent process): already stopping");
+      return;
+    }
+    if (verdict === "force") {
       logger.warn({ signal }, "second signal: exiting at once");
       process.exit(1);
     }
-    signalled = true;
     logger.info({ signal }, "shutting down");
-    // DESIGN.md promises exit within 5 s; never hang on a stuck close.
+    // A stop is promised within 5 s (docs/architecture.md); never hang on a stuck close.
     setTimeout(() => {
       logger.error("shutdown took longer than 5 s; exiting");
       process.exit(1);
@@ -50,6 +68,9 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
+  // Only now: whoever waits for this line may signal at once, and the
+  // handlers must already be there to make that a graceful stop.
+  logger.info({ address: server.address, dataDir }, `listening on ${server.address}`);
 }
 
 main().catch((error: unknown) => {
