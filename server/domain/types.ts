@@ -21,7 +21,24 @@ export interface ServiceConfig {
   readonly checkIntervalMs: number;
   readonly checkTimeoutMs: number;
   readonly createdAt: Millis;
+  /**
+   * How it is checked, as registered. Absent: a TCP connect check that closes
+   * the way the server's `--tcp-close` default says, so changing the default
+   * changes every service that did not choose.
+   */
+  readonly probe?: ProbeConfig;
 }
+
+/**
+ * How a TCP check closes a connection once connected: "fin" is an ordinary
+ * close (the monitored application sees a client hang up; TIME_WAIT stays on
+ * the monitor's side), "reset" an abortive one (no TIME_WAIT anywhere, but the
+ * application sees a connection reset at every check).
+ */
+export type TcpCloseMode = "fin" | "reset";
+
+/** A service's check settings; one variant per kind of check (the API's `oneof probe`). */
+export type ProbeConfig = { readonly kind: "tcp"; readonly closeMode: TcpCloseMode };
 
 export interface CallerConfig {
   readonly id: string;

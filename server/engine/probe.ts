@@ -1,12 +1,20 @@
 /**
- * The check itself: one TCP connect to host:port (DESIGN.md, checking rule 3).
+ * The check itself: one TCP connect to host:port (docs/architecture.md, checking rule 3).
  *
- * Connected means up; the connection is then closed at once with a reset
- * (RST) rather than a FIN, because the side that closes with FIN keeps the
- * socket in TIME_WAIT for a minute, and thousands of checks per second would
- * pile up tens of thousands of those and exhaust ephemeral ports. Refused,
- * reset, unreachable, unresolvable or timed out means down, with a `detail`
- * saying which. A failure is a value: the probe never rejects, so the
+ * Connected means up; the connection is then closed at once, by default with
+ * an ordinary close (FIN), so the monitored application sees a client that
+ * connects and hangs up rather than a "connection reset" at every check. The
+ * side that closes first keeps the connection in TIME_WAIT for a minute; with
+ * FIN that is the monitor, which is why a service (or the server, with
+ * `--tcp-close reset`) can choose an abortive close (RST) instead: no
+ * TIME_WAIT anywhere, at the cost of the reset the application sees. The
+ * figures for both are in docs/benchmarks.md.
+ *
+ * Refused, reset, unreachable, unresolvable or timed out means down, with a
+ * `detail` saying which. So is a self-connect: on loopback, a connect to a
+ * closed port inside the ephemeral range can be given that same port as its
+ * local port and "connect" to itself (TCP simultaneous open), which would
+ * otherwise read as up. A failure is a value: the probe never rejects, so the
  * scheduler needs no try/catch per check.
  *
  * The name is resolved by the injected resolver (the TTL-honouring DNS
@@ -14,14 +22,14 @@
  * `getaddrinfo` runs per check (checking rule 5).
  *
  * Per-check cost is kept small: one state object per check, shared listener
- * functions (`this` is the socket, which points back at its check), and a
- * timer that receives its check as an argument, so no closures are created
- * per check beyond the promise executor.
+ * functions (`this` is the socket, which points back at its check), and
+ * timers that receive their check or socket as an argument, so no closures
+ * are created per check beyond the promise executor.
  */
 
-import { connect, type Socket } from "node:net";
+import { connect, type Socket, type TcpNetConnectOpts } from "node:net";
 import { performance } from "node:perf_hooks";
-import type { CheckResult, Millis } from "../domain/types.js";
+import type { CheckResult, Millis, TcpCloseMode } from "../domain/types.js";
 import type { ResolveResult } from "./dns-cache.js";
 
 /** What to check. `timeoutMs` bounds resolution and connect together. */
@@ -29,14 +37,58 @@ export interface ProbeTarget {
   readonly host: string;
   readonly port: number;
   readonly timeoutMs: number;
+  /**
+   * How to close once connected: the service's `probe.closeMode`. Absent or
+   * undefined: the probe's default (the server's `--tcp-close`).
+   */
+  readonly closeMode?: TcpCloseMode | undefined;
 }
 
-/** Seams: name resolution (normally the DNS cache) and the wall clock for `at`. */
+/** Seams: name resolution (normally the DNS cache), the wall clock for `at`, the server's default close. */
 export interface TcpProbeOptions {
   /** Must not reject; a rejection is still caught and reported as down. */
   readonly resolve: (host: string) => Promise<ResolveResult>;
   /** Wall clock for `CheckResult.at`. Default `Date.now`. */
   readonly now?: () => Millis;
+  /** Close mode of targets that name none (`--tcp-close`). Default "fin". */
+  readonly closeMode?: TcpCloseMode;
+  /**
+   * Opens the socket. Default `net.connect`; a seam for tests, e.g. to bind
+   * the local port to the target port and so provoke a real self-connect.
+   */
+  readonly connect?: (options: TcpNetConnectOpts) => Socket;
+}
+
+/** The `detail` of a check that connected to itself: nothing listens there. */
+export const SELF_CONNECT_DETAIL = "connection refused (self-connect)";
+
+/**
+ * How long a FIN-closed connection may wait for the peer's own FIN before the
+ * socket is destroyed anyway. Ordinary servers answer EOF with a close at once;
+ * the bound keeps one that does not from holding a file descriptor per check.
+ * Destroying then still sends no RST (nothing unread is left: the socket
+ * discards what the peer sends), the kernel finishes the close on its own.
+ */
+export const FIN_CLOSE_BOUND_MS = 1_000;
+
+/**
+ * True when a connected socket's two ends are the same address and port: a
+ * TCP simultaneous open with itself, which only happens when nothing listens
+ * on that port (a listener would hold it, so the kernel could not pick it as
+ * the local port). Exported so the rule is tested on its own as well.
+ */
+export function isSelfConnect(socket: {
+  readonly localAddress?: string | undefined;
+  readonly localPort?: number | undefined;
+  readonly remoteAddress?: string | undefined;
+  readonly remotePort?: number | undefined;
+}): boolean {
+  return (
+    socket.localPort !== undefined &&
+    socket.localPort === socket.remotePort &&
+    socket.localAddress !== undefined &&
+    socket.localAddress === socket.remoteAddress
+  );
 }
 
 /** Runs one check. Never rejects. */
@@ -78,9 +130,46 @@ function timedOut(timeoutMs: number): string {
 
 /** Where a socket finds its check, without a closure per socket. */
 const kCheck = Symbol("probe.check");
+/** The bound on a FIN close in progress (FIN_CLOSE_BOUND_MS). */
+const kCloseTimer = Symbol("probe.closeTimer");
 
 interface ProbeSocket extends Socket {
   [kCheck]?: Check | undefined;
+  [kCloseTimer]?: NodeJS.Timeout | undefined;
+}
+
+/**
+ * What to do with the socket when a check ends: "fin" and "reset" close a
+ * connected one, "destroy" drops one that never connected (or failed).
+ */
+type SocketEnd = TcpCloseMode | "destroy";
+
+/**
+ * An ordinary close: FIN now, then read and discard whatever the peer still
+ * sends (a banner, say: unread data would turn the close into an RST) until
+ * its FIN arrives and the socket closes by itself (allowHalfOpen is off), or
+ * until FIN_CLOSE_BOUND_MS.
+ */
+function closeWithFin(socket: ProbeSocket): void {
+  socket.on("close", onClosed);
+  socket.end();
+  socket.resume();
+  const timer = setTimeout(destroyLingering, FIN_CLOSE_BOUND_MS, socket);
+  timer.unref();
+  socket[kCloseTimer] = timer;
+}
+
+function onClosed(this: ProbeSocket): void {
+  const timer = this[kCloseTimer];
+  if (timer !== undefined) {
+    clearTimeout(timer);
+    this[kCloseTimer] = undefined;
+  }
+}
+
+function destroyLingering(socket: ProbeSocket): void {
+  socket[kCloseTimer] = undefined;
+  socket.destroy();
 }
 
 /** The state of one check, from start to its single result. */
@@ -95,6 +184,7 @@ class Check {
     readonly host: string,
     readonly port: number,
     readonly timeoutMs: number,
+    readonly closeMode: TcpCloseMode,
     readonly at: Millis,
     readonly started: number,
   ) {
@@ -109,7 +199,7 @@ class Check {
    * the socket keeps its (shared) listeners, which ignore a finished check, so
    * a late 'error' after destroy is swallowed instead of crashing the process.
    */
-  finish(status: "up" | "down", detail: string): void {
+  finish(status: "up" | "down", detail: string, end: SocketEnd = "destroy"): void {
     if (this.done) return;
     this.done = true;
     const latencyMs = performance.now() - this.started;
@@ -121,7 +211,8 @@ class Check {
     if (socket !== undefined) {
       this.socket = undefined;
       socket[kCheck] = undefined;
-      if (status === "up") socket.resetAndDestroy();
+      if (end === "fin") closeWithFin(socket);
+      else if (end === "reset") socket.resetAndDestroy();
       else socket.destroy();
     }
     this.settle({ status, at: this.at, latencyMs, detail });
@@ -131,11 +222,15 @@ class Check {
 function onConnect(this: ProbeSocket): void {
   const check = this[kCheck];
   if (check === undefined) {
-    // Finished meanwhile (timer): still close with RST, never with FIN.
-    this.resetAndDestroy();
+    // Finished meanwhile (timer; normally the socket is destroyed then, so
+    // this does not fire): close as an up check would.
+    this.destroy();
     return;
   }
-  check.finish("up", "");
+  // Reset, never FIN: the socket holds the very port the service should
+  // listen on, and an RST frees it at once, with no TIME_WAIT on it.
+  if (isSelfConnect(this)) check.finish("down", SELF_CONNECT_DETAIL, "reset");
+  else check.finish("up", "", check.closeMode);
 }
 
 function onError(this: ProbeSocket, error: Error): void {
@@ -149,9 +244,11 @@ function onTimeout(check: Check): void {
 }
 
 /** Resolves, then connects; every outcome ends in `check.finish`. Never rejects. */
-async function run(check: Check, resolve: (host: string) => Promise<ResolveResult>): Promise<void> {
+type Connect = (options: TcpNetConnectOpts) => Socket;
+
+async function run(check: Check, resolve: (host: string) => Promise<ResolveResult>, open: Connect): Promise<void> {
   try {
-    await resolveAndConnect(check, resolve);
+    await resolveAndConnect(check, resolve, open);
   } catch (error) {
     // Not expected (every known failure is handled below); keeps the promise
     // from rejecting unhandled and the check from hanging until its timer.
@@ -159,7 +256,11 @@ async function run(check: Check, resolve: (host: string) => Promise<ResolveResul
   }
 }
 
-async function resolveAndConnect(check: Check, resolve: (host: string) => Promise<ResolveResult>): Promise<void> {
+async function resolveAndConnect(
+  check: Check,
+  resolve: (host: string) => Promise<ResolveResult>,
+  open: Connect,
+): Promise<void> {
   let resolved: ResolveResult;
   try {
     resolved = await resolve(check.host);
@@ -175,7 +276,7 @@ async function resolveAndConnect(check: Check, resolve: (host: string) => Promis
   let socket: ProbeSocket;
   try {
     // An IP address as host: net does no lookup of its own.
-    socket = connect({ host: resolved.address, port: check.port, family: resolved.family, noDelay: true });
+    socket = open({ host: resolved.address, port: check.port, family: resolved.family, noDelay: true });
   } catch (error) {
     // Synchronous argument errors, e.g. a port out of range.
     check.finish("down", describeConnectError(error, check.timeoutMs));
@@ -194,10 +295,13 @@ async function resolveAndConnect(check: Check, resolve: (host: string) => Promis
 export function createTcpProbe(options: TcpProbeOptions): TcpProbe {
   const resolve = options.resolve;
   const now = options.now ?? Date.now;
+  const defaultClose = options.closeMode ?? "fin";
+  const open = options.connect ?? connect;
   return (target) => {
-    const check = new Check(target.host, target.port, target.timeoutMs, now(), performance.now());
+    const closeMode = target.closeMode ?? defaultClose;
+    const check = new Check(target.host, target.port, target.timeoutMs, closeMode, now(), performance.now());
     check.timer = setTimeout(onTimeout, target.timeoutMs, check);
-    void run(check, resolve);
+    void run(check, resolve, open);
     return check.result;
   };
 }

@@ -4,6 +4,7 @@ import type { Clock } from "../domain/clock.js";
 import { invalidArgument, notFound } from "../domain/monitor-error.js";
 import type { ServiceStateSource } from "../domain/service-state.js";
 import type { Registry } from "../store/registry.js";
+import { checkProbe } from "./check-probe.js";
 import { paginate } from "./page-token.js";
 import {
   callerToProto,
@@ -70,6 +71,7 @@ export function createManagementService({
         checkIntervalMs,
         checkTimeoutMs,
         createdAt: clock.now(),
+        ...checkProbe(req.probe),
       });
       return { service: toProto(service) };
     },

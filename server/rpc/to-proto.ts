@@ -7,6 +7,7 @@ import type {
   ServiceConfig,
   Status,
   SubscriptionConfig,
+  TcpCloseMode,
 } from "../domain/types.js";
 import {
   type Caller,
@@ -19,6 +20,8 @@ import {
   ServiceStatus,
   type Subscription,
   SubscriptionSchema,
+  TcpCloseMode as WireTcpCloseMode,
+  TcpProbeSchema,
 } from "@service-monitor/sdk/gen/monitor/v1/resources_pb.js";
 
 /** Domain values → wire messages. The only place that knows both shapes. */
@@ -52,6 +55,18 @@ export function optionalTimestamp(ms: number | undefined) {
   return ms === undefined || ms === 0 ? undefined : timestampFromMs(ms);
 }
 
+/** A chosen close mode, or UNSPECIFIED for a service that follows the server's default. */
+export function closeModeToProto(mode: TcpCloseMode | undefined): WireTcpCloseMode {
+  switch (mode) {
+    case "fin":
+      return WireTcpCloseMode.FIN;
+    case "reset":
+      return WireTcpCloseMode.RESET;
+    case undefined:
+      return WireTcpCloseMode.UNSPECIFIED;
+  }
+}
+
 export function serviceToProto(service: ServiceConfig, state: ServiceState | undefined): Service {
   const observation = state?.observation;
   return create(ServiceSchema, {
@@ -62,6 +77,8 @@ export function serviceToProto(service: ServiceConfig, state: ServiceState | und
     checkInterval: durationFromMs(service.checkIntervalMs),
     checkTimeout: durationFromMs(service.checkTimeoutMs),
     createTime: timestampFromMs(service.createdAt),
+    // Always set: every service is a TCP check today; UNSPECIFIED says it follows the server's default.
+    probe: { case: "tcp", value: create(TcpProbeSchema, { closeMode: closeModeToProto(service.probe?.closeMode) }) },
     state: create(ServiceStateSchema, {
       status: statusToProto(observation?.status ?? "unknown"),
       sinceTime: optionalTimestamp(observation?.sinceMs),

@@ -1,6 +1,7 @@
 import type {
   CallerConfig,
   PlannedOutage,
+  ProbeConfig,
   ServiceConfig,
   SubscriptionConfig,
 } from "../domain/types.js";
@@ -36,6 +37,8 @@ const serviceToFile = (s: ServiceConfig): FileService => ({
   checkIntervalMs: s.checkIntervalMs,
   checkTimeoutMs: s.checkTimeoutMs,
   createdAt: iso(s.createdAt),
+  // Written only when chosen, so files stay as they were for services that follow the server's default.
+  ...(s.probe === undefined ? {} : { probe: { kind: s.probe.kind, closeMode: s.probe.closeMode } }),
 });
 const callerToFile = (c: CallerConfig): FileCaller => ({ id: c.id, displayName: c.displayName, createdAt: iso(c.createdAt) });
 const subscriptionToFile = (s: SubscriptionConfig): SubscriptionConfig => ({
@@ -143,6 +146,19 @@ function time(obj: Json, key: string, path: string): number {
   return ms;
 }
 
+/**
+ * A service's `probe`: absent in files written before close modes existed
+ * (and for services that never chose one), which then load as the default.
+ */
+function probe(obj: Json, path: string): { probe?: ProbeConfig } {
+  if (obj["probe"] === undefined) return {};
+  const p = record(obj["probe"], `${path}.probe`);
+  if (p["kind"] !== "tcp") fail(`${path}.probe.kind`, '"tcp"');
+  const closeMode = p["closeMode"];
+  if (closeMode !== "fin" && closeMode !== "reset") fail(`${path}.probe.closeMode`, '"fin" or "reset"');
+  return { probe: { kind: "tcp", closeMode } };
+}
+
 /** Parses and checks a registry file's content; throws RegistryFormatError. */
 export function fromRegistryFile(parsed: unknown): RegistryData {
   const root = record(parsed, "$");
@@ -162,6 +178,7 @@ export function fromRegistryFile(parsed: unknown): RegistryData {
         checkIntervalMs: int(s, "checkIntervalMs", path),
         checkTimeoutMs: int(s, "checkTimeoutMs", path),
         createdAt: time(s, "createdAt", path),
+        ...probe(s, path),
       };
     }),
     callers: array(root["callers"], "$.callers").map((value, i) => {

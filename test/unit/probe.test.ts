@@ -8,7 +8,13 @@ import { createServer, connect, type AddressInfo, type Server, type Socket } fro
 import { createInterface } from "node:readline";
 import { afterEach, describe, expect, it, onTestFinished } from "vitest";
 import { createDnsCache, type ResolveResult } from "../../server/engine/dns-cache.js";
-import { createTcpProbe, describeConnectError } from "../../server/engine/probe.js";
+import {
+  createTcpProbe,
+  describeConnectError,
+  FIN_CLOSE_BOUND_MS,
+  isSelfConnect,
+  SELF_CONNECT_DETAIL,
+} from "../../server/engine/probe.js";
 import { spyOnRealResolvers } from "../support/real-resolver-spies.js";
 
 const servers: Server[] = [];
@@ -17,17 +23,41 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => new Promise<void>((r) => s.close(() => r()))));
 });
 
-/** A listener on 127.0.0.1 that accepts and ignores connections (the probe resets them). */
-async function listen(): Promise<{ server: Server; port: number; accepted: () => number }> {
+/** How the listener saw each accepted connection end: the peer's FIN ("end") or a reset ("ECONNRESET"). */
+interface Endings {
+  fin: number;
+  reset: number;
+  other: string[];
+}
+
+/**
+ * A listener on 127.0.0.1 that accepts connections, optionally greets them
+ * (`banner`, as SSH or SMTP servers do), and records how each one ended.
+ * `halfOpen`: a server that does not close when the client does (it never
+ * answers the probe's FIN with its own).
+ */
+async function listen(
+  options: { banner?: string; halfOpen?: boolean } = {},
+): Promise<{ server: Server; port: number; accepted: () => number; endings: Endings; open: Set<Socket> }> {
   let accepted = 0;
-  const server = createServer((socket) => {
+  const endings: Endings = { fin: 0, reset: 0, other: [] };
+  const open = new Set<Socket>();
+  const server = createServer({ allowHalfOpen: options.halfOpen === true }, (socket) => {
     accepted++;
-    // The probe closes with RST, which surfaces here as ECONNRESET.
-    socket.on("error", () => socket.destroy());
+    open.add(socket);
+    socket.on("close", () => open.delete(socket));
+    if (options.banner !== undefined) socket.write(options.banner);
+    socket.resume();
+    socket.on("end", () => void endings.fin++);
+    socket.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "ECONNRESET") endings.reset++;
+      else endings.other.push(String(error.code));
+      socket.destroy();
+    });
   });
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { server, port: (server.address() as AddressInfo).port, accepted: () => accepted };
+  return { server, port: (server.address() as AddressInfo).port, accepted: () => accepted, endings, open };
 }
 
 /** A port on 127.0.0.1 that was just bound and released, so nothing listens on it. */
@@ -185,16 +215,18 @@ describe("createTcpProbe", () => {
     expect(result.latencyMs).toBeGreaterThanOrEqual(199);
   });
 
-  it("leaves no TIME_WAIT sockets, timers or sockets behind after 200 probes", async (ctx) => {
-    const { port, accepted } = await listen();
+  it("with close mode reset, leaves no TIME_WAIT sockets, timers or sockets behind after 200 probes", async (ctx) => {
+    const { port, accepted, endings } = await listen();
     const baseline = probeResources();
     for (let batch = 0; batch < 10; batch++) {
       const results = await Promise.all(
-        Array.from({ length: 20 }, () => probe({ host: "127.0.0.1", port, timeoutMs: 2_000 })),
+        Array.from({ length: 20 }, () => probe({ host: "127.0.0.1", port, timeoutMs: 2_000, closeMode: "reset" })),
       );
       for (const r of results) expect(r).toMatchObject({ status: "up", detail: "" });
     }
     expect(await waitFor(() => accepted() === 200, 2_000)).toBe(true);
+    expect(await waitFor(() => endings.reset === 200, 2_000)).toBe(true);
+    expect(endings).toMatchObject({ fin: 0, other: [] });
     // Every probe socket and timer is gone (the listener's accepted sockets close on the RST).
     const settled = await waitFor(() => {
       const now = probeResources();
@@ -230,6 +262,133 @@ describe("createTcpProbe", () => {
     // expected count is exactly 0. (Only a probe that hit its timer after the
     // kernel had connected could differ, and none did: all 200 were up.)
     expect(timeWaitCount(port)).toBe(0);
+  });
+});
+
+describe("closing a connected check", () => {
+  /** Probes `port` `n` times, all up, and waits until the listener has seen each connection end. */
+  async function probeAll(run: typeof probe, port: number, n: number, endings: Endings, closeMode?: "fin" | "reset") {
+    const results = await Promise.all(
+      Array.from({ length: n }, () =>
+        run({ host: "127.0.0.1", port, timeoutMs: 2_000, ...(closeMode === undefined ? {} : { closeMode }) }),
+      ),
+    );
+    for (const r of results) expect(r).toMatchObject({ status: "up", detail: "" });
+    const ended = await waitFor(() => endings.fin + endings.reset + endings.other.length === n, 3_000);
+    expect({ ended, ...endings }).toMatchObject({ ended: true });
+  }
+
+  it("closes with FIN by default: the application sees every check end without a reset", async () => {
+    const { port, endings } = await listen();
+    const baseline = probeResources();
+    await probeAll(probe, port, 50, endings);
+    expect(endings).toEqual({ fin: 50, reset: 0, other: [] });
+    // The FIN close finishes (the listener answers with its own FIN): no socket or bound timer is left.
+    const settled = await waitFor(() => {
+      const now = probeResources();
+      return now.sockets <= baseline.sockets && now.timers <= baseline.timers;
+    }, 3_000);
+    expect({ settled, ...probeResources() }).toMatchObject({ settled: true });
+  });
+
+  it("still closes with FIN when the application greets first (unread data would turn a close into RST)", async () => {
+    const { port, endings } = await listen({ banner: "SSH-2.0-OpenSSH_9.6\r\n" });
+    await probeAll(probe, port, 50, endings);
+    expect(endings).toEqual({ fin: 50, reset: 0, other: [] });
+  });
+
+  it("closes with RST when the target asks for reset, and for targets naming none when that is the probe's default", async () => {
+    const perTarget = await listen();
+    await probeAll(probe, perTarget.port, 20, perTarget.endings, "reset");
+    expect(perTarget.endings).toEqual({ fin: 0, reset: 20, other: [] });
+
+    const resetByDefault = createTcpProbe({ resolve: (host) => dns.resolve(host), closeMode: "reset" });
+    const serverDefault = await listen();
+    await probeAll(resetByDefault, serverDefault.port, 20, serverDefault.endings);
+    expect(serverDefault.endings).toEqual({ fin: 0, reset: 20, other: [] });
+
+    // …and a target's own "fin" wins over a reset default.
+    const override = await listen();
+    await probeAll(resetByDefault, override.port, 20, override.endings, "fin");
+    expect(override.endings).toEqual({ fin: 20, reset: 0, other: [] });
+  });
+
+  it("destroys a FIN-closed socket after FIN_CLOSE_BOUND_MS when the application never closes its side", async () => {
+    const { port, endings, open } = await listen({ halfOpen: true });
+    try {
+      await finBoundCase(port, endings, open);
+    } finally {
+      // Before afterEach closes the listener, which waits for its connections.
+      for (const s of open) s.destroy();
+    }
+  });
+
+  async function finBoundCase(port: number, endings: Endings, open: Set<Socket>): Promise<void> {
+    const baseline = probeResources();
+    await probeAll(probe, port, 10, endings);
+    expect(endings).toEqual({ fin: 10, reset: 0, other: [] });
+    // The listener's sockets (in this process too) stay open; count only the probe's.
+    const probeSockets = () => probeResources().sockets - open.size;
+    // The listener keeps its half open, so only the bound can close the probe's sockets.
+    expect(probeSockets()).toBe(baseline.sockets + 10);
+    const settled = await waitFor(
+      () => probeSockets() <= baseline.sockets && probeResources().timers <= baseline.timers,
+      FIN_CLOSE_BOUND_MS + 3_000,
+    );
+    expect({ settled, sockets: probeSockets(), timers: probeResources().timers }).toMatchObject({ settled: true });
+  }
+});
+
+describe("self-connect", () => {
+  it("reports a real self-connect (local address:port = remote) as down, and frees the port at once", async () => {
+    // A free port from the ephemeral range, and a connect bound to it as its
+    // local port: on Linux that is a TCP simultaneous open with itself, every
+    // time (the same thing the kernel does by chance, 1 in some hundreds of
+    // connects to a closed ephemeral port on loopback).
+    const port = await closedPort();
+    const selfConnecting = createTcpProbe({
+      resolve: (host) => dns.resolve(host),
+      connect: (options) => connect({ ...options, localAddress: "127.0.0.1", localPort: options.port }),
+    });
+    const result = await selfConnecting({ host: "127.0.0.1", port, timeoutMs: 2_000 });
+    expect(result).toMatchObject({ status: "down", detail: SELF_CONNECT_DETAIL });
+    expect(SELF_CONNECT_DETAIL).toBe("connection refused (self-connect)");
+    // The service can start on its port right away: the RST left no TIME_WAIT on it.
+    const server = createServer();
+    servers.push(server);
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, "127.0.0.1", resolve);
+    });
+  });
+
+  it("the same local-port seam against a listener on another port is an ordinary up check (the seam itself is not what fails)", async () => {
+    const { port } = await listen();
+    const local = await closedPort();
+    const bound = createTcpProbe({
+      resolve: (host) => dns.resolve(host),
+      connect: (options) => connect({ ...options, localAddress: "127.0.0.1", localPort: local }),
+    });
+    expect(await bound({ host: "127.0.0.1", port, timeoutMs: 2_000 })).toMatchObject({ status: "up", detail: "" });
+  });
+});
+
+describe("isSelfConnect", () => {
+  const socket = (localAddress?: string, localPort?: number, remoteAddress?: string, remotePort?: number) => ({
+    localAddress,
+    localPort,
+    remoteAddress,
+    remotePort,
+  });
+
+  it.each([
+    ["same address and port", socket("127.0.0.1", 45105, "127.0.0.1", 45105), true],
+    ["IPv6 loopback", socket("::1", 45105, "::1", 45105), true],
+    ["same port, other address", socket("127.0.0.2", 45105, "127.0.0.1", 45105), false],
+    ["same address, other port", socket("127.0.0.1", 45106, "127.0.0.1", 45105), false],
+    ["not connected (nothing known)", socket(), false],
+  ])("%s → %s", (_name, s, expected) => {
+    expect(isSelfConnect(s)).toBe(expected);
   });
 });
 
