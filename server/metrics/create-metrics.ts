@@ -1,0 +1,130 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry as MetricsRegistry } from "prom-client";
+import type { ServiceStateSource } from "../domain/service-state.js";
+import type { EngineObserver } from "../engine/engine-observer.js";
+import type { EventHub } from "../engine/event-hub.js";
+import type { Registry, RegistryPersistence } from "../store/registry.js";
+
+/** Seconds, 1 ms to 10 s: a loopback connect takes well under 1 ms, a timed-out one up to the 10 s a check may wait. */
+export const SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** What the scrape-time gauges read: the registered services, their observed state, the open streams. */
+export interface MetricsSources {
+  readonly registry: Pick<Registry, "listServices">;
+  readonly states: ServiceStateSource;
+  readonly hub: Pick<EventHub, "streamCount">;
+}
+
+export interface Metrics {
+  /** Every metric of this server, Node's defaults included; what /metrics serves. */
+  readonly registry: MetricsRegistry;
+  /** Counts and times checks, announcements and event-log writes. */
+  readonly observer: EngineObserver;
+  /** The same persistence with each save timed as a registry store write. */
+  timePersistence(persistence: RegistryPersistence): RegistryPersistence;
+  /** Where the gauges read from; called once the registry, engine and hub exist. */
+  readFrom(sources: MetricsSources): void;
+}
+
+/**
+ * The server's Prometheus metrics on a registry of its own, not prom-client's
+ * global one, so two servers in one process (tests) do not collide. Gauges
+ * of state (services by status, open streams) are read at scrape time rather
+ * than kept up to date on every change: a scrape every 15 s costs less than
+ * bookkeeping at every check.
+ */
+export function createMetrics(): Metrics {
+  const registry = new MetricsRegistry();
+  collectDefaultMetrics({ register: registry });
+  let sources: MetricsSources | undefined;
+
+  const checks = new Counter({
+    name: "monitor_checks_total",
+    help: "Checks finished, by result",
+    labelNames: ["result"] as const,
+    registers: [registry],
+  });
+  const lateness = new Histogram({
+    name: "monitor_check_lateness_seconds",
+    help: "How long after its planned time a check started",
+    buckets: SECONDS_BUCKETS,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: "monitor_check_duration_seconds",
+    help: "How long a check took, connect to result",
+    buckets: SECONDS_BUCKETS,
+    registers: [registry],
+  });
+  const announcements = new Counter({
+    name: "monitor_announcements_total",
+    help: "Status changes announced, counted once per caller that heard one",
+    labelNames: ["status"] as const,
+    registers: [registry],
+  });
+  const eventsAppended = new Counter({
+    name: "monitor_events_appended_total",
+    help: "Events appended to the callers' event logs",
+    registers: [registry],
+  });
+  const storeWrites = new Histogram({
+    name: "monitor_store_write_seconds",
+    help: "How long a durable store write took, by store (event_log, registry)",
+    labelNames: ["store"] as const,
+    buckets: SECONDS_BUCKETS,
+    registers: [registry],
+  });
+  const services = new Gauge({
+    name: "monitor_services",
+    help: "Registered services, by observed status",
+    labelNames: ["status"] as const,
+    registers: [registry],
+    collect() {
+      const counts = { up: 0, down: 0, unknown: 0 };
+      for (const service of sources?.registry.listServices() ?? []) {
+        counts[sources?.states.stateOf(service.id)?.observation.status ?? "unknown"]++;
+      }
+      for (const [status, count] of Object.entries(counts)) services.set({ status }, count);
+    },
+  });
+  const streams = new Gauge({
+    name: "monitor_watch_streams",
+    help: "Open Watch streams",
+    registers: [registry],
+    collect() {
+      streams.set(sources?.hub.streamCount() ?? 0);
+    },
+  });
+
+  return {
+    registry,
+    observer: {
+      checkStarted(_serviceId, plannedAt, startedAt) {
+        lateness.observe(Math.max(0, startedAt - plannedAt) / 1000);
+      },
+      checkFinished(_service, result) {
+        checks.inc({ result: result.status });
+        duration.observe(result.latencyMs / 1000);
+      },
+      announced(_service, status, _detail, callers) {
+        announcements.inc({ status }, callers);
+      },
+      eventsAppended(count, durationMs) {
+        eventsAppended.inc(count);
+        storeWrites.observe({ store: "event_log" }, durationMs / 1000);
+      },
+    },
+    timePersistence(persistence) {
+      return {
+        load: () => persistence.load(),
+        async save(data) {
+          const started = performance.now();
+          await persistence.save(data);
+          storeWrites.observe({ store: "registry" }, (performance.now() - started) / 1000);
+        },
+      };
+    },
+    readFrom(next) {
+      sources = next;
+    },
+  };
+}
