@@ -22,6 +22,7 @@ async function main(): Promise<void> {
     return;
   }
   const { listen, dataDir } = parsed.args;
+  const { tcpClose } = parsed.args;
   const { maxWatchStreamsPerCaller, maxWatchStreamsPerConnection, watchBufferEvents } = parsed.args;
   const { maxRequestBytes, maxConnections, idleTimeout } = parsed.args;
   const server = await startServer({
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
     dataDir,
     logger,
     clock: { now: Date.now },
+    tcpCloseMode: tcpClose,
     maxWatchStreamsPerCaller,
     maxWatchStreamsPerConnection,
     watchBufferEvents,

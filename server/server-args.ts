@@ -42,6 +42,10 @@ export const parseListen: ReadValue<ListenAddress> = (value, flag) => {
 
 const nonEmpty: ReadValue<string> = (value, flag) => (value === "" ? failed(`--${flag} needs a value`) : value);
 
+/** How a TCP check closes once connected, for services that chose no close mode. */
+const tcpCloseMode: ReadValue<"fin" | "reset"> = (value, flag) =>
+  value === "fin" || value === "reset" ? value : failed(`--${flag}: expected fin or reset, got ${JSON.stringify(value.slice(0, 64))}`);
+
 /** Every option of the server. */
 export const OPTIONS = {
   listen: option({
@@ -59,6 +63,14 @@ export const OPTIONS = {
     placeholder: "DIR",
     help: "where the server keeps its data (one server per directory)",
     read: nonEmpty,
+  }),
+  tcpClose: option({
+    flag: "tcp-close",
+    env: "MONITOR_TCP_CLOSE",
+    default: "fin",
+    placeholder: "fin|reset",
+    help: "how checks close a connection they opened, unless the service chose: fin (ordinary) or reset (RST, no TIME_WAIT)",
+    read: tcpCloseMode,
   }),
 };
 

@@ -7,6 +7,7 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import { HealthCheckResponse_ServingStatus as ServingStatus } from "./gen/grpc/health/v1/health_pb.js";
 import type { Clock } from "./domain/clock.js";
+import type { TcpCloseMode } from "./domain/types.js";
 import { withSpecGrpcMessage } from "./grpc-message-encoding.js";
 import { trackSessions } from "./http2-sessions.js";
 import { createHealthStatus } from "./rpc/health-service.js";
@@ -28,6 +29,8 @@ export interface ServerOptions {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly maxConcurrentChecks?: number;
+  /** How checks close, for services that chose no close mode (`--tcp-close`); default "fin". */
+  readonly tcpCloseMode?: TcpCloseMode;
 }
 
 export interface RunningServer {
@@ -71,7 +74,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     eventLog,
     hub,
     clock,
-    probe: createTcpProbe({ resolve: dns.resolve, now: clock.now }),
+    probe: createTcpProbe({ resolve: dns.resolve, now: clock.now, closeMode: options.tcpCloseMode ?? "fin" }),
     ...(options.maxConcurrentChecks === undefined ? {} : { maxConcurrentChecks: options.maxConcurrentChecks }),
     onError: (error, context) => logger.error({ err: error }, `engine: ${context}`),
   });
