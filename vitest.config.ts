@@ -3,9 +3,9 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   // Tests run against the sources: `@service-monitor/sdk` resolves to the
-  // SDK's .ts files through its "source" export condition.
-  ssr: { resolve: { conditions: ["source", ...defaultServerConditions] } },
-  resolve: { conditions: ["source", ...defaultServerConditions] },
+  // SDK's .ts files through its "@service-monitor/source" export condition (never set by a consumer).
+  ssr: { resolve: { conditions: ["@service-monitor/source", ...defaultServerConditions] } },
+  resolve: { conditions: ["@service-monitor/source", ...defaultServerConditions] },
   test: {
     include: ["test/**/*.test.ts"],
     // Builds dist/ and sdk/dist/ once, for the tests that run what ships.

@@ -25,7 +25,7 @@ export async function forkWorker<Req extends { readonly op: string }, Results ex
 ): Promise<ChildWorker<Req, Results>> {
   const child: ChildProcess = fork(script, [], {
     cwd: ROOT,
-    execArgv: ["--import", "tsx", "--conditions=source"],
+    execArgv: ["--import", "tsx", "--conditions=@service-monitor/source"],
     serialization: "advanced",
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });

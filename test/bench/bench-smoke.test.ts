@@ -15,7 +15,7 @@ const dir = mkdtempSync(join(tmpdir(), "bench-smoke-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function runBench(args: string[]): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "--conditions=source", "bench/run.ts", ...args], {
+  const child = spawn(process.execPath, ["--import", "tsx", "--conditions=@service-monitor/source", "bench/run.ts", ...args], {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
   });

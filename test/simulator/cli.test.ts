@@ -17,7 +17,7 @@ interface CliRun {
 /** Runs the CLI; `onStdout` may send it a signal once it has printed enough. */
 function runCli(args: readonly string[], onStdout?: (text: string, kill: (s: NodeJS.Signals) => void) => void): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "--conditions=source", "simulator/cli.ts", ...args], { cwd: ROOT });
+    const child = spawn(process.execPath, ["--import", "tsx", "--conditions=@service-monitor/source", "simulator/cli.ts", ...args], { cwd: ROOT });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => {

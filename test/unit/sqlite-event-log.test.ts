@@ -295,7 +295,7 @@ function escape(s: string): string {
 
 describe("openSqliteEventLog: durability", () => {
   it("keeps every event a SIGKILLed writer reported appended", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", "--conditions=source", childScript, dbPath], {
+    const child = spawn(process.execPath, ["--import", "tsx", "--conditions=@service-monitor/source", childScript, dbPath], {
       cwd: repoRoot,
       stdio: ["ignore", "pipe", "pipe"],
     });
