@@ -20,7 +20,7 @@ export interface Expectation {
 const secs = (ms: number) => `${+(ms / 1000).toFixed(1)}s`;
 
 /**
- * DESIGN.md's notification rules 2 and 4 applied to one down episode, in
+ * docs/architecture.md's notification rules 2 and 4 applied to one down episode, in
  * continuous time (the real server also rounds to its checks, so what a caller
  * hears comes up to a check interval later). Used by the demo to explain, in
  * words, what each caller heard.

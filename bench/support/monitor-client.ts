@@ -18,7 +18,7 @@ export function createTransport(baseUrl: string): Transport {
   return createGrpcTransport({
     baseUrl,
     // Thousands of streams on one connection: Node's 10 MB session default
-    // would refuse new streams with ENHANCE_YOUR_CALM (DESIGN.md, Watch rule 7).
+    // would refuse new streams with ENHANCE_YOUR_CALM (docs/architecture.md, watch stream rule 7).
     nodeOptions: { maxSessionMemory: 256 },
     // The server answers quickly; a hung call should fail the bench, not stall it.
     defaultTimeoutMs: 120_000,

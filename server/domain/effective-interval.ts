@@ -1,5 +1,5 @@
 /**
- * How often one service is checked (DESIGN.md, checking rule 1).
+ * How often one service is checked (docs/architecture.md, checking rule 1).
  *
  * A service is checked once per effective interval however many callers
  * subscribe: the fastest any subscriber asked for, or the service's own

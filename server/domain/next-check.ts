@@ -1,5 +1,5 @@
 /**
- * When a service is checked next (DESIGN.md, checking rules 1 and 2,
+ * When a service is checked next (docs/architecture.md, checking rules 1 and 2,
  * notification rule 3). The engine calls {@link nextCheckAt} after every
  * check, every announcement and every subscription or outage change, and
  * puts the answer in its due queue.

@@ -1,5 +1,5 @@
 /**
- * The per-caller, per-service notification state machine (DESIGN.md,
+ * The per-caller, per-service notification state machine (docs/architecture.md,
  * notification rules 1, 2, 4 and 5), as pure functions of what the
  * subscription last announced, what the checks show, and now.
  *

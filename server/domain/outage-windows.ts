@@ -1,5 +1,5 @@
 /**
- * Planned outages as time windows (DESIGN.md, notification rule 4).
+ * Planned outages as time windows (docs/architecture.md, notification rule 4).
  *
  * Announcements stop while now is inside any of a service's outages and every
  * subscription is reconciled when a window ends, so the engine needs to ask

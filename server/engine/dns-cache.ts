@@ -4,7 +4,7 @@
  * Why not just `net.connect({ host })`: that calls `getaddrinfo` on every
  * connect, and libuv runs `getaddrinfo` on its 4-thread pool, so thousands of
  * checks per second would queue behind it and one slow resolver would stall
- * every check (DESIGN.md, checking rule 5). Instead names are queried with
+ * every check (docs/architecture.md, checking rule 5). Instead names are queried with
  * c-ares (asynchronous, no thread pool) and the answer is kept for the
  * record's TTL; `getaddrinfo` is only a rare fallback for names that DNS does
  * not know (e.g. /etc/hosts entries), and its answer is cached too.

@@ -1,7 +1,7 @@
 /**
  * The scheduler's priority queue: which key (service) is due next.
  *
- * One scheduler drives every service with one timer (DESIGN.md, checking
+ * One scheduler drives every service with one timer (docs/architecture.md, checking
  * rule 2), so it needs "the earliest due key" in O(1) and "re-plan this key"
  * in O(log n) for 10,000+ keys updated thousands of times per second. A plain
  * binary heap cannot move or remove an arbitrary key without a linear scan, so

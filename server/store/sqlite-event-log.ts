@@ -7,7 +7,7 @@ import { EventLogFileError, openEventLogDatabase } from "./sqlite-event-log-sche
 export { EventLogFileError } from "./sqlite-event-log-schema.js";
 export { InvalidCallerEventError } from "./sqlite-event-codec.js";
 
-/** Events kept per caller unless told otherwise (DESIGN.md, watch stream rule 3). */
+/** Events kept per caller unless told otherwise (docs/architecture.md, watch stream rule 3). */
 export const DEFAULT_RETENTION_PER_CALLER = 10_000;
 
 export interface SqliteEventLogOptions {

@@ -8,7 +8,7 @@ import { recordConnectWatch, recordGrpcJsWatch, type RecordedEvent } from "../su
 import { sleep, waitUntil } from "../support/wait-until.js";
 
 /**
- * DESIGN.md's checking and notification rules, end to end: the real server
+ * docs/architecture.md's checking and notification rules, end to end: the real server
  * process, real TCP listeners from the simulator, and watch streams through
  * grpc-js and Connect. Timing bounds are deliberately loose (this machine is
  * shared and noisy); they separate "about a second" from "ten seconds", they
