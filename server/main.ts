@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { pino } from "pino";
+import type { Logger } from "pino";
+import { createLogger } from "./logging/create-logger.js";
 import { parseServerArgs } from "./server-args.js";
 import { createStopSignals } from "./shutdown-signals.js";
 import { startServer } from "./start-server.js";
@@ -8,7 +9,8 @@ import { startServer } from "./start-server.js";
  * The process edge: flags and environment, the real clock, signals and exit
  * codes. Everything else is in startServer, which tests drive directly.
  */
-const logger = pino({ base: { service: "monitor" } });
+// JSON at info until the flags choose: main()'s catch logs with it whatever happens first.
+let logger: Logger = createLogger({ level: "info", format: "json" });
 
 async function main(): Promise<void> {
   const parsed = parseServerArgs(process.argv.slice(2), process.env);
@@ -22,6 +24,8 @@ async function main(): Promise<void> {
     return;
   }
   const { listen, dataDir } = parsed.args;
+  const { logLevel, logFormat, metricsListen } = parsed.args;
+  logger = createLogger({ level: logLevel, format: logFormat });
   const { tcpClose } = parsed.args;
   const { maxWatchStreamsPerCaller, maxWatchStreamsPerConnection, watchBufferEvents } = parsed.args;
   const { maxRequestBytes, maxConnections, idleTimeout } = parsed.args;
@@ -38,6 +42,7 @@ async function main(): Promise<void> {
     maxRequestBytes,
     maxConnections,
     idleTimeoutMs: idleTimeout,
+    ...(metricsListen === undefined ? {} : { metricsListen }),
   });
 
   const signals = createStopSignals();
@@ -77,5 +82,7 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   logger.fatal({ err: error }, error instanceof Error ? error.message : String(error));
-  process.exitCode = 1;
+  // exit() rather than exitCode: whatever started before the failure (a
+  // listening port, timers) would otherwise keep the process alive.
+  process.exit(1);
 });

@@ -5,6 +5,7 @@
  * option is one entry (the usage text and the result type follow from it).
  */
 import { parseArgs } from "node:util";
+import { LOG_FORMATS, LOG_LEVELS } from "./logging/log-settings.js";
 
 /** Reads one option's value; a string is the error message (it names the flag). */
 type ReadValue<T> = (value: string, flag: string) => T | { readonly error: string };
@@ -42,6 +43,16 @@ export const parseListen: ReadValue<ListenAddress> = (value, flag) => {
 
 const nonEmpty: ReadValue<string> = (value, flag) => (value === "" ? failed(`--${flag} needs a value`) : value);
 
+/** One of `choices`, as written. */
+const oneOf =
+  <const C extends readonly string[]>(choices: C): ReadValue<C[number]> =>
+  (value, flag) =>
+    choices.includes(value) ? (value as C[number]) : failed(`--${flag}: expected one of ${choices.join(", ")}, got ${JSON.stringify(value.slice(0, 64))}`);
+
+/** HOST:PORT to serve something optional on, or "off" (or empty) for not at all. */
+const optionalListen: ReadValue<ListenAddress | undefined> = (value, flag) =>
+  value === "" || value === "off" ? undefined : parseListen(value, flag);
+
 /** How a TCP check closes once connected, for services that chose no close mode. */
 const tcpCloseMode: ReadValue<"fin" | "reset"> = (value, flag) =>
   value === "fin" || value === "reset" ? value : failed(`--${flag}: expected fin or reset, got ${JSON.stringify(value.slice(0, 64))}`);
@@ -63,6 +74,30 @@ export const OPTIONS = {
     placeholder: "DIR",
     help: "where the server keeps its data (one server per directory)",
     read: nonEmpty,
+  }),
+  logLevel: option({
+    flag: "log-level",
+    env: "MONITOR_LOG_LEVEL",
+    default: "info",
+    placeholder: "LEVEL",
+    help: `least severe log lines written: ${LOG_LEVELS.join(", ")}`,
+    read: oneOf(LOG_LEVELS),
+  }),
+  logFormat: option({
+    flag: "log-format",
+    env: "MONITOR_LOG_FORMAT",
+    default: "json",
+    placeholder: "FORMAT",
+    help: "json (one object per line) or pretty (for a terminal)",
+    read: oneOf(LOG_FORMATS),
+  }),
+  metricsListen: option({
+    flag: "metrics-listen",
+    env: "MONITOR_METRICS_LISTEN",
+    default: "off",
+    placeholder: "HOST:PORT",
+    help: "serve Prometheus metrics at http://HOST:PORT/metrics (unauthenticated: keep it on loopback)",
+    read: optionalListen,
   }),
   tcpClose: option({
     flag: "tcp-close",

@@ -19,6 +19,15 @@ import { createTcpProbe } from "./engine/probe.js";
 import { openSqliteEventLog } from "./store/sqlite-event-log.js";
 import { createLowdbRegistryPersistence } from "./store/lowdb-registry-persistence.js";
 import { openRegistry } from "./store/open-registry.js";
+import { acquireDataDirLock } from "./store/data-dir-lock.js";
+import type { StoreLock } from "./store/store-lock.js";
+import { combineObservers } from "./combine-observers.js";
+import { logRegistryChanges } from "./logging/log-registry-changes.js";
+import { withStreamLogging } from "./logging/log-watch-streams.js";
+import { createLoggingObserver } from "./logging/logging-observer.js";
+import { createMetrics } from "./metrics/create-metrics.js";
+import { isLoopbackHost } from "./metrics/is-loopback-host.js";
+import { serveMetrics, type MetricsEndpoint } from "./metrics/serve-metrics.js";
 
 export interface ServerOptions {
   /** Host to bind; "127.0.0.1" unless told otherwise. */
@@ -29,6 +38,8 @@ export interface ServerOptions {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly maxConcurrentChecks?: number;
+  /** Where to serve Prometheus metrics (HTTP/1.1 `GET /metrics`); not served when absent. */
+  readonly metricsListen?: { readonly host: string; readonly port: number };
   /** How checks close, for services that chose no close mode (`--tcp-close`); default "fin". */
   readonly tcpCloseMode?: TcpCloseMode;
 }
@@ -37,6 +48,8 @@ export interface RunningServer {
   /** The bound address, e.g. "127.0.0.1:50051". */
   readonly address: string;
   readonly port: number;
+  /** The bound metrics address, when metrics are served. */
+  readonly metricsAddress: string | undefined;
   /** Graceful shutdown: NOT_SERVING, no new calls, streams end with UNAVAILABLE, stores flushed. */
   close(): Promise<void>;
 }
@@ -58,16 +71,31 @@ const HEALTH_DRAIN_MS = 100;
  * so tests can run several servers in one process.
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  const { logger, clock } = options;
   await mkdir(options.dataDir, { recursive: true });
-  const registry = await openRegistry(
-    createLowdbRegistryPersistence(join(options.dataDir, "registry.json")),
-  );
+  // Before any store is opened: a second server must not even read the files
+  // (it would write them back over the first one's).
+  const lock = await acquireDataDirLock(options.dataDir);
+  try {
+    return await startLocked(options, lock);
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+/** startServer once the data directory is ours; `lock` is released by close(). */
+async function startLocked(options: ServerOptions, lock: StoreLock): Promise<RunningServer> {
+  const { logger, clock } = options;
+  // Off by default: no default-metrics collectors, no histograms at every check.
+  const metrics = options.metricsListen === undefined ? undefined : createMetrics();
+  const persistence = createLowdbRegistryPersistence(join(options.dataDir, "registry.json"));
+  const registry = await openRegistry(metrics?.timePersistence(persistence) ?? persistence);
+  const stopLoggingChanges = logRegistryChanges(registry, logger);
 
   const health = createHealthStatus(SERVED_SERVICES.map((service) => service.typeName));
   const shutdown = new AbortController();
   const eventLog = openSqliteEventLog({ path: join(options.dataDir, "events.db") });
-  const hub = createEventHub();
+  const hub = withStreamLogging(createEventHub(), logger);
   const dns = createDnsCache({ now: clock.now });
   const engine = createMonitorEngine({
     registry,
@@ -76,6 +104,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     clock,
     probe: createTcpProbe({ resolve: dns.resolve, now: clock.now, closeMode: options.tcpCloseMode ?? "fin" }),
     ...(options.maxConcurrentChecks === undefined ? {} : { maxConcurrentChecks: options.maxConcurrentChecks }),
+    observer: combineObservers(createLoggingObserver(logger), ...(metrics === undefined ? [] : [metrics.observer])),
     onError: (error, context) => logger.error({ err: error }, `engine: ${context}`),
   });
   engine.start();
@@ -117,24 +146,44 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const bound = server.address() as AddressInfo;
   const address = bound.family === "IPv6" ? `[${bound.address}]:${bound.port}` : `${bound.address}:${bound.port}`;
 
+  let metricsEndpoint: MetricsEndpoint | undefined;
+  if (metrics !== undefined && options.metricsListen !== undefined) {
+    const { host, port } = options.metricsListen;
+    metrics.readFrom({ registry, states: engine, hub });
+    metricsEndpoint = await serveMetrics(metrics.registry, host, port);
+    const metricsAddress = metricsEndpoint.address;
+    if (!isLoopbackHost(host)) {
+      logger.warn({ metricsAddress }, `metrics on ${metricsAddress} are unauthenticated and reachable from the network`);
+    }
+    logger.info({ metricsAddress }, `metrics on http://${metricsAddress}/metrics`);
+  }
+
   let closing: Promise<void> | undefined;
   async function close(): Promise<void> {
     health.setAll(ServingStatus.NOT_SERVING);
+    logger.info("shutdown: health is NOT_SERVING");
     // Let health watchers hear NOT_SERVING before their streams end.
     await new Promise((resolve) => setTimeout(resolve, HEALTH_DRAIN_MS));
     server.close();
     const unavailable = new ConnectError("server is shutting down", Code.Unavailable);
     shutdown.abort(unavailable);
     engine.stop();
+    const streams = hub.streamCount();
     hub.endAll(unavailable);
+    logger.info({ streams }, `shutdown: checks stopped, ${streams} watch stream(s) ended with UNAVAILABLE`);
     await sessions.closeAll(SHUTDOWN_GRACE_MS);
     await registry.flush();
     eventLog.close();
+    stopLoggingChanges();
+    await metricsEndpoint?.close();
+    await lock.release();
+    logger.info({ dataDir: options.dataDir }, "shutdown: stores flushed and closed, data directory unlocked");
   }
 
   return {
     address,
     port: bound.port,
+    metricsAddress: metricsEndpoint?.address,
     close: () => (closing ??= close()),
   };
 }
