@@ -19,7 +19,7 @@ export interface LoggerOptions {
 export function createLogger(options: LoggerOptions): Logger {
   const settings = { base: { service: "monitor" }, level: options.level };
   if (options.format === "pretty") {
-    return pino(settings, PinoPretty({ sync: true, colorize: process.stdout.isTTY === true, destination: 1 }));
+    return pino(settings, PinoPretty({ sync: true, colorize: process.stdout.isTTY === true, destination: 1, ignore: "service" }));
   }
   return pino(settings, options.destination ?? pino.destination({ dest: 1, sync: true }));
 }
