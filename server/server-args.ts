@@ -5,6 +5,7 @@
  * option is one entry (the usage text and the result type follow from it).
  */
 import { parseArgs } from "node:util";
+import { parseDuration } from "@service-monitor/sdk";
 import { LOG_FORMATS, LOG_LEVELS } from "./logging/log-settings.js";
 
 /** Reads one option's value; a string is the error message (it names the flag). */
@@ -57,6 +58,19 @@ const optionalListen: ReadValue<ListenAddress | undefined> = (value, flag) =>
 const tcpCloseMode: ReadValue<"fin" | "reset"> = (value, flag) =>
   value === "fin" || value === "reset" ? value : failed(`--${flag}: expected fin or reset, got ${JSON.stringify(value.slice(0, 64))}`);
 
+/** A whole number ≥ 1, e.g. a limit. */
+export const positiveInteger: ReadValue<number> = (value, flag) =>
+  /^[1-9]\d*$/.test(value) && Number.isSafeInteger(Number(value))
+    ? Number(value)
+    : failed(`--${flag}: expected a whole number of at least 1, got ${JSON.stringify(value.slice(0, 64))}`);
+
+/** A duration above zero such as "500ms", "30s", "5m", "1h"; the value is in milliseconds. */
+export const positiveDuration: ReadValue<number> = (value, flag) => {
+  const parsed = parseDuration(value);
+  if (!parsed.ok) return failed(`--${flag}: ${parsed.message}`);
+  return parsed.ms > 0 ? parsed.ms : failed(`--${flag}: must be more than 0, got ${JSON.stringify(value)}`);
+};
+
 /** Every option of the server. */
 export const OPTIONS = {
   listen: option({
@@ -106,6 +120,30 @@ export const OPTIONS = {
     placeholder: "fin|reset",
     help: "how checks close a connection they opened, unless the service chose: fin (ordinary) or reset (RST, no TIME_WAIT)",
     read: tcpCloseMode,
+  }),
+  maxRequestBytes: option({
+    flag: "max-request-bytes",
+    env: "MONITOR_MAX_REQUEST_BYTES",
+    default: "1048576",
+    placeholder: "N",
+    help: "largest request message accepted, in bytes; larger ones are refused with RESOURCE_EXHAUSTED",
+    read: positiveInteger,
+  }),
+  maxConnections: option({
+    flag: "max-connections",
+    env: "MONITOR_MAX_CONNECTIONS",
+    default: "4096",
+    placeholder: "N",
+    help: "open TCP connections at most; further ones are closed as soon as they are accepted",
+    read: positiveInteger,
+  }),
+  idleTimeout: option({
+    flag: "idle-timeout",
+    env: "MONITOR_IDLE_TIMEOUT",
+    default: "5m",
+    placeholder: "DURATION",
+    help: "close an HTTP/2 connection that has had no open call for this long (a Watch keeps it open)",
+    read: positiveDuration,
   }),
 };
 

@@ -10,6 +10,11 @@ import type { Clock } from "./domain/clock.js";
 import type { TcpCloseMode } from "./domain/types.js";
 import { withSpecGrpcMessage } from "./grpc-message-encoding.js";
 import { trackSessions } from "./http2-sessions.js";
+import { limitConnections } from "./http/connection-limit.js";
+import { withUnreadRequestReset } from "./http/reset-unread-requests.js";
+import { HTTP2_OPTIONS } from "./http/http2-settings.js";
+import { closeIdleSessions } from "./http/idle-sessions.js";
+import { withUnaryDecodeErrors } from "./http/unary-decode-errors.js";
 import { createHealthStatus } from "./rpc/health-service.js";
 import { createRouterOptions, createRoutes, SERVED_SERVICES } from "./rpc/routes.js";
 import { createDnsCache } from "./engine/dns-cache.js";
@@ -42,7 +47,32 @@ export interface ServerOptions {
   readonly metricsListen?: { readonly host: string; readonly port: number };
   /** How checks close, for services that chose no close mode (`--tcp-close`); default "fin". */
   readonly tcpCloseMode?: TcpCloseMode;
+  /** Largest request message accepted, in bytes; default {@link DEFAULT_MAX_REQUEST_BYTES}. */
+  readonly maxRequestBytes?: number;
+  /** Open TCP connections at most; default {@link DEFAULT_MAX_CONNECTIONS}. */
+  readonly maxConnections?: number;
+  /** An HTTP/2 session with no open stream for this long is closed; default {@link DEFAULT_IDLE_TIMEOUT_MS}. */
+  readonly idleTimeoutMs?: number;
 }
+
+/**
+ * 1 MiB: the largest request this API has is a RegisterService of a few
+ * hundred bytes. connect's own default (4 GiB) let one client exhaust the heap.
+ */
+export const DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024;
+/**
+ * 4,096 connections: far more than the clients of one monitor need (a gRPC
+ * client multiplexes every call on one connection), far below the usual
+ * file-descriptor limits, and at a few tens of KB per idle session a bounded
+ * amount of memory; without it 20,000 idle sessions filled the FD table.
+ */
+export const DEFAULT_MAX_CONNECTIONS = 4096;
+/**
+ * 5 minutes: longer than any pause between a client's calls that is worth a
+ * kept connection, short enough that abandoned connections do not pile up.
+ * Sessions holding a Watch are never idle.
+ */
+export const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000;
 
 export interface RunningServer {
   /** The bound address, e.g. "127.0.0.1:50051". */
@@ -53,14 +83,6 @@ export interface RunningServer {
   /** Graceful shutdown: NOT_SERVING, no new calls, streams end with UNAVAILABLE, stores flushed. */
   close(): Promise<void>;
 }
-
-/** HTTP/2 settings sized for many long-lived streams on one connection (DESIGN.md, Watch rule 7). */
-const HTTP2_OPTIONS = {
-  // Node's default (10 MB) refuses new streams with ENHANCE_YOUR_CALM once a
-  // busy session holds that much; thousands of watch streams need more.
-  maxSessionMemory: 256,
-  settings: { maxConcurrentStreams: 100_000 },
-} as const;
 
 const SHUTDOWN_GRACE_MS = 3000;
 const HEALTH_DRAIN_MS = 100;
@@ -122,18 +144,30 @@ async function startLocked(options: ServerOptions, lock: StoreLock): Promise<Run
 
   const server: Http2Server = createServer(
     HTTP2_OPTIONS,
-    withSpecGrpcMessage(
+    withSpecGrpcMessage(withUnreadRequestReset(
       connectNodeAdapter({
         ...createRouterOptions(deps),
-        routes: createRoutes(deps),
+        // connect checks a message's declared length (the gRPC envelope's, or
+        // Content-Length) against this before it allocates anything.
+        readMaxBytes: options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
+        routes: withUnaryDecodeErrors(createRoutes(deps)),
         shutdownSignal: shutdown.signal,
       }),
-    ),
+    )),
   );
   const sessions = trackSessions(server, {
     pingIntervalMs: 30_000,
     pingTimeoutMs: 10_000,
     onDeadPeer: () => logger.info("dropped an HTTP/2 session whose peer stopped answering pings"),
+  });
+  const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+  limitConnections(server, {
+    maxConnections,
+    onRefused: (refused) => logger.warn({ refused, maxConnections }, `refused ${refused} connection(s): at the limit of ${maxConnections}`),
+  });
+  const idle = closeIdleSessions(server, {
+    idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+    onIdle: () => logger.debug("closed an idle HTTP/2 session"),
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -171,6 +205,7 @@ async function startLocked(options: ServerOptions, lock: StoreLock): Promise<Run
     const streams = hub.streamCount();
     hub.endAll(unavailable);
     logger.info({ streams }, `shutdown: checks stopped, ${streams} watch stream(s) ended with UNAVAILABLE`);
+    idle.stop();
     await sessions.closeAll(SHUTDOWN_GRACE_MS);
     await registry.flush();
     eventLog.close();
