@@ -63,8 +63,9 @@ export const DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024;
 /**
  * 4,096 connections: far more than the clients of one monitor need (a gRPC
  * client multiplexes every call on one connection), far below the usual
- * file-descriptor limits, and at a few tens of KB per idle session a bounded
- * amount of memory; without it 20,000 idle sessions filled the FD table.
+ * file-descriptor limits, and bounded memory: an open session costs about
+ * 70 KiB (measured, 2,000 sessions after one call each), so about 290 MiB at
+ * the limit. Without a limit 20,000 idle sessions filled the FD table.
  */
 export const DEFAULT_MAX_CONNECTIONS = 4096;
 /**

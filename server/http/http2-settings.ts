@@ -10,7 +10,7 @@ export const HTTP2_OPTIONS = {
   // frames queued for a slow reader), in MB. Node's 10 MB refuses new streams
   // with ENHANCE_YOUR_CALM once a busy session holds that much; 1,000 Watch
   // streams with a flow-control window (64 KiB) of unsent data each need 64.
-  // It is a cap, not an allocation: an idle session uses a few tens of KB.
+  // It is a cap, not an allocation: an open session costs about 70 KiB.
   maxSessionMemory: 64,
   // Header entries per request; gRPC sends about ten.
   maxHeaderListPairs: 128,
