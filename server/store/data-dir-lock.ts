@@ -36,8 +36,10 @@ import { StoreLockedError, type StoreLock } from "./store-lock.js";
  * - Released on clean shutdown (only if the file is still ours). A crash
  *   leaves the file; the next start finds it stale.
  *
- * A lock on another host (a data dir on a network file system) cannot be
- * checked, so it is treated as held; the message says which file to remove.
+ * A lock on another host (a data dir on a network file system, or a volume
+ * shared by containers, which each have their own pid namespace and by
+ * default their own host name) cannot be checked, so it is treated as held;
+ * the message says which file to remove.
  * Where /proc is missing (macOS) only "a process with that pid runs" is
  * checked, which pid reuse can fool into refusing a start (never into
  * letting two servers in).
