@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import type { Logger } from "pino";
-import { createLogger } from "./logging/create-logger.js";
+import { createJsonLogger, createLogger } from "./logging/create-logger.js";
 import { parseServerArgs } from "./server-args.js";
 import { createStopSignals } from "./shutdown-signals.js";
 import { startServer } from "./start-server.js";
@@ -10,7 +10,7 @@ import { startServer } from "./start-server.js";
  * codes. Everything else is in startServer, which tests drive directly.
  */
 // JSON at info until the flags choose: main()'s catch logs with it whatever happens first.
-let logger: Logger = createLogger({ level: "info", format: "json" });
+let logger: Logger = createJsonLogger("info");
 
 async function main(): Promise<void> {
   const parsed = parseServerArgs(process.argv.slice(2), process.env);
@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   }
   const { listen, dataDir } = parsed.args;
   const { logLevel, logFormat, metricsListen } = parsed.args;
-  logger = createLogger({ level: logLevel, format: logFormat });
+  logger = await createLogger({ level: logLevel, format: logFormat });
   const { tcpClose } = parsed.args;
   const { maxWatchStreamsPerCaller, maxWatchStreamsPerConnection, watchBufferEvents } = parsed.args;
   const { maxRequestBytes, maxConnections, idleTimeout } = parsed.args;

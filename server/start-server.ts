@@ -30,7 +30,6 @@ import { combineObservers } from "./combine-observers.js";
 import { logRegistryChanges } from "./logging/log-registry-changes.js";
 import { withStreamLogging } from "./logging/log-watch-streams.js";
 import { createLoggingObserver } from "./logging/logging-observer.js";
-import { createMetrics } from "./metrics/create-metrics.js";
 import { isLoopbackHost } from "./metrics/is-loopback-host.js";
 import { serveMetrics, type MetricsEndpoint } from "./metrics/serve-metrics.js";
 
@@ -109,8 +108,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 /** startServer once the data directory is ours; `lock` is released by close(). */
 async function startLocked(options: ServerOptions, lock: StoreLock): Promise<RunningServer> {
   const { logger, clock } = options;
-  // Off by default: no default-metrics collectors, no histograms at every check.
-  const metrics = options.metricsListen === undefined ? undefined : createMetrics();
+  // Off by default: no default-metrics collectors, no histograms at every check,
+  // and prom-client (200-300 ms to import) not even loaded.
+  const metrics = options.metricsListen === undefined ? undefined : (await import("./metrics/create-metrics.js")).createMetrics();
   const persistence = createLowdbRegistryPersistence(join(options.dataDir, "registry.json"));
   const registry = await openRegistry(metrics?.timePersistence(persistence) ?? persistence);
   const stopLoggingChanges = logRegistryChanges(registry, logger);
