@@ -48,9 +48,10 @@ export function parseDuration(value: unknown): DurationResult {
 /**
  * Writes milliseconds back in the largest unit that represents them exactly,
  * so messages and CLI output echo durations the way a scenario file would.
+ * Zero is "0s", as people write it ("grace 0s"), not "0ms".
  */
 export function formatDuration(ms: number): string {
-  if (ms === 0) return "0ms";
+  if (ms === 0) return "0s";
   if (ms % UNIT_MS.h === 0) return `${ms / UNIT_MS.h}h`;
   if (ms % UNIT_MS.m === 0) return `${ms / UNIT_MS.m}m`;
   if (ms >= UNIT_MS.s) return `${ms / UNIT_MS.s}s`;

@@ -41,7 +41,7 @@ describe("parseDuration", () => {
 
 describe("formatDuration", () => {
   it.each([
-    [0, "0ms"],
+    [0, "0s"],
     [500, "500ms"],
     [1_000, "1s"],
     [1_500, "1.5s"],
