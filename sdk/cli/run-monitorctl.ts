@@ -94,8 +94,17 @@ export async function runMonitorctl(argv: readonly string[], io: CliIo): Promise
         io[wantsHelp ? "stdout" : "stderr"](overview(group));
         return wantsHelp ? 0 : 2;
       }
-      const known = group.length > 0 ? `unknown ${group[0]} command "${words.slice(0, 2).join(" ")}"` : `unknown command "${words[0] ?? rest[0]}"`;
-      throw new UsageError(known);
+      if (group.length > 0) {
+        // `monitorctl services`: say what is missing, and what it could be.
+        const subcommands = COMMANDS.filter((c) => c.words[0] === group[0]).map((c) => c.words[1]);
+        const problem =
+          words.length === 1
+            ? `"${group[0]}" needs a subcommand: ${subcommands.join(", ")}`
+            : `unknown ${group[0]} command "${words.slice(0, 2).join(" ")}"; expected one of: ${subcommands.join(", ")}`;
+        io.stderr(`monitorctl: ${problem}\n\n${overview(group)}`);
+        return 2;
+      }
+      throw new UsageError(`unknown command "${words[0] ?? rest[0]}"`);
     }
     if (wantsHelp) {
       io.stdout(commandHelp(command));

@@ -31,7 +31,10 @@ export const statusCommand: Command = {
         formatLatency(status === ServiceStatus.UP ? ms(st?.lastLatency) : undefined),
         interval === undefined ? "-" : humanSpan(interval),
         relativeTime(ms(st?.lastCheckTime), now),
-        st?.detail || "",
+        // Instead of an UNKNOWN with no reason: nothing has been checked yet, and when it will be.
+        status === ServiceStatus.UNSPECIFIED
+          ? `pending: not checked yet${st?.nextCheckTime === undefined ? "" : `, first check ${relativeTime(ms(st.nextCheckTime), now)}`}`
+          : st?.detail || "",
       ];
     });
     ctx.out(formatTable(["ID", "NAME", "ADDRESS", "STATUS", "SINCE", "LATENCY", "INTERVAL", "CHECKED", "DETAIL"], rows));

@@ -57,7 +57,7 @@ describe("monitorctl", () => {
     const [service] = ndjson(await ok(["services", "ls", "--json"]));
     const id = service!["id"] as string;
     expect(service).toMatchObject({ host: "127.0.0.1", port: servicePort, displayName: "db", checkInterval: "2s", checkTimeout: "0.500s" });
-    expect(await ok(["services", "ls"])).toMatch(new RegExp(`^ID +NAME +ADDRESS +INTERVAL +TIMEOUT\n${id} +db +127\\.0\\.0\\.1:${servicePort} +2s +500ms\n$`));
+    expect(await ok(["services", "ls"])).toMatch(new RegExp(`^ID +NAME +ADDRESS +INTERVAL +TIMEOUT +CLOSE\n${id} +db +127\\.0\\.0\\.1:${servicePort} +2s +500ms +default\n$`));
 
     expect(await ok(["callers", "add", "ops", "--name", "Ops team"])).toBe("registered caller ops\n");
     expect(await ok(["callers", "ls"])).toBe("ID   NAME\nops  Ops team\n");
@@ -80,7 +80,7 @@ describe("monitorctl", () => {
     expect(await ok(["unsubscribe", "ops", id])).toBe(`ops unsubscribed from ${id}\n`);
     expect(await ok(["callers", "rm", "ops"])).toBe("unregistered caller ops\n");
     expect(await ok(["services", "rm", id])).toBe(`unregistered ${id}\n`);
-    expect(await ok(["services", "ls"])).toBe("ID  NAME  ADDRESS  INTERVAL  TIMEOUT\n");
+    expect(await ok(["services", "ls"])).toBe("ID  NAME  ADDRESS  INTERVAL  TIMEOUT  CLOSE\n");
   });
 
   it("watches a caller: a snapshot, then one line per change, until Ctrl-C, then says where to resume", async () => {
