@@ -1,3 +1,5 @@
+import { quoteInput } from "./quote-input.js";
+
 /**
  * Why an operation was refused, in the domain's words. The rpc layer maps each
  * kind to one gRPC code, so stores and rules never depend on the transport.
@@ -29,6 +31,7 @@ export function invalidArgument(field: string, rule: string): MonitorError {
   return new MonitorError("invalid_argument", `${field}: ${rule}`);
 }
 
+/** `service "svc_x" not found`; the id is quoted with {@link quoteInput}, as it comes from the client. */
 export function notFound(what: string, id: string): MonitorError {
-  return new MonitorError("not_found", `${what} "${id}" not found`);
+  return new MonitorError("not_found", `${what} ${quoteInput(id)} not found`);
 }

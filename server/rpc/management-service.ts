@@ -16,11 +16,14 @@ import {
   DEFAULTS,
   LIMITS,
   checkCallerId,
+  checkCallerRef,
   checkDuration,
   checkHost,
+  checkOptionalId,
+  checkOutageId,
   checkPort,
-  checkRequiredId,
   checkRequiredTime,
+  checkServiceId,
   checkText,
 } from "./validate.js";
 
@@ -40,7 +43,7 @@ export function createManagementService({
   clock,
 }: ManagementDeps): ServiceImpl<typeof ManagementService> {
   const requireService = (id: string) => {
-    const service = registry.getService(checkRequiredId(id, "service_id"));
+    const service = registry.getService(checkServiceId(id));
     if (service === undefined) throw notFound("service", id);
     return service;
   };
@@ -86,7 +89,7 @@ export function createManagementService({
     },
 
     async unregisterService(req) {
-      await registry.removeService(checkRequiredId(req.serviceId, "service_id"));
+      await registry.removeService(checkServiceId(req.serviceId));
       return {};
     },
 
@@ -100,7 +103,7 @@ export function createManagementService({
     },
 
     async unregisterCaller(req) {
-      await registry.removeCaller(checkRequiredId(req.callerId, "caller_id"));
+      await registry.removeCaller(checkCallerRef(req.callerId));
       return {};
     },
 
@@ -111,8 +114,8 @@ export function createManagementService({
 
     async subscribe(req) {
       // Bad input is reported before unknown ids, as in every other RPC.
-      const callerId = checkRequiredId(req.callerId, "caller_id");
-      checkRequiredId(req.serviceId, "service_id");
+      const callerId = checkCallerRef(req.callerId);
+      checkServiceId(req.serviceId);
       const pollingIntervalMs =
         req.pollingInterval === undefined
           ? undefined
@@ -136,13 +139,15 @@ export function createManagementService({
 
     async unsubscribe(req) {
       await registry.removeSubscription(
-        checkRequiredId(req.callerId, "caller_id"),
-        checkRequiredId(req.serviceId, "service_id"),
+        checkCallerRef(req.callerId),
+        checkServiceId(req.serviceId),
       );
       return {};
     },
 
     listSubscriptions(req) {
+      checkOptionalId(req.callerId, "caller_id", LIMITS.callerIdLength);
+      checkOptionalId(req.serviceId, "service_id", LIMITS.serviceIdLength);
       if (req.callerId !== "" && registry.getCaller(req.callerId) === undefined) {
         throw notFound("caller", req.callerId);
       }
@@ -155,26 +160,24 @@ export function createManagementService({
     },
 
     async schedulePlannedOutage(req) {
-      const service = requireService(req.serviceId);
+      checkServiceId(req.serviceId);
       const startMs = checkRequiredTime(req.startTime, "start_time");
       const endMs = checkRequiredTime(req.endTime, "end_time");
       if (endMs <= startMs) throw invalidArgument("end_time", "must be after start_time");
       if (endMs <= clock.now()) throw invalidArgument("end_time", "must be in the future");
-      const outage = await registry.addOutage({
-        serviceId: service.id,
-        startMs,
-        endMs,
-        reason: checkText(req.reason, "reason", LIMITS.reasonLength),
-      });
+      const reason = checkText(req.reason, "reason", LIMITS.reasonLength);
+      const service = requireService(req.serviceId);
+      const outage = await registry.addOutage({ serviceId: service.id, startMs, endMs, reason });
       return { outage: outageToProto(outage) };
     },
 
     async cancelPlannedOutage(req) {
-      await registry.removeOutage(checkRequiredId(req.outageId, "outage_id"));
+      await registry.removeOutage(checkOutageId(req.outageId));
       return {};
     },
 
     listPlannedOutages(req) {
+      checkOptionalId(req.serviceId, "service_id", LIMITS.serviceIdLength);
       if (req.serviceId !== "") requireService(req.serviceId);
       const now = clock.now();
       const outages = registry

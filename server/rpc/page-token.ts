@@ -15,7 +15,14 @@ export function encodePageToken(lastId: string): string {
   return Buffer.from(PREFIX + lastId, "utf8").toString("base64url");
 }
 
+/** Ours are base64url of "after:" + an id; anything longer was not made here. */
+export const MAX_PAGE_TOKEN_LENGTH = 512;
+
 function decodePageToken(token: string): string {
+  // Checked before decoding, so a huge token costs nothing to refuse.
+  if (token.length > MAX_PAGE_TOKEN_LENGTH) {
+    throw invalidArgument("page_token", `must be at most ${MAX_PAGE_TOKEN_LENGTH} characters, got ${token.length}`);
+  }
   const text = Buffer.from(token, "base64url").toString("utf8");
   if (!text.startsWith(PREFIX) || Buffer.from(text, "utf8").toString("base64url") !== token) {
     throw invalidArgument("page_token", "is not a token returned by this server");

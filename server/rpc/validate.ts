@@ -2,17 +2,20 @@ import { isIP } from "node:net";
 import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
 import { durationMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import { invalidArgument } from "../domain/monitor-error.js";
+import { quoteInput } from "../domain/quote-input.js";
 
 /**
  * Request checks shared by the handlers. Each throws an invalid_argument
  * MonitorError whose message starts with the field's name, so a caller can
  * tell which of its inputs to fix; none of them touches the registry.
+ * Lengths are checked first, and a message repeats an input only through
+ * quoteInput, so a huge or hostile value costs no more than a small one.
  */
 
 const SECOND = 1000;
 const HOUR = 3600 * SECOND;
 
-/** The documented limits (DESIGN.md, API contract). */
+/** The documented limits (README, "Errors"). */
 export const LIMITS = {
   interval: { minMs: SECOND, maxMs: 24 * HOUR },
   timeout: { minMs: 100, maxMs: 60 * SECOND },
@@ -21,6 +24,9 @@ export const LIMITS = {
   displayNameLength: 256,
   reasonLength: 1024,
   callerIdLength: 128,
+  /** Ours are "svc_" + 16 hex digits; the room is for ids a future store might make. */
+  serviceIdLength: 128,
+  outageIdLength: 256,
 } as const;
 
 export const DEFAULTS = {
@@ -42,7 +48,7 @@ export function checkHost(host: string, field = "host"): string {
   if (isIP(unbracketed) !== 0) return unbracketed;
   const name = host.endsWith(".") ? host.slice(0, -1) : host;
   if (name !== "" && name.split(".").every((label) => LABEL.test(label))) return host.toLowerCase();
-  throw invalidArgument(field, `"${host}" is neither a valid hostname nor an IP address`);
+  throw invalidArgument(field, `${quoteInput(host)} is neither a valid hostname nor an IP address`);
 }
 
 export function checkPort(port: number, field = "port"): number {
@@ -52,16 +58,30 @@ export function checkPort(port: number, field = "port"): number {
   return port;
 }
 
-export function checkRequiredId(value: string, field: string): string {
+/** An id to look up: non-empty and at most `maxLength` characters, checked before any lookup. */
+export function checkRequiredId(value: string, field: string, maxLength: number): string {
   if (value === "") throw invalidArgument(field, "must not be empty");
-  return value;
+  return checkText(value, field, maxLength);
 }
 
+/** An optional id filter ("" = no filter): at most `maxLength` characters. */
+export function checkOptionalId(value: string, field: string, maxLength: number): string {
+  return checkText(value, field, maxLength);
+}
+
+export const checkServiceId = (value: string, field = "service_id") =>
+  checkRequiredId(value, field, LIMITS.serviceIdLength);
+
+/** A caller id to look up; {@link checkCallerId} is the stricter rule for a new one. */
+export const checkCallerRef = (value: string, field = "caller_id") =>
+  checkRequiredId(value, field, LIMITS.callerIdLength);
+
+export const checkOutageId = (value: string, field = "outage_id") =>
+  checkRequiredId(value, field, LIMITS.outageIdLength);
+
+/** A new caller's id: also limited to characters that are safe in a URL, a log line and a shell. */
 export function checkCallerId(value: string, field = "caller_id"): string {
-  checkRequiredId(value, field);
-  if (value.length > LIMITS.callerIdLength) {
-    throw invalidArgument(field, `must be at most ${LIMITS.callerIdLength} characters`);
-  }
+  checkCallerRef(value, field);
   if (!CALLER_ID.test(value)) {
     throw invalidArgument(field, "may contain only letters, digits and . _ : @ -");
   }

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { MonitorError, notFound } from "../domain/monitor-error.js";
+import { quoteInput } from "../domain/quote-input.js";
 import type {
   CallerConfig,
   PlannedOutage,
@@ -182,6 +183,7 @@ export async function openRegistry(
       if (existing !== undefined) {
         throw new MonitorError(
           "already_exists",
+          // The host passed checkHost (a hostname or IP) and the id is ours: both safe to repeat.
           `service ${input.host}:${input.port} is already registered as "${existing}"`,
         );
       }
@@ -203,7 +205,7 @@ export async function openRegistry(
     },
     async addCaller(caller) {
       if (callers.has(caller.id)) {
-        throw new MonitorError("already_exists", `caller "${caller.id}" is already registered`);
+        throw new MonitorError("already_exists", `caller ${quoteInput(caller.id)} is already registered`);
       }
       putCaller(caller);
       await commit({ kind: "caller_added", caller });
@@ -230,7 +232,7 @@ export async function openRegistry(
       if (subscription === undefined) {
         throw new MonitorError(
           "not_found",
-          `caller "${callerId}" is not subscribed to service "${serviceId}"`,
+          `caller ${quoteInput(callerId)} is not subscribed to service ${quoteInput(serviceId)}`,
         );
       }
       dropSubscription(subscription);

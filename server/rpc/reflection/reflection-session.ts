@@ -6,6 +6,7 @@ import type {
   ServerReflectionResponse,
 } from "../../gen/grpc/reflection/v1/reflection_pb.js";
 import { ServerReflectionResponseSchema } from "../../gen/grpc/reflection/v1/reflection_pb.js";
+import { quoteInput } from "../../domain/quote-input.js";
 import type { IndexedFile, ReflectionIndex } from "./reflection-index.js";
 
 type ResponseBody = NonNullable<
@@ -72,29 +73,29 @@ export function createReflectionSession(index: ReflectionIndex): ReflectionSessi
       case "fileByFilename": {
         const file = index.fileByName(message.value);
         return file === undefined
-          ? error(Code.NotFound, `file "${message.value}" not found`)
+          ? error(Code.NotFound, `file ${quoteInput(message.value)} not found`)
           : filesFrom(file);
       }
       case "fileContainingSymbol": {
         const file = index.fileContainingSymbol(message.value);
         return file === undefined
-          ? error(Code.NotFound, `symbol "${message.value}" not found`)
+          ? error(Code.NotFound, `symbol ${quoteInput(message.value)} not found`)
           : filesFrom(file);
       }
       case "fileContainingExtension": {
         const { containingType, extensionNumber } = message.value;
         if (!index.hasMessage(containingType)) {
-          return error(Code.NotFound, `message type "${containingType}" not found`);
+          return error(Code.NotFound, `message type ${quoteInput(containingType)} not found`);
         }
         const file = index.fileContainingExtension(containingType, extensionNumber);
         return file === undefined
-          ? error(Code.NotFound, `extension ${extensionNumber} of "${containingType}" not found`)
+          ? error(Code.NotFound, `extension ${extensionNumber} of ${quoteInput(containingType)} not found`)
           : filesFrom(file);
       }
       case "allExtensionNumbersOfType": {
         const typeName = message.value;
         if (!index.hasMessage(typeName)) {
-          return error(Code.NotFound, `message type "${typeName}" not found`);
+          return error(Code.NotFound, `message type ${quoteInput(typeName)} not found`);
         }
         return {
           case: "allExtensionNumbersResponse",
