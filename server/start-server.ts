@@ -17,6 +17,10 @@ import { closeIdleSessions } from "./http/idle-sessions.js";
 import { withUnaryDecodeErrors } from "./http/unary-decode-errors.js";
 import { createHealthStatus } from "./rpc/health-service.js";
 import { createRouterOptions, createRoutes, SERVED_SERVICES } from "./rpc/routes.js";
+import { DEFAULT_WATCH_STREAM_LIMITS } from "./rpc/watch-stream-gate.js";
+import { watchTransportValues } from "./rpc/watch-transport.js";
+import { limitWatchStreamsPerConnection } from "./rpc/watch-connection-limit.js";
+import { DEFAULT_STREAM_OPTIONS } from "./engine/caller-stream.js";
 import { createDnsCache } from "./engine/dns-cache.js";
 import { createEventHub } from "./engine/event-hub.js";
 import { createMonitorEngine } from "./engine/monitor-engine.js";
@@ -46,6 +50,12 @@ export interface ServerOptions {
   readonly metricsListen?: { readonly host: string; readonly port: number };
   /** How checks close, for services that chose no close mode (`--tcp-close`); default "fin". */
   readonly tcpCloseMode?: TcpCloseMode;
+  /** Open Watch streams per caller id; default 16 (DEFAULT_WATCH_STREAM_LIMITS). */
+  readonly maxWatchStreamsPerCaller?: number;
+  /** Open Watch streams per HTTP/2 connection; default 100. */
+  readonly maxWatchStreamsPerConnection?: number;
+  /** Live events a Watch stream may hold unsent before it is cut; default 1,000. */
+  readonly watchBufferEvents?: number;
   /** Largest request message accepted, in bytes; default {@link DEFAULT_MAX_REQUEST_BYTES}. */
   readonly maxRequestBytes?: number;
   /** Open TCP connections at most; default {@link DEFAULT_MAX_CONNECTIONS}. */
@@ -139,6 +149,11 @@ async function startLocked(options: ServerOptions, lock: StoreLock): Promise<Run
     engine,
     clock,
     health,
+    streamOptions: { ...DEFAULT_STREAM_OPTIONS, bufferLimit: options.watchBufferEvents ?? DEFAULT_STREAM_OPTIONS.bufferLimit },
+    streamLimits: {
+      perCaller: options.maxWatchStreamsPerCaller ?? DEFAULT_WATCH_STREAM_LIMITS.perCaller,
+      perConnection: options.maxWatchStreamsPerConnection ?? DEFAULT_WATCH_STREAM_LIMITS.perConnection,
+    },
     onInternalError: (error: unknown, procedure: string) =>
       logger.error({ err: error, procedure }, "internal error in handler"),
   };
@@ -146,14 +161,16 @@ async function startLocked(options: ServerOptions, lock: StoreLock): Promise<Run
   const server: Http2Server = createServer(
     HTTP2_OPTIONS,
     withSpecGrpcMessage(withUnreadRequestReset(
-      connectNodeAdapter({
+      limitWatchStreamsPerConnection(connectNodeAdapter({
         ...createRouterOptions(deps),
         // connect checks a message's declared length (the gRPC envelope's, or
         // Content-Length) against this before it allocates anything.
         readMaxBytes: options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
         routes: withUnaryDecodeErrors(createRoutes(deps)),
         shutdownSignal: shutdown.signal,
-      }),
+        // Hands Watch its HTTP/2 stream, to cut a stream whose client stopped reading.
+        contextValues: watchTransportValues,
+      }), deps.streamLimits.perConnection),
     )),
   );
   const sessions = trackSessions(server, {

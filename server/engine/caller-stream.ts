@@ -17,7 +17,7 @@ export type StreamItem =
   | { readonly kind: "event"; readonly event: LoggedEvent };
 
 /**
- * Where a stream starts (DESIGN.md, watch stream rules 2-3): a snapshot
+ * Where a stream starts (docs/architecture.md, watch stream rules 2-3): a snapshot
  * (after_sequence 0), or a replay of the events after `afterSequence` — which
  * may be 0, to hear every event from the first (replay_from_start).
  */
@@ -39,8 +39,16 @@ export interface CallerStreamOptions {
 
 export const DEFAULT_STREAM_OPTIONS: CallerStreamOptions = { bufferLimit: 1000, pageSize: 500 };
 
+/** The error a stream that fell too far behind ends with. */
+export function streamOverflow(bufferLimit: number, lastSent: number): MonitorError {
+  return new MonitorError(
+    "resource_exhausted",
+    `stream fell more than ${bufferLimit} events behind; resume with after_sequence=${lastSent}`,
+  );
+}
+
 /**
- * One Watch stream of one caller (DESIGN.md, watch stream rules 2-6):
+ * One Watch stream of one caller (docs/architecture.md, watch stream rules 2-6):
  * a snapshot, or a replay of the log after N (N ≥ 0), then live events.
  *
  * No gap, no duplicate: reading the log and attaching to the hub happen in
@@ -49,6 +57,13 @@ export const DEFAULT_STREAM_OPTIONS: CallerStreamOptions = { bufferLimit: 1000, 
  * never both, never neither. Replay reads the log page by page as the client
  * takes them, so a slow client costs no memory while catching up; only live
  * events are buffered, and only up to `bufferLimit`.
+ *
+ * The consumer pulls an item only when it can write it (connect-node awaits
+ * the socket's drain before pulling again), so the buffer fills exactly when
+ * the client stops keeping up. The overflow is then thrown at the next pull —
+ * but a consumer stuck on a write to a client that reads nothing never pulls
+ * again, so `onOverflow` is told at once (with the buffer already dropped) and
+ * may cut the transport stream itself.
  */
 export async function* openCallerStream(
   deps: CallerStreamDeps,
@@ -56,11 +71,13 @@ export async function* openCallerStream(
   start: StreamStart,
   signal: AbortSignal,
   options: CallerStreamOptions = DEFAULT_STREAM_OPTIONS,
+  onOverflow?: (error: MonitorError) => void,
 ): AsyncGenerator<StreamItem, void, undefined> {
   const { eventLog, hub } = deps;
   const buffer: LoggedEvent[] = [];
   let head = 0;
   let lastQueued = 0;
+  /** The last sequence handed to the consumer, which writes it before anything that follows. */
   let lastSent = start.kind === "replay" ? start.afterSequence : 0;
   /** Why the stream must end; checked before anything else is sent. */
   let failure: Error | "overflow" | undefined;
@@ -73,6 +90,10 @@ export async function* openCallerStream(
       if (buffer.length - head >= options.bufferLimit) {
         failure = "overflow";
         detach?.();
+        // Nothing buffered will be sent: the client resumes from the log.
+        buffer.length = 0;
+        head = 0;
+        onOverflow?.(streamOverflow(options.bufferLimit, lastSent));
       } else {
         buffer.push(event);
         lastQueued = event.sequence;
@@ -108,8 +129,8 @@ export async function* openCallerStream(
       // A fresh start, or events after N are gone (or N is from a log this
       // server never wrote): a snapshot the client can start over from.
       const item = snapshot(start.kind === "replay");
-      yield item;
       lastSent = item.sequence;
+      yield item;
     } else {
       let cursor = start.afterSequence;
       for (;;) {
@@ -117,16 +138,16 @@ export async function* openCallerStream(
         if (page.length > 0 && page[0]!.sequence !== cursor + 1) {
           // Retention overtook a slow replay: the events in between are gone.
           const item = snapshot(true);
-          yield item;
           lastSent = item.sequence;
+          yield item;
           break;
         }
         const last = page.at(-1)?.sequence ?? cursor;
         if (page.length < options.pageSize) attach(last);
         for (const event of page) {
           if (signal.aborted) return;
-          yield { kind: "event", event };
           lastSent = event.sequence;
+          yield { kind: "event", event };
         }
         if (detach !== undefined) break;
         cursor = last;
@@ -134,12 +155,7 @@ export async function* openCallerStream(
     }
     for (;;) {
       if (signal.aborted) return;
-      if (failure === "overflow") {
-        throw new MonitorError(
-          "resource_exhausted",
-          `stream fell more than ${options.bufferLimit} events behind; resume with after_sequence=${lastSent}`,
-        );
-      }
+      if (failure === "overflow") throw streamOverflow(options.bufferLimit, lastSent);
       if (failure !== undefined) throw failure;
       if (head < buffer.length) {
         const event = buffer[head]!;
@@ -148,8 +164,8 @@ export async function* openCallerStream(
           buffer.splice(0, head);
           head = 0;
         }
-        yield { kind: "event", event };
         lastSent = event.sequence;
+        yield { kind: "event", event };
         continue;
       }
       await new Promise<void>((resolve) => (wake = resolve));

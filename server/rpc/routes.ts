@@ -14,6 +14,7 @@ import { createHealthService, type HealthStatus } from "./health-service.js";
 import { createManagementService } from "./management-service.js";
 import { registerReflection } from "./reflection/register-reflection.js";
 import { createWatchService } from "./watch-service.js";
+import type { WatchStreamLimits } from "./watch-stream-gate.js";
 
 export interface RouteDeps {
   readonly registry: Registry;
@@ -24,6 +25,8 @@ export interface RouteDeps {
   readonly clock: Clock;
   readonly health: HealthStatus;
   readonly streamOptions?: CallerStreamOptions;
+  /** Open Watch streams allowed per caller and per connection. */
+  readonly streamLimits?: WatchStreamLimits;
   /** Called with a handler's unexpected error (a bug), before INTERNAL is returned. */
   readonly onInternalError: (error: unknown, procedure: string) => void;
 }
@@ -50,6 +53,7 @@ export function createRoutes(deps: RouteDeps): (router: ConnectRouter) => void {
         snapshot: (callerId) => deps.engine.snapshot(callerId),
         now: () => deps.clock.now(),
         ...(deps.streamOptions === undefined ? {} : { streamOptions: deps.streamOptions }),
+        ...(deps.streamLimits === undefined ? {} : { streamLimits: deps.streamLimits }),
       }),
     );
     router.service(Health, createHealthService(deps.health));

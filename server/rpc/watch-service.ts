@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import { ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import {
   SnapshotSchema,
   StatusChangeSchema,
@@ -11,7 +11,7 @@ import {
   type WatchResponse,
   WatchResponseSchema,
 } from "@service-monitor/sdk/gen/monitor/v1/watch_service_pb.js";
-import { invalidArgument } from "../domain/monitor-error.js";
+import { invalidArgument, notFound } from "../domain/monitor-error.js";
 import {
   openCallerStream,
   type CallerStreamDeps,
@@ -22,11 +22,15 @@ import {
 import type { Registry } from "../store/registry.js";
 import { toConnectError } from "./error-interceptor.js";
 import { optionalTimestamp, statusToProto } from "./to-proto.js";
-import { checkRequiredId } from "./validate.js";
+import { checkCallerRef } from "./validate.js";
+import { createWatchStreamGate, type WatchStreamLimits } from "./watch-stream-gate.js";
+import { watchTransportKey } from "./watch-transport.js";
 
 export interface WatchDeps extends CallerStreamDeps {
   readonly registry: Registry;
   readonly streamOptions?: CallerStreamOptions;
+  /** Open streams allowed per caller (perConnection is not used here); default DEFAULT_WATCH_STREAM_LIMITS. */
+  readonly streamLimits?: WatchStreamLimits;
 }
 
 function toWatchResponse(item: StreamItem): WatchResponse {
@@ -90,20 +94,32 @@ function streamStart(req: WatchRequest): StreamStart {
 }
 
 /**
- * WatchService: checks the request, then relays the caller's stream. Errors
- * are mapped here because a streaming handler's failures happen while its
+ * WatchService: checks the request, admits the stream within the per-caller
+ * limit (the per-connection one is checked before connect, in
+ * watch-connection-limit.ts), then relays the caller's stream. Errors are
+ * mapped here because a streaming handler's failures happen while its
  * responses are read, after any interceptor has returned.
  */
 export function createWatchService(deps: WatchDeps): ServiceImpl<typeof WatchService> {
+  const gate = createWatchStreamGate(deps.streamLimits?.perCaller);
   return {
     async *watch(req, ctx) {
+      const transport = ctx.values.get(watchTransportKey);
       let stream: AsyncGenerator<StreamItem, void, undefined>;
+      let lease: { release(): void };
       try {
-        const callerId = checkRequiredId(req.callerId, "caller_id");
-        if (deps.registry.getCaller(callerId) === undefined) {
-          throw new ConnectError(`caller "${callerId}" not found`, Code.NotFound);
-        }
-        stream = openCallerStream(deps, callerId, streamStart(req), ctx.signal, deps.streamOptions);
+        const callerId = checkCallerRef(req.callerId);
+        const start = streamStart(req);
+        if (deps.registry.getCaller(callerId) === undefined) throw notFound("caller", callerId);
+        lease = gate.admit(callerId);
+        // A stream whose client stopped reading has a write pending that will
+        // never finish, so the overflow thrown at the next pull would never be
+        // seen: reset it instead. If no write is pending, the next pull comes
+        // at once and ends the stream with trailers, the message included.
+        const onOverflow = () => {
+          if (transport?.writeBlocked() === true) transport.resetExhausted();
+        };
+        stream = openCallerStream(deps, callerId, start, ctx.signal, deps.streamOptions, onOverflow);
       } catch (error) {
         throw toConnectError(error);
       }
@@ -111,6 +127,8 @@ export function createWatchService(deps: WatchDeps): ServiceImpl<typeof WatchSer
         for await (const item of stream) yield toWatchResponse(item);
       } catch (error) {
         throw toConnectError(error);
+      } finally {
+        lease.release();
       }
       // The stream only returns when aborted: by the client (nobody hears
       // this) or by shutdown, whose reason is UNAVAILABLE.

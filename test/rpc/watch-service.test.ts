@@ -244,7 +244,8 @@ describe("Watch: snapshot, live, replay", () => {
   });
 
   it("a cancelled stream detaches from the hub (no leaked listeners)", async () => {
-    const m = await monitor();
+    // 20 streams of one caller: above the default limit of 16.
+    const m = await monitor({ streamLimits: { perCaller: 20, perConnection: 20 } });
     await setup(m);
     const streams = Array.from({ length: 20 }, () => collect(m, "bot"));
     await m.time.settle();

@@ -10,6 +10,7 @@ import { createMonitorEngine } from "../../server/engine/monitor-engine.js";
 import type { ProbeTarget } from "../../server/engine/probe.js";
 import { createHealthStatus } from "../../server/rpc/health-service.js";
 import { createRouterOptions, createRoutes } from "../../server/rpc/routes.js";
+import type { WatchStreamLimits } from "../../server/rpc/watch-stream-gate.js";
 import { createMemoryRegistryPersistence } from "../../server/store/memory-registry-persistence.js";
 import { openRegistry } from "../../server/store/open-registry.js";
 import type { RegistryData } from "../../server/store/registry.js";
@@ -18,6 +19,7 @@ import { createManualTime } from "./manual-time.js";
 
 export interface InMemoryMonitorOptions {
   readonly streamOptions?: CallerStreamOptions;
+  readonly streamLimits?: WatchStreamLimits;
   readonly retentionPerCaller?: number;
   readonly registryData?: RegistryData;
   readonly eventLogPath?: string;
@@ -81,6 +83,7 @@ export async function createInMemoryMonitor(options: InMemoryMonitorOptions = {}
       snapshot: (callerId: string) => engine.snapshot(callerId),
     },
     ...(options.streamOptions === undefined ? {} : { streamOptions: options.streamOptions }),
+    ...(options.streamLimits === undefined ? {} : { streamLimits: options.streamLimits }),
     onInternalError: (error: unknown) => void internalErrors.push(error),
   };
   const transport = createRouterTransport(createRoutes(deps), { router: createRouterOptions(deps) });

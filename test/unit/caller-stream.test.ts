@@ -106,4 +106,26 @@ describe("caller stream", () => {
     expect((await pending).done).toBe(true);
     expect(hub.streamCount("c")).toBe(0);
   });
+
+  it("on overflow tells onOverflow at once, detaches, and throws RESOURCE_EXHAUSTED at the next pull", async () => {
+    const { hub, raise, deps } = setup();
+    const abort = new AbortController();
+    const overflows: string[] = [];
+    const stream = openCallerStream(deps, "c", { kind: "snapshot" }, abort.signal, { bufferLimit: 3, pageSize: 10 }, (error) =>
+      overflows.push(`${error.kind}: ${error.message}`),
+    );
+    expect(label((await stream.next()).value as StreamItem)).toBe("snapshot@0");
+    raise(1);
+    expect(label((await stream.next()).value as StreamItem)).toBe("#1");
+    // The consumer is now stuck (as on a write the client never reads): three fit, the fourth overflows.
+    for (let n = 2; n <= 4; n++) raise(n);
+    expect(overflows).toEqual([]);
+    raise(5);
+    expect(overflows).toEqual(["resource_exhausted: stream fell more than 3 events behind; resume with after_sequence=1"]);
+    expect(hub.streamCount("c")).toBe(0);
+    raise(6);
+    expect(overflows).toHaveLength(1);
+    // Nothing buffered is sent after the overflow: the client resumes from the log.
+    await expect(stream.next()).rejects.toMatchObject({ kind: "resource_exhausted", message: expect.stringMatching(/after_sequence=1$/) });
+  });
 });
