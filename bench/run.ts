@@ -13,6 +13,7 @@ import { fanOut } from "./scenarios/fan-out.js";
 import { manySubscribers } from "./scenarios/many-subscribers.js";
 import { notificationLatency } from "./scenarios/notification-latency.js";
 import { registryAndRestart } from "./scenarios/registry-and-restart.js";
+import { tcpClose } from "./scenarios/tcp-close.js";
 import { CONFIGS } from "./support/bench-config.js";
 import type { BenchContext } from "./support/bench-context.js";
 import { ROOT } from "./support/bench-server.js";
@@ -26,6 +27,7 @@ const SCENARIOS: ReadonlyArray<readonly [string, (ctx: BenchContext) => Promise<
   ["3", notificationLatency],
   ["4", fanOut],
   ["5", registryAndRestart],
+  ["6", tcpClose],
 ];
 
 async function main(): Promise<void> {

@@ -24,6 +24,8 @@ export interface BenchServerOptions {
   /** Node flags placed before the script, e.g. ["--cpu-prof", "--cpu-prof-dir=..."]. */
   readonly nodeFlags?: readonly string[];
   readonly startTimeoutMs?: number;
+  /** More server flags, after --listen and --data-dir, e.g. ["--tcp-close", "reset"]. */
+  readonly args?: readonly string[];
 }
 
 const OUTPUT_LIMIT = 1 << 20;
@@ -45,6 +47,7 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
       "127.0.0.1:0",
       "--data-dir",
       options.dataDir,
+      ...(options.args ?? []),
     ],
     { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
   );
