@@ -14,6 +14,7 @@ import { manySubscribers } from "./scenarios/many-subscribers.js";
 import { notificationLatency } from "./scenarios/notification-latency.js";
 import { registryAndRestart } from "./scenarios/registry-and-restart.js";
 import { tcpClose } from "./scenarios/tcp-close.js";
+import { watchAttacks } from "./scenarios/watch-attacks.js";
 import { CONFIGS } from "./support/bench-config.js";
 import type { BenchContext } from "./support/bench-context.js";
 import { ROOT } from "./support/bench-server.js";
@@ -28,6 +29,7 @@ const SCENARIOS: ReadonlyArray<readonly [string, (ctx: BenchContext) => Promise<
   ["4", fanOut],
   ["5", registryAndRestart],
   ["6", tcpClose],
+  ["7", watchAttacks],
 ];
 
 async function main(): Promise<void> {

@@ -17,7 +17,50 @@ export interface BenchConfig {
   readonly latency: { readonly services: number; readonly gracePeriodMs: number; readonly spreadMs: number };
   readonly fanOut: { readonly streams: readonly number[]; readonly transitions: number; readonly streamsPerConnection: number };
   readonly registry: { readonly services: number; readonly callers: number; readonly restarts: number };
+  readonly watchAttacks: WatchAttacksConfig;
 }
+
+/** Scenario 7: ListServices latency while Watch streams of one caller flood in, then while slow streams are cut. */
+export interface WatchAttacksConfig {
+  /** Services registered, so each ListServices answer lists this many. */
+  readonly services: number;
+  /** The measuring client calls ListServices this often, ms. */
+  readonly probePeriodMs: number;
+  /** Streams of one caller opened in one burst, round-robin over `floodConnections`. */
+  readonly floodStreams: number;
+  readonly floodConnections: number;
+  /** Paused streams: `slowCallers` × `slowStreamsPerCaller`, `slowStreamsPerConnection` to a connection. */
+  readonly slowCallers: number;
+  readonly slowStreamsPerCaller: number;
+  readonly slowStreamsPerConnection: number;
+  /**
+   * Services every slow caller subscribes to (grace 0), taken down and up
+   * each second during phase B: each flip is one event per caller, so this
+   * many events per second fill the slow streams' buffers.
+   */
+  readonly flappingServices: number;
+  /** The server's --watch-buffer-events: small, so a paused stream is cut after a few dozen events. */
+  readonly bufferEvents: number;
+}
+
+/**
+ * The issue's sizes (5,000 streams of one caller; 1,000 slow streams) in the
+ * full and quick runs alike: each phase takes seconds. 200 flood streams per
+ * connection, above the server's 100, so the per-connection limit refuses the
+ * tail of each connection's burst and the per-caller one the rest; the slow
+ * streams stay within the default limits (10 per caller, 100 per connection).
+ */
+const WATCH_ATTACKS: WatchAttacksConfig = {
+  services: 100,
+  probePeriodMs: 20,
+  floodStreams: 5000,
+  floodConnections: 25,
+  slowCallers: 100,
+  slowStreamsPerCaller: 10,
+  slowStreamsPerConnection: 100,
+  flappingServices: 20,
+  bufferEvents: 50,
+};
 
 const FULL: BenchConfig = {
   mode: "full",
@@ -30,6 +73,7 @@ const FULL: BenchConfig = {
   latency: { services: 200, gracePeriodMs: 2000, spreadMs: 5000 },
   fanOut: { streams: [1000, 10_000], transitions: 6, streamsPerConnection: 1000 },
   registry: { services: 10_000, callers: 100, restarts: 3 },
+  watchAttacks: WATCH_ATTACKS,
 };
 
 const QUICK: BenchConfig = {
@@ -43,6 +87,7 @@ const QUICK: BenchConfig = {
   latency: { services: 100, gracePeriodMs: 2000, spreadMs: 4000 },
   fanOut: { streams: [1000], transitions: 4, streamsPerConnection: 1000 },
   registry: { services: 2000, callers: 20, restarts: 1 },
+  watchAttacks: WATCH_ATTACKS,
 };
 
 /** Tiny sizes: proves every scenario runs end to end, figures mean nothing. */
@@ -57,6 +102,18 @@ const SMOKE: BenchConfig = {
   latency: { services: 5, gracePeriodMs: 0, spreadMs: 300 },
   fanOut: { streams: [10], transitions: 2, streamsPerConnection: 5 },
   registry: { services: 50, callers: 5, restarts: 1 },
+  watchAttacks: {
+    services: 10,
+    probePeriodMs: 20,
+    // Over 100 per connection, so both limits refuse some.
+    floodStreams: 300,
+    floodConnections: 2,
+    slowCallers: 2,
+    slowStreamsPerCaller: 5,
+    slowStreamsPerConnection: 10,
+    flappingServices: 10,
+    bufferEvents: 8,
+  },
 };
 
 export const CONFIGS: Readonly<Record<BenchMode, BenchConfig>> = { full: FULL, quick: QUICK, smoke: SMOKE };
