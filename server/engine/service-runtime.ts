@@ -55,6 +55,8 @@ export const probeTargetOf = (config: ServiceConfig): ProbeTarget => ({
   host: config.host,
   port: config.port,
   timeoutMs: config.checkTimeoutMs,
+  // Undefined: the server's default close (--tcp-close).
+  closeMode: config.probe?.closeMode,
 });
 
 /** A runtime for a service not yet checked, whose first check is at `firstCheckAt(effective interval)`. */

@@ -21,12 +21,13 @@ async function engineUnderTest(options: { maxConcurrentChecks?: number; observer
   const eventLog = openSqliteEventLog({ path: ":memory:" });
   const hub = createEventHub();
   /** Checks in flight, in the order they started; resolve one to finish it. */
-  const running: Array<{ port: number; finish: (status: "up" | "down") => void }> = [];
+  const running: Array<{ port: number; target: ProbeTarget; finish: (status: "up" | "down") => void }> = [];
   const probe = (target: ProbeTarget) =>
     new Promise<CheckResult>((resolve) => {
       const at = time.clock.now();
       running.push({
         port: target.port,
+        target,
         finish: (status) => resolve({ status, at, latencyMs: 1, detail: status === "up" ? "" : "connection refused" }),
       });
     });
@@ -43,8 +44,8 @@ async function engineUnderTest(options: { maxConcurrentChecks?: number; observer
     onError: (error, context) => void errors.push([error, context]),
   });
   engine.start();
-  const addService = (port: number) =>
-    registry.addService({ host: "127.0.0.1", port, displayName: "", checkIntervalMs: 10_000, checkTimeoutMs: 1000, createdAt: 0 });
+  const addService = (port: number, extra: Partial<Pick<ServiceConfig, "probe">> = {}) =>
+    registry.addService({ host: "127.0.0.1", port, displayName: "", checkIntervalMs: 10_000, checkTimeoutMs: 1000, createdAt: 0, ...extra });
   /** Finishes the running check of `port` and lets the engine react. */
   const finish = async (port: number, status: "up" | "down") => {
     const index = running.findIndex((check) => check.port === port);
@@ -89,6 +90,18 @@ describe("the monitor engine", () => {
     expect(state?.observation.status).toBe("up");
     // Its interval ran out while it ran: the next check is due at once, not 10 s on.
     expect(state?.nextCheckAt).toBe(t.time.clock.now());
+  });
+
+  it("hands the probe each service's own close mode, and none for a service that chose none", async () => {
+    const t = await engineUnderTest();
+    engine = t.engine;
+    await t.addService(6001, { probe: { kind: "tcp", closeMode: "reset" } });
+    await t.addService(6002);
+    await t.time.advance(0);
+    expect(t.running.map((check) => [check.port, check.target.closeMode, check.target.timeoutMs])).toEqual([
+      [6001, "reset", 1000],
+      [6002, undefined, 1000],
+    ]);
   });
 
   it("drops the result of a check whose service was unregistered while it ran, and ends its subscriptions", async () => {
