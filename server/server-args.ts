@@ -54,10 +54,6 @@ const oneOf =
 const optionalListen: ReadValue<ListenAddress | undefined> = (value, flag) =>
   value === "" || value === "off" ? undefined : parseListen(value, flag);
 
-/** How a TCP check closes once connected, for services that chose no close mode. */
-const tcpCloseMode: ReadValue<"fin" | "reset"> = (value, flag) =>
-  value === "fin" || value === "reset" ? value : failed(`--${flag}: expected fin or reset, got ${JSON.stringify(value.slice(0, 64))}`);
-
 /** A whole number ≥ 1, e.g. a limit. */
 export const positiveInteger: ReadValue<number> = (value, flag) =>
   /^[1-9]\d*$/.test(value) && Number.isSafeInteger(Number(value))
@@ -70,6 +66,10 @@ export const positiveDuration: ReadValue<number> = (value, flag) => {
   if (!parsed.ok) return failed(`--${flag}: ${parsed.message}`);
   return parsed.ms > 0 ? parsed.ms : failed(`--${flag}: must be more than 0, got ${JSON.stringify(value)}`);
 };
+
+/** How a TCP check closes once connected, for services that chose no close mode. */
+const tcpCloseMode: ReadValue<"fin" | "reset"> = (value, flag) =>
+  value === "fin" || value === "reset" ? value : failed(`--${flag}: expected fin or reset, got ${JSON.stringify(value.slice(0, 64))}`);
 
 /** Every option of the server. */
 export const OPTIONS = {
@@ -88,6 +88,14 @@ export const OPTIONS = {
     placeholder: "DIR",
     help: "where the server keeps its data (one server per directory)",
     read: nonEmpty,
+  }),
+  tcpClose: option({
+    flag: "tcp-close",
+    env: "MONITOR_TCP_CLOSE",
+    default: "fin",
+    placeholder: "fin|reset",
+    help: "how checks close a connection they opened, unless the service chose: fin (ordinary) or reset (RST, no TIME_WAIT)",
+    read: tcpCloseMode,
   }),
   logLevel: option({
     flag: "log-level",
@@ -112,14 +120,6 @@ export const OPTIONS = {
     placeholder: "HOST:PORT",
     help: "serve Prometheus metrics at http://HOST:PORT/metrics (unauthenticated: keep it on loopback)",
     read: optionalListen,
-  }),
-  tcpClose: option({
-    flag: "tcp-close",
-    env: "MONITOR_TCP_CLOSE",
-    default: "fin",
-    placeholder: "fin|reset",
-    help: "how checks close a connection they opened, unless the service chose: fin (ordinary) or reset (RST, no TIME_WAIT)",
-    read: tcpCloseMode,
   }),
   maxWatchStreamsPerCaller: option({
     flag: "max-watch-streams-per-caller",

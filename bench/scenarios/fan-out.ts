@@ -22,7 +22,12 @@ export async function fanOut(ctx: BenchContext): Promise<ScenarioResult[]> {
   const { streams: sizes, transitions, streamsPerConnection } = config.fanOut;
   const [port] = await farm.open(1);
   const index = farm.ports.length - 1;
-  const server = await startBenchServer({ dataDir: ctx.newDataDir(), nodeFlags: ctx.serverNodeFlags });
+  // The bench multiplexes streamsPerConnection streams (of as many callers) per connection: above the default limit of 100.
+  const server = await startBenchServer({
+    dataDir: ctx.newDataDir(),
+    nodeFlags: ctx.serverNodeFlags,
+    args: ["--max-watch-streams-per-connection", String(streamsPerConnection)],
+  });
   const { management } = createMonitorClients(server.baseUrl);
   const open: WatchStreams[] = [];
   const results: ScenarioResult[] = [];
