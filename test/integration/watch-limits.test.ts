@@ -253,6 +253,10 @@ describe("Watch backpressure", { timeout: 120_000 }, () => {
     expect(again.filter((w) => w.isEnded())).toEqual([]);
     for (const connection of sessions.splice(0)) connection.destroy();
     await c.unary("management", "ListServices", {});
-    await expectBackNearBaseline(baseline, 150);
+    // After 2,000 streams (1,000 cut, 1,000 reopened) the allocator keeps
+    // some of what it grew by, more so on a loaded machine (+162 MiB seen in a
+    // full parallel run): the margin only rules out holding the streams'
+    // queues, which took +450 MiB before writes were paced.
+    await expectBackNearBaseline(baseline, 256);
   });
 });
