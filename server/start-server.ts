@@ -1,6 +1,4 @@
 import { mkdir } from "node:fs/promises";
-import { createServer, type Http2Server } from "node:http2";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
@@ -9,11 +7,8 @@ import { HealthCheckResponse_ServingStatus as ServingStatus } from "./gen/grpc/h
 import type { Clock } from "./domain/clock.js";
 import type { TcpCloseMode } from "./domain/types.js";
 import { withSpecGrpcMessage } from "./grpc-message-encoding.js";
-import { trackSessions } from "./http2-sessions.js";
-import { limitConnections } from "./http/connection-limit.js";
 import { withUnreadRequestReset } from "./http/reset-unread-requests.js";
-import { HTTP2_OPTIONS } from "./http/http2-settings.js";
-import { closeIdleSessions } from "./http/idle-sessions.js";
+import { serveHttp2 } from "./http/serve-http2.js";
 import { withUnaryDecodeErrors } from "./http/unary-decode-errors.js";
 import { createHealthStatus } from "./rpc/health-service.js";
 import { createRouterOptions, createRoutes, SERVED_SERVICES } from "./rpc/routes.js";
@@ -158,45 +153,34 @@ async function startLocked(options: ServerOptions, lock: StoreLock): Promise<Run
       logger.error({ err: error, procedure }, "internal error in handler"),
   };
 
-  const server: Http2Server = createServer(
-    HTTP2_OPTIONS,
-    withSpecGrpcMessage(withUnreadRequestReset(
-      limitWatchStreamsPerConnection(connectNodeAdapter({
-        ...createRouterOptions(deps),
-        // connect checks a message's declared length (the gRPC envelope's, or
-        // Content-Length) against this before it allocates anything.
-        readMaxBytes: options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
-        routes: withUnaryDecodeErrors(createRoutes(deps)),
-        shutdownSignal: shutdown.signal,
-        // Hands Watch its HTTP/2 stream, to cut a stream whose client stopped reading.
-        contextValues: watchTransportValues,
-      }), deps.streamLimits.perConnection),
-    )),
+  // Outermost first. grpc-message in the spec's encoding, for every client;
+  // an answered upload is cut instead of read to its end; the per-connection
+  // Watch limit before connect, whose per-request cost a flood would pay.
+  const handler = withSpecGrpcMessage(
+    withUnreadRequestReset(
+      limitWatchStreamsPerConnection(
+        connectNodeAdapter({
+          ...createRouterOptions(deps),
+          // connect checks a message's declared length (the gRPC envelope's, or
+          // Content-Length) against this before it allocates anything.
+          readMaxBytes: options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES,
+          routes: withUnaryDecodeErrors(createRoutes(deps)),
+          shutdownSignal: shutdown.signal,
+          // Hands Watch its HTTP/2 stream, to cut a stream whose client stopped reading.
+          contextValues: watchTransportValues,
+        }),
+        deps.streamLimits.perConnection,
+      ),
+    ),
   );
-  const sessions = trackSessions(server, {
-    pingIntervalMs: 30_000,
-    pingTimeoutMs: 10_000,
-    onDeadPeer: () => logger.info("dropped an HTTP/2 session whose peer stopped answering pings"),
-  });
-  const maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
-  limitConnections(server, {
-    maxConnections,
-    onRefused: (refused) => logger.warn({ refused, maxConnections }, `refused ${refused} connection(s): at the limit of ${maxConnections}`),
-  });
-  const idle = closeIdleSessions(server, {
+  const front = await serveHttp2(handler, {
+    host: options.host,
+    port: options.port,
+    maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
     idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
-    onIdle: () => logger.debug("closed an idle HTTP/2 session"),
+    logger,
   });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, options.host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const bound = server.address() as AddressInfo;
-  const address = bound.family === "IPv6" ? `[${bound.address}]:${bound.port}` : `${bound.address}:${bound.port}`;
+  const { address } = front;
 
   let metricsEndpoint: MetricsEndpoint | undefined;
   if (metrics !== undefined && options.metricsListen !== undefined) {
@@ -216,15 +200,14 @@ async function startLocked(options: ServerOptions, lock: StoreLock): Promise<Run
     logger.info("shutdown: health is NOT_SERVING");
     // Let health watchers hear NOT_SERVING before their streams end.
     await new Promise((resolve) => setTimeout(resolve, HEALTH_DRAIN_MS));
-    server.close();
+    front.stopAccepting();
     const unavailable = new ConnectError("server is shutting down", Code.Unavailable);
     shutdown.abort(unavailable);
     engine.stop();
     const streams = hub.streamCount();
     hub.endAll(unavailable);
     logger.info({ streams }, `shutdown: checks stopped, ${streams} watch stream(s) ended with UNAVAILABLE`);
-    idle.stop();
-    await sessions.closeAll(SHUTDOWN_GRACE_MS);
+    await front.closeSessions(SHUTDOWN_GRACE_MS);
     await registry.flush();
     eventLog.close();
     stopLoggingChanges();
@@ -235,7 +218,7 @@ async function startLocked(options: ServerOptions, lock: StoreLock): Promise<Run
 
   return {
     address,
-    port: bound.port,
+    port: front.port,
     metricsAddress: metricsEndpoint?.address,
     close: () => (closing ??= close()),
   };
