@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runMonitorctl } from "../../sdk/cli/run-monitorctl.js";
 import type { SimListener } from "../../simulator/index.js";
+import { monitorctlAgainst } from "../support/run-monitorctl-in-process.js";
 import { createReservedPortListener } from "../support/reserved-port-listener.js";
 import { spawnServer, type SpawnedServer } from "../support/spawn-server.js";
 import { sleep, waitUntil } from "../support/wait-until.js";
@@ -29,30 +29,7 @@ afterAll(async () => {
   await downListener.close();
 });
 
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-async function ctl(args: string[], options: { signal?: AbortSignal; server?: string } = {}): Promise<Run> {
-  let stdout = "";
-  let stderr = "";
-  const code = await runMonitorctl(args, {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    env: { MONITOR_SERVER: options.server ?? `127.0.0.1:${server.port}` },
-    isTty: false,
-    signal: options.signal ?? new AbortController().signal,
-  });
-  return { code, stdout, stderr };
-}
-
-async function ok(args: string[]): Promise<string> {
-  const run = await ctl(args);
-  expect(run, `monitorctl ${args.join(" ")}`).toMatchObject({ code: 0, stderr: "" });
-  return run.stdout;
-}
+const { ctl, ok } = monitorctlAgainst(() => `127.0.0.1:${server.port}`);
 
 /**
  * A server address nothing listens on: the held-down reserved-range port. A
