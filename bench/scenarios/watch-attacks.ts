@@ -32,7 +32,7 @@ type Attacker = ChildWorker<WatchAttackerRequest, WatchAttackerResults>;
 function probeFigures(phase: string, result: ProbeResult): Figure[] {
   return [
     figure(`ListServices latency ${phase}`, "ms", result.latencies),
-    figure(`ListServices calls failed or timed out (${PROBE_TIMEOUT_MS / 1000} s) ${phase}`, "calls", [result.failed]),
+    figure(`ListServices calls failed or timed out (${PROBE_TIMEOUT_MS / 1000} s), ${phase}`, "calls", [result.failed]),
   ];
 }
 
@@ -58,14 +58,19 @@ async function waitUntilUp(management: MonitorClients["management"], serviceId: 
  * calls ListServices every 20 ms on a fixed schedule; the attacker is a child
  * process (watch-attacker-child.ts). Phase 0 measures the baseline; phase A
  * opens 5,000 streams of one caller in one burst over 25 connections, which
- * the per-connection (100) and per-caller (16) limits refuse; phase B holds
- * 1,000 streams of 100 callers that never read, and drives events for those
- * callers until every one of them has been cut, while a reading watcher of
+ * the per-connection (100) and per-caller (16) limits refuse, then over 50
+ * connections (100 each: all reach the per-caller limit); phase B holds
+ * 1,000 streams of 100 callers that never read, and flaps services those
+ * callers subscribe to until every one of the streams has been cut, while a reading watcher of
  * one of the callers counts what it receives.
  */
 export async function watchAttacks(ctx: BenchContext): Promise<ScenarioResult[]> {
   const { config, farm } = ctx;
   const c = config.watchAttacks;
+  if (c.flappingServices >= c.bufferEvents) {
+    // One flip is one event per flapping service, pushed to each stream at once: the normal watcher would be cut too.
+    throw new Error(`watchAttacks: flappingServices (${c.flappingServices}) must be below bufferEvents (${c.bufferEvents})`);
+  }
   ctx.log(`watch attacks: ${c.floodStreams} streams of one caller, then ${c.slowCallers * c.slowStreamsPerCaller} slow streams`);
   const ports = await farm.open(c.services);
   const slowCallers = Array.from({ length: c.slowCallers }, (_, i) => `bench-slow-${i}`);
@@ -115,67 +120,17 @@ export async function watchAttacks(ctx: BenchContext): Promise<ScenarioResult[]>
       title: `ListServices (${c.services} services) every ${c.probePeriodMs} ms, no attack`,
       parameters: { ...baseParameters, seconds: config.windowSeconds * config.repetitions },
       figures: [
-        ...probeFigures("", baseline),
+        ...probeFigures("at baseline", baseline),
         figure("server CPU", "cores", baselineProc.cores),
         figure("server RSS", "MB", baselineProc.rssBytes.map((b) => b / MB)),
       ],
       notes: failureNotes("baseline", baseline),
     });
 
-    // Phase A: one caller's burst of streams, `repetitions` times.
-    const floods: FloodResult[] = [];
-    const floodProbes: ProbeResult[] = [];
-    const floodRss: number[] = [];
-    const floodCores: number[] = [];
-    for (let r = 0; r < config.repetitions; r++) {
-      ctx.log(`watch attacks: flood ${r + 1} of ${config.repetitions}`);
-      const meter = startProcessMeter({ server: server.pid }, METER_PERIOD_MS);
-      const probe = startListServicesProbe(management, probeOptions);
-      floods.push(
-        await attacker.request({
-          op: "flood",
-          baseUrl: server.baseUrl,
-          callerId: "bench-flood",
-          streams: c.floodStreams,
-          connections: c.floodConnections,
-        }),
-      );
-      floodProbes.push(await probe.stop());
-      const proc = meter.stop()["server"]!;
-      floodRss.push(...proc.rssBytes, readRssBytes(server.pid));
-      floodCores.push(...proc.cores);
-      await attacker.request({ op: "release" });
-      await sleep(config.settleMs);
+    // Phase A: one caller's burst of streams, `repetitions` times per layout.
+    for (const connections of c.floodConnections) {
+      results.push(await floodBursts(ctx, server, attacker, management, connections, baseParameters));
     }
-    const flood: ProbeResult = {
-      latencies: floodProbes.flatMap((p) => p.latencies),
-      failures: Object.assign({}, ...floodProbes.map((p) => p.failures)) as Record<string, number>,
-      failed: floodProbes.reduce((n, p) => n + p.failed, 0),
-      skipped: floodProbes.reduce((n, p) => n + p.skipped, 0),
-    };
-    const other = floods.flatMap((f) => Object.entries(f.refusedOther).map(([how, n]) => `${n} stream(s) refused otherwise: ${how}`));
-    results.push({
-      id: `7-watch-flood-${c.floodStreams}`,
-      title: `${c.floodStreams} Watch streams of one caller in one burst over ${c.floodConnections} connections`,
-      parameters: { ...baseParameters, streams: c.floodStreams, connections: c.floodConnections, bursts: config.repetitions },
-      figures: [
-        ...probeFigures("during the burst", flood),
-        figure("all streams answered (admitted or refused)", "ms", floods.map((f) => f.allAnsweredMs)),
-        figure("stream answered, from the burst's start", "ms", floods.flatMap((f) => f.answerMs)),
-        figure("streams admitted", "streams", floods.map((f) => f.admitted)),
-        figure("refused: per-caller limit (RESOURCE_EXHAUSTED)", "streams", floods.map((f) => f.refusedByCaller)),
-        figure("refused: per-connection limit (RESOURCE_EXHAUSTED)", "streams", floods.map((f) => f.refusedByConnection)),
-        figure("closed without an answer", "streams", floods.map((f) => f.closedUnanswered)),
-        figure(`server CPU (${METER_PERIOD_MS} ms samples)`, "cores", floodCores),
-        figure("server RSS during the burst", "MB", floodRss.map((b) => b / MB)),
-      ],
-      notes: [
-        "The probe runs from the burst's first request until its last stream is answered, so its samples are all under attack.",
-        "Admitted streams read their snapshot; the burst's streams are all opened at once, as fast as the attacker's process can write them.",
-        ...other,
-        ...failureNotes("burst", flood),
-      ],
-    });
 
     // Phase B: slow streams, cut as events fill their buffers.
     results.push(await slowStreams(ctx, server, attacker, management, slowCallers, flapping, baseParameters));
@@ -184,6 +139,66 @@ export async function watchAttacks(ctx: BenchContext): Promise<ScenarioResult[]>
     await server?.stop();
   }
   return results;
+}
+
+/** Phase A of {@link watchAttacks}: `repetitions` bursts over `connections` connections. */
+async function floodBursts(
+  ctx: BenchContext,
+  server: BenchServer,
+  attacker: Attacker,
+  management: MonitorClients["management"],
+  connections: number,
+  baseParameters: Readonly<Record<string, number>>,
+): Promise<ScenarioResult> {
+  const { config } = ctx;
+  const c = config.watchAttacks;
+  const floods: FloodResult[] = [];
+  const probes: ProbeResult[] = [];
+  const rss: number[] = [];
+  const cores: number[] = [];
+  for (let r = 0; r < config.repetitions; r++) {
+    ctx.log(`watch attacks: ${c.floodStreams} streams over ${connections} connections, burst ${r + 1} of ${config.repetitions}`);
+    const meter = startProcessMeter({ server: server.pid }, METER_PERIOD_MS);
+    const probe = startListServicesProbe(management, { periodMs: c.probePeriodMs, timeoutMs: PROBE_TIMEOUT_MS, maxInFlight: 1000 });
+    floods.push(
+      await attacker.request({ op: "flood", baseUrl: server.baseUrl, callerId: "bench-flood", streams: c.floodStreams, connections }),
+    );
+    probes.push(await probe.stop());
+    const proc = meter.stop()["server"]!;
+    rss.push(...proc.rssBytes, readRssBytes(server.pid));
+    cores.push(...proc.cores);
+    await attacker.request({ op: "release" });
+    await sleep(config.settleMs);
+  }
+  const during: ProbeResult = {
+    latencies: probes.flatMap((p) => p.latencies),
+    failures: Object.assign({}, ...probes.map((p) => p.failures)) as Record<string, number>,
+    failed: probes.reduce((n, p) => n + p.failed, 0),
+    skipped: probes.reduce((n, p) => n + p.skipped, 0),
+  };
+  const other = floods.flatMap((f) => Object.entries(f.refusedOther).map(([how, n]) => `${n} stream(s) refused otherwise: ${how}`));
+  return {
+    id: `7-watch-flood-${c.floodStreams}x${connections}`,
+    title: `${c.floodStreams} Watch streams of one caller in one burst over ${connections} connections`,
+    parameters: { ...baseParameters, streams: c.floodStreams, connections, streamsPerConnection: c.floodStreams / connections, bursts: config.repetitions },
+    figures: [
+      ...probeFigures("during the burst", during),
+      figure("all streams answered (admitted or refused)", "ms", floods.map((f) => f.allAnsweredMs)),
+      figure("stream answered, from the burst's start", "ms", floods.flatMap((f) => f.answerMs)),
+      figure("streams admitted", "streams", floods.map((f) => f.admitted)),
+      figure("refused: per-caller limit (RESOURCE_EXHAUSTED)", "streams", floods.map((f) => f.refusedByCaller)),
+      figure("refused: per-connection limit (RESOURCE_EXHAUSTED)", "streams", floods.map((f) => f.refusedByConnection)),
+      figure("closed without an answer", "streams", floods.map((f) => f.closedUnanswered)),
+      figure(`server CPU (${METER_PERIOD_MS} ms samples)`, "cores", cores),
+      figure("server RSS during the burst", "MB", rss.map((b) => b / MB)),
+    ],
+    notes: [
+      "The probe runs from the burst's first request until its last stream is answered, so its samples are all under attack.",
+      "Admitted streams read their snapshot; the burst's streams are all opened at once, as fast as the attacker's process can write them.",
+      ...other,
+      ...failureNotes("burst", during),
+    ],
+  };
 }
 
 /** Phase B of {@link watchAttacks}. */
@@ -222,7 +237,8 @@ async function slowStreams(
 
     const meter = startProcessMeter({ server: server.pid }, METER_PERIOD_MS);
     const probe = startListServicesProbe(management, { periodMs: c.probePeriodMs, timeoutMs: PROBE_TIMEOUT_MS, maxInFlight: 1000 });
-    const cutsDone = attacker.request({ op: "cuts", timeoutMs: CUTS_TIMEOUT_MS });
+    // The smoke run must stay inside its test's time limit even when streams are not cut.
+    const cutsDone = attacker.request({ op: "cuts", timeoutMs: config.mode === "smoke" ? 20_000 : CUTS_TIMEOUT_MS });
     let waiting = true;
     void cutsDone.finally(() => (waiting = false));
     // Every flip of the flapping services is one event for every slow caller.

@@ -26,9 +26,12 @@ export interface WatchAttacksConfig {
   readonly services: number;
   /** The measuring client calls ListServices this often, ms. */
   readonly probePeriodMs: number;
-  /** Streams of one caller opened in one burst, round-robin over `floodConnections`. */
+  /**
+   * Streams of one caller opened in one burst, round-robin over connections:
+   * one burst per entry of `floodConnections` (and per repetition).
+   */
   readonly floodStreams: number;
-  readonly floodConnections: number;
+  readonly floodConnections: readonly number[];
   /** Paused streams: `slowCallers` × `slowStreamsPerCaller`, `slowStreamsPerConnection` to a connection. */
   readonly slowCallers: number;
   readonly slowStreamsPerCaller: number;
@@ -36,7 +39,9 @@ export interface WatchAttacksConfig {
   /**
    * Services every slow caller subscribes to (grace 0), taken down and up
    * each second during phase B: each flip is one event per caller, so this
-   * many events per second fill the slow streams' buffers.
+   * many events per second fill the slow streams' buffers. Fewer than
+   * `bufferEvents`: a flip reaches a stream as one burst of this many events,
+   * and a burst larger than the buffer cuts even a client that reads.
    */
   readonly flappingServices: number;
   /** The server's --watch-buffer-events: small, so a paused stream is cut after a few dozen events. */
@@ -45,16 +50,18 @@ export interface WatchAttacksConfig {
 
 /**
  * The issue's sizes (5,000 streams of one caller; 1,000 slow streams) in the
- * full and quick runs alike: each phase takes seconds. 200 flood streams per
- * connection, above the server's 100, so the per-connection limit refuses the
- * tail of each connection's burst and the per-caller one the rest; the slow
- * streams stay within the default limits (10 per caller, 100 per connection).
+ * full and quick runs alike: each phase takes seconds. The flood comes over 25
+ * connections (200 streams each, above the server's 100, so the per-connection
+ * limit refuses the tail of each connection's burst and the per-caller one the
+ * rest), then over 50 (100 each: every stream reaches the per-caller limit).
+ * The slow streams stay within the default limits (10 per caller, 100 per
+ * connection).
  */
 const WATCH_ATTACKS: WatchAttacksConfig = {
   services: 100,
   probePeriodMs: 20,
   floodStreams: 5000,
-  floodConnections: 25,
+  floodConnections: [25, 50],
   slowCallers: 100,
   slowStreamsPerCaller: 10,
   slowStreamsPerConnection: 100,
@@ -107,11 +114,11 @@ const SMOKE: BenchConfig = {
     probePeriodMs: 20,
     // Over 100 per connection, so both limits refuse some.
     floodStreams: 300,
-    floodConnections: 2,
+    floodConnections: [2],
     slowCallers: 2,
     slowStreamsPerCaller: 5,
     slowStreamsPerConnection: 10,
-    flappingServices: 10,
+    flappingServices: 4,
     bufferEvents: 8,
   },
 };
