@@ -101,7 +101,10 @@ const QUICK: BenchConfig = {
 const SMOKE: BenchConfig = {
   mode: "smoke",
   repetitions: 1,
-  windowSeconds: 1,
+  // Two one-second samples, not one: on a loaded machine a child process's
+  // first second can pass before it has counted anything, leaving a figure
+  // with no sample at all.
+  windowSeconds: 2,
   settleMs: 300,
   concurrency: 16,
   throughput: { services: [20] },
