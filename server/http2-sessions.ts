@@ -74,8 +74,16 @@ export function trackSessions(server: Http2Server, options: SessionKeeperOptions
       clearInterval(interval);
       clearTimeout(timeout);
       if (sessions.size === 0) return;
+      // Wait for each session's own 'close' event: `session.close(callback)`
+      // never calls back for a session already closing (the client sent
+      // GOAWAY, or the idle sweeper closed it first), which hung shutdown.
       const closed = [...sessions].map(
-        (session) => new Promise<void>((resolve) => session.close(() => resolve())),
+        (session) =>
+          new Promise<void>((resolve) => {
+            if (session.destroyed) return resolve();
+            session.once("close", () => resolve());
+            if (!session.closed) session.close();
+          }),
       );
       const force = setTimeout(() => {
         for (const session of sessions) session.destroy();

@@ -58,10 +58,12 @@ async function main(): Promise<void> {
     }
     logger.info({ signal }, "shutting down");
     // A stop is promised within 5 s (docs/architecture.md); never hang on a stuck close.
+    // Referenced, not unref'd: should a close step wait on something that
+    // holds no handle, the process must exit 1 here, not 0 with steps undone.
     setTimeout(() => {
       logger.error("shutdown took longer than 5 s; exiting");
       process.exit(1);
-    }, 5000).unref();
+    }, 5000);
     server.close().then(
       () => {
         logger.info("stopped");
