@@ -102,16 +102,27 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Before any store is opened: a second server must not even read the files
   // (it would write them back over the first one's).
   const lock = await acquireDataDirLock(options.dataDir);
+  // What start-up has opened so far, undone newest first if a later step
+  // fails (a port in use, a bad option): the lock is not released while an
+  // engine, a database handle or a listener of this server lives on.
+  const undo: Array<() => unknown> = [];
   try {
-    return await startLocked(options, lock);
+    return await startLocked(options, lock, undo);
   } catch (error) {
+    for (const step of undo.reverse()) {
+      try {
+        await step();
+      } catch (undoError) {
+        options.logger.warn({ err: undoError }, "undoing a failed start-up");
+      }
+    }
     await lock.release();
     throw error;
   }
 }
 
-/** startServer once the data directory is ours; `lock` is released by close(). */
-async function startLocked(options: ServerOptions, lock: StoreLock): Promise<RunningServer> {
+/** startServer once the data directory is ours; `lock` is released by close(), `undo` collects what a failed start must close. */
+async function startLocked(options: ServerOptions, lock: StoreLock, undo: Array<() => unknown>): Promise<RunningServer> {
   const { logger, clock } = options;
   // Off by default: no default-metrics collectors, no histograms at every check,
   // and prom-client (200-300 ms to import) not even loaded.
@@ -119,10 +130,12 @@ async function startLocked(options: ServerOptions, lock: StoreLock): Promise<Run
   const persistence = createLowdbRegistryPersistence(join(options.dataDir, "registry.json"));
   const registry = await openRegistry(metrics?.timePersistence(persistence) ?? persistence);
   const stopLoggingChanges = logRegistryChanges(registry, logger);
+  undo.push(() => registry.flush(), stopLoggingChanges);
 
   const health = createHealthStatus(SERVED_SERVICES.map((service) => service.typeName));
   const shutdown = new AbortController();
   const eventLog = openSqliteEventLog({ path: join(options.dataDir, "events.db") });
+  undo.push(() => eventLog.close());
   const hub = withStreamLogging(createEventHub(), logger);
   const dns = createDnsCache({ now: clock.now });
   const engine = createMonitorEngine({
@@ -136,6 +149,7 @@ async function startLocked(options: ServerOptions, lock: StoreLock): Promise<Run
     onError: (error, context) => logger.error({ err: error }, `engine: ${context}`),
   });
   engine.start();
+  undo.push(() => engine.stop());
 
   const deps = {
     registry,
@@ -179,6 +193,10 @@ async function startLocked(options: ServerOptions, lock: StoreLock): Promise<Run
     maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
     idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     logger,
+  });
+  undo.push(() => {
+    front.stopAccepting();
+    return front.closeSessions(0);
   });
   const { address } = front;
 
