@@ -54,6 +54,9 @@ const oneOf =
 const optionalListen: ReadValue<ListenAddress | undefined> = (value, flag) =>
   value === "" || value === "off" ? undefined : parseListen(value, flag);
 
+/** The largest `--max-request-bytes` accepted. */
+const MAX_REQUEST_BYTES_LIMIT = 64 * 1024 * 1024;
+
 /** A whole number ≥ 1, e.g. a limit. */
 export const positiveInteger: ReadValue<number> = (value, flag) =>
   /^[1-9]\d*$/.test(value) && Number.isSafeInteger(Number(value))
@@ -150,8 +153,14 @@ export const OPTIONS = {
     env: "MONITOR_MAX_REQUEST_BYTES",
     default: "1048576",
     placeholder: "N",
-    help: "largest request message accepted, in bytes; larger ones are refused with RESOURCE_EXHAUSTED",
-    read: positiveInteger,
+    help: "largest request message accepted, in bytes (at most 64 MiB); larger ones are refused with RESOURCE_EXHAUSTED",
+    read: (value, flag) => {
+      const bytes = positiveInteger(value, flag);
+      // connect refuses more than 4 GiB at start-up; no request of this API comes near 64 MiB.
+      return typeof bytes === "number" && bytes > MAX_REQUEST_BYTES_LIMIT
+        ? failed(`--${flag}: must be at most ${MAX_REQUEST_BYTES_LIMIT} (64 MiB), got ${bytes}`)
+        : bytes;
+    },
   }),
   maxConnections: option({
     flag: "max-connections",

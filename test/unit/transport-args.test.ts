@@ -21,6 +21,8 @@ describe("transport limits on the command line", () => {
 
   it.each([
     [["--max-request-bytes", "0"], /^--max-request-bytes: expected a whole number of at least 1, got "0"/],
+    // connect itself refuses more than 4 GiB, as an internal error at start-up: refuse it as usage.
+    [["--max-request-bytes", "5000000000"], /^--max-request-bytes: must be at most 67108864 \(64 MiB\), got 5000000000$/],
     [["--max-connections", "many"], /^--max-connections: expected a whole number/],
     [["--idle-timeout", "0s"], /^--idle-timeout: must be more than 0, got "0s"/],
     [["--idle-timeout", "soon"], /^--idle-timeout: expected a duration like "5s"/],
