@@ -202,14 +202,28 @@ export async function acquireDataDirLock(dir: string, options: DataDirLockOption
     }
   }
 
-  /** Replaces the lock if it still holds exactly `stale`; false when another server got there first. */
+  /**
+   * Replaces the lock if it still holds exactly `stale`; false when another
+   * server got there first. The right to take over is a claim file created
+   * exclusively, named after the stale bytes and a generation: a claim left
+   * by a server killed mid-takeover is never deleted by the next claimant
+   * (two could delete each other's fresh claims and both take over), it is
+   * passed over for the next generation, whose exclusive create again lets
+   * exactly one server through.
+   */
   async function takeOver(stale: string): Promise<boolean> {
-    const claim = `${path}.takeover-${createHash("sha256").update(stale).digest("hex").slice(0, 16)}`;
-    const claimed = await stat(claim).then(
-      (s) => s.mtimeMs,
-      () => undefined,
-    );
-    if (claimed !== undefined && Date.now() - claimed > ABANDONED_CLAIM_MS) await removeIfExists(claim);
+    const base = `${path}.takeover-${createHash("sha256").update(stale).digest("hex").slice(0, 16)}`;
+    let generation = 0;
+    for (;; generation++) {
+      const claimedAt = await stat(`${base}-${generation}`).then(
+        (s) => s.mtimeMs,
+        () => undefined,
+      );
+      if (claimedAt === undefined) break;
+      // A live claim: another server is taking over right now.
+      if (Date.now() - claimedAt <= ABANDONED_CLAIM_MS) return false;
+    }
+    const claim = `${base}-${generation}`;
     try {
       await writeFile(claim, content, { flag: "wx" });
     } catch (error) {
@@ -223,7 +237,8 @@ export async function acquireDataDirLock(dir: string, options: DataDirLockOption
       return true;
     } finally {
       await removeIfExists(scratch);
-      await removeIfExists(claim);
+      // Ours and the abandoned ones before it: the bytes they name are gone.
+      for (let g = 0; g <= generation; g++) await removeIfExists(`${base}-${g}`);
     }
   }
 

@@ -134,17 +134,28 @@ describe("acquireDataDirLock", () => {
     expect(readdirSync(dir)).toEqual([LOCK_FILE]);
   });
 
-  it("removes a takeover claim abandoned by a server killed mid-takeover", async () => {
+  it("passes over a takeover claim abandoned by a server killed mid-takeover, and removes it", async () => {
     const dir = freshDir();
     const stale = record({ pid: deadPid(), startTime: "1" });
     writeFileSync(lockPath(dir), stale);
-    const claim = `${lockPath(dir)}.takeover-${createHash("sha256").update(stale).digest("hex").slice(0, 16)}`;
+    const claim = `${lockPath(dir)}.takeover-${createHash("sha256").update(stale).digest("hex").slice(0, 16)}-0`;
     writeFileSync(claim, "");
     const longAgo = new Date(Date.now() - 60_000);
     utimesSync(claim, longAgo, longAgo);
     const lock = await acquireDataDirLock(dir);
     expect(readdirSync(dir)).toEqual([LOCK_FILE]);
     await lock.release();
+  });
+
+  it("waits while another server's takeover claim is fresh, rather than deleting it", async () => {
+    const dir = freshDir();
+    const stale = record({ pid: deadPid(), startTime: "1" });
+    writeFileSync(lockPath(dir), stale);
+    const claim = `${lockPath(dir)}.takeover-${createHash("sha256").update(stale).digest("hex").slice(0, 16)}-0`;
+    writeFileSync(claim, "");
+    // The claimant never finishes: the lock is never taken over, and its claim is left alone.
+    await expect(acquireDataDirLock(dir)).rejects.toThrow();
+    expect(readdirSync(dir).sort()).toEqual([LOCK_FILE, claim.slice(dir.length + 1)].sort());
   });
 
   it("releases only its own lock, once", async () => {
