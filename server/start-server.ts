@@ -12,7 +12,7 @@ import { serveHttp2 } from "./http/serve-http2.js";
 import { withUnaryDecodeErrors } from "./http/unary-decode-errors.js";
 import { createHealthStatus } from "./rpc/health-service.js";
 import { createRouterOptions, createRoutes, SERVED_SERVICES } from "./rpc/routes.js";
-import { DEFAULT_WATCH_STREAM_LIMITS } from "./rpc/watch-stream-gate.js";
+import { createWatchStreamGate, DEFAULT_WATCH_STREAM_LIMITS } from "./rpc/watch-stream-gate.js";
 import { watchTransportValues } from "./rpc/watch-transport.js";
 import { limitWatchStreamsPerConnection } from "./rpc/watch-connection-limit.js";
 import { DEFAULT_STREAM_OPTIONS } from "./engine/caller-stream.js";
@@ -151,6 +151,9 @@ async function startLocked(options: ServerOptions, lock: StoreLock, undo: Array<
   engine.start();
   undo.push(() => engine.stop());
 
+  const perCaller = options.maxWatchStreamsPerCaller ?? DEFAULT_WATCH_STREAM_LIMITS.perCaller;
+  // Counts Watch streams from admission, replaying or live (the hub only sees live ones).
+  const watchGate = createWatchStreamGate(perCaller);
   const deps = {
     registry,
     eventLog,
@@ -160,9 +163,10 @@ async function startLocked(options: ServerOptions, lock: StoreLock, undo: Array<
     health,
     streamOptions: { ...DEFAULT_STREAM_OPTIONS, bufferLimit: options.watchBufferEvents ?? DEFAULT_STREAM_OPTIONS.bufferLimit },
     streamLimits: {
-      perCaller: options.maxWatchStreamsPerCaller ?? DEFAULT_WATCH_STREAM_LIMITS.perCaller,
+      perCaller,
       perConnection: options.maxWatchStreamsPerConnection ?? DEFAULT_WATCH_STREAM_LIMITS.perConnection,
     },
+    watchGate,
     onInternalError: (error: unknown, procedure: string) =>
       logger.error({ err: error, procedure }, "internal error in handler"),
   };
@@ -203,7 +207,7 @@ async function startLocked(options: ServerOptions, lock: StoreLock, undo: Array<
   let metricsEndpoint: MetricsEndpoint | undefined;
   if (metrics !== undefined && options.metricsListen !== undefined) {
     const { host, port } = options.metricsListen;
-    metrics.readFrom({ registry, states: engine, hub });
+    metrics.readFrom({ registry, states: engine, hub: { streamCount: () => watchGate.total() } });
     metricsEndpoint = await serveMetrics(metrics.registry, host, port);
     const metricsAddress = metricsEndpoint.address;
     if (!isLoopbackHost(host)) {
@@ -222,7 +226,7 @@ async function startLocked(options: ServerOptions, lock: StoreLock, undo: Array<
     const unavailable = new ConnectError("server is shutting down", Code.Unavailable);
     shutdown.abort(unavailable);
     engine.stop();
-    const streams = hub.streamCount();
+    const streams = watchGate.total();
     hub.endAll(unavailable);
     logger.info({ streams }, `shutdown: checks stopped, ${streams} watch stream(s) ended with UNAVAILABLE`);
     await front.closeSessions(SHUTDOWN_GRACE_MS);

@@ -14,7 +14,7 @@ import { createHealthService, type HealthStatus } from "./health-service.js";
 import { createManagementService } from "./management-service.js";
 import { registerReflection } from "./reflection/register-reflection.js";
 import { createWatchService } from "./watch-service.js";
-import type { WatchStreamLimits } from "./watch-stream-gate.js";
+import type { WatchStreamGate, WatchStreamLimits } from "./watch-stream-gate.js";
 
 export interface RouteDeps {
   readonly registry: Registry;
@@ -27,6 +27,8 @@ export interface RouteDeps {
   readonly streamOptions?: CallerStreamOptions;
   /** Open Watch streams allowed per caller and per connection. */
   readonly streamLimits?: WatchStreamLimits;
+  /** Admits Watch streams per caller; shared so metrics and shutdown can count them. */
+  readonly watchGate?: WatchStreamGate;
   /** Called with a handler's unexpected error (a bug), before INTERNAL is returned. */
   readonly onInternalError: (error: unknown, procedure: string) => void;
 }
@@ -54,6 +56,7 @@ export function createRoutes(deps: RouteDeps): (router: ConnectRouter) => void {
         now: () => deps.clock.now(),
         ...(deps.streamOptions === undefined ? {} : { streamOptions: deps.streamOptions }),
         ...(deps.streamLimits === undefined ? {} : { streamLimits: deps.streamLimits }),
+        ...(deps.watchGate === undefined ? {} : { gate: deps.watchGate }),
       }),
     );
     router.service(Health, createHealthService(deps.health));

@@ -23,7 +23,7 @@ import type { Registry } from "../store/registry.js";
 import { toConnectError } from "./error-interceptor.js";
 import { optionalTimestamp, statusToProto } from "./to-proto.js";
 import { checkCallerRef } from "./validate.js";
-import { createWatchStreamGate, type WatchStreamLimits } from "./watch-stream-gate.js";
+import { createWatchStreamGate, type WatchStreamGate, type WatchStreamLimits } from "./watch-stream-gate.js";
 import { watchTransportKey } from "./watch-transport.js";
 
 export interface WatchDeps extends CallerStreamDeps {
@@ -31,6 +31,8 @@ export interface WatchDeps extends CallerStreamDeps {
   readonly streamOptions?: CallerStreamOptions;
   /** Open streams allowed per caller (perConnection is not used here); default DEFAULT_WATCH_STREAM_LIMITS. */
   readonly streamLimits?: WatchStreamLimits;
+  /** The per-caller gate, when the caller of createWatchService wants to read its counts; else one of its own. */
+  readonly gate?: WatchStreamGate;
 }
 
 function toWatchResponse(item: StreamItem): WatchResponse {
@@ -101,7 +103,7 @@ function streamStart(req: WatchRequest): StreamStart {
  * responses are read, after any interceptor has returned.
  */
 export function createWatchService(deps: WatchDeps): ServiceImpl<typeof WatchService> {
-  const gate = createWatchStreamGate(deps.streamLimits?.perCaller);
+  const gate = deps.gate ?? createWatchStreamGate(deps.streamLimits?.perCaller);
   return {
     async *watch(req, ctx) {
       const transport = ctx.values.get(watchTransportKey);

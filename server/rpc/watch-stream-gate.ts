@@ -31,10 +31,13 @@ export interface WatchStreamGate {
   admit(callerId: string): WatchStreamLease;
   /** Admitted streams of one caller. */
   openFor(callerId: string): number;
+  /** Admitted streams of every caller: the open Watch streams, replaying or live. */
+  total(): number;
 }
 
 export function createWatchStreamGate(perCaller: number = DEFAULT_WATCH_STREAM_LIMITS.perCaller): WatchStreamGate {
   const byCaller = new Map<string, number>();
+  let total = 0;
 
   return {
     admit(callerId) {
@@ -46,11 +49,13 @@ export function createWatchStreamGate(perCaller: number = DEFAULT_WATCH_STREAM_L
         );
       }
       byCaller.set(callerId, count + 1);
+      total++;
       let released = false;
       return {
         release() {
           if (released) return;
           released = true;
+          total--;
           const left = (byCaller.get(callerId) ?? 1) - 1;
           if (left === 0) byCaller.delete(callerId);
           else byCaller.set(callerId, left);
@@ -58,5 +63,6 @@ export function createWatchStreamGate(perCaller: number = DEFAULT_WATCH_STREAM_L
       };
     },
     openFor: (callerId) => byCaller.get(callerId) ?? 0,
+    total: () => total,
   };
 }

@@ -32,10 +32,14 @@ describe("the per-caller Watch stream gate", () => {
     const lease = gate.admit("a");
     refusal(() => gate.admit("a"));
     expect(gate.openFor("a")).toBe(1);
+    expect(gate.total()).toBe(1);
     lease.release();
     lease.release();
     expect(gate.openFor("a")).toBe(0);
+    expect(gate.total()).toBe(0);
     gate.admit("a");
+    gate.admit("b");
     refusal(() => gate.admit("a"));
+    expect(gate.total()).toBe(2);
   });
 });
