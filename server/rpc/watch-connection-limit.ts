@@ -3,7 +3,12 @@ import { paceWrites } from "./watch-write-pacing.js";
 
 type Handler = (req: Http2ServerRequest, res: Http2ServerResponse) => void;
 
-const WATCH_PATH = "/monitor.v1.WatchService/Watch";
+/**
+ * The long-lived server streams: the monitor's Watch and the health Watch.
+ * Both count against one per-connection limit; the health one would
+ * otherwise be the unbounded way to hold streams open.
+ */
+const WATCH_PATHS: ReadonlySet<string> = new Set(["/monitor.v1.WatchService/Watch", "/grpc.health.v1.Health/Watch"]);
 
 /** The message of a refused stream; printable ASCII, so it goes in grpc-message as it is. */
 export function connectionLimitMessage(max: number): string {
@@ -11,7 +16,7 @@ export function connectionLimitMessage(max: number): string {
 }
 
 /**
- * At most `max` Watch streams open on one HTTP/2 connection; the next is
+ * At most `max` Watch streams (monitor or health) open on one HTTP/2 connection; the next is
  * refused with RESOURCE_EXHAUSTED before connect sees it. Admitted streams
  * get paced writes (watch-write-pacing.ts).
  *
@@ -32,7 +37,7 @@ export function limitWatchStreamsPerConnection(handler: Handler, max: number): H
   const open = new WeakMap<Http2Session, number>();
   const message = connectionLimitMessage(max);
   return (req, res) => {
-    if (req.url !== WATCH_PATH && req.url.split("?", 1)[0] !== WATCH_PATH) return handler(req, res);
+    if (!WATCH_PATHS.has(req.url.split("?", 1)[0]!)) return handler(req, res);
     const stream = req.stream;
     const session = stream.session;
     if (session === undefined) return handler(req, res);
@@ -40,8 +45,13 @@ export function limitWatchStreamsPerConnection(handler: Handler, max: number): H
     if (count >= max) {
       const contentType = String(req.headers["content-type"] ?? "");
       if (/^application\/grpc(\+|;|$)/.test(contentType)) {
-        res.writeHead(200, { "content-type": contentType, "grpc-status": "8", "grpc-message": message });
-        res.end();
+        // Trailers-only: one HEADERS frame that ends the stream. Status in
+        // headers followed by an empty DATA frame (what res.writeHead + end
+        // send) is no status at all to grpc-js, which reported INTERNAL.
+        stream.respond(
+          { ":status": 200, "content-type": contentType, "grpc-status": "8", "grpc-message": message },
+          { endStream: true },
+        );
       } else {
         stream.close(constants.NGHTTP2_ENHANCE_YOUR_CALM);
       }

@@ -181,6 +181,25 @@ describe("Watch stream limits", { timeout: 120_000 }, () => {
   });
 });
 
+describe("health Watch streams", { timeout: 60_000 }, () => {
+  it("count against the per-connection limit too, so they are no unbounded way to hold streams", async () => {
+    const { client: c } = await start(["--max-watch-streams-per-connection", "3"]);
+    const opened = Array.from({ length: 3 }, () => c.healthWatch({ service: "" }));
+    const firsts = opened.map((stream) => new Promise((resolve) => stream.once("data", resolve)));
+    await Promise.all(firsts);
+    const fourth = c.healthWatch({ service: "" });
+    const error = await new Promise<GrpcError>((resolve) => fourth.once("error", resolve));
+    expect({ code: error.code, details: error.details }).toEqual({
+      code: RESOURCE_EXHAUSTED,
+      details: "this connection already has 3 open Watch streams, the most allowed per connection; open another connection",
+    });
+    for (const stream of opened) {
+      stream.on("error", () => {}); // CANCELLED, as asked
+      stream.cancel();
+    }
+  });
+});
+
 describe("Watch backpressure", { timeout: 120_000 }, () => {
   it("cuts 1,000 streams that stopped reading with RESOURCE_EXHAUSTED; a reading watcher and unary RPCs carry on", async () => {
     const callers = ["slow-0", "slow-1", "slow-2", "slow-3", "slow-4"];
