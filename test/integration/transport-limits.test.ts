@@ -9,10 +9,10 @@ import {
   GRPC_HEADERS,
   grpcMessage,
   grpcStatus,
-  openSession,
   rawRequest,
   type RawResponse,
 } from "../support/raw-http2.js";
+import { openRawSession } from "../support/raw-watch.js";
 import { spawnServer, type SpawnedServer } from "../support/spawn-server.js";
 import { waitUntil } from "../support/wait-until.js";
 
@@ -48,7 +48,7 @@ async function start(args: string[] = [], env: NodeJS.ProcessEnv = {}) {
 }
 
 async function session(port: number): Promise<ClientHttp2Session> {
-  const opened = await openSession(port);
+  const opened = await openRawSession(port);
   sessions.push(opened);
   return opened;
 }
@@ -263,7 +263,7 @@ describe("idle timeout", () => {
 /** Opens a session and tries one call: "answered", or "closed" if the server dropped the connection. */
 async function openOutcome(port: number): Promise<"answered" | "closed"> {
   try {
-    const client = await openSession(port);
+    const client = await openRawSession(port);
     sessions.push(client);
     const closed = closedPromise(client).then(() => "closed" as const);
     const answered = rawRequest(client, LIST, GRPC_HEADERS, envelope(new Uint8Array(0))).then((response) =>

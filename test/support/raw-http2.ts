@@ -1,4 +1,4 @@
-import { connect, type ClientHttp2Session, type IncomingHttpHeaders, type OutgoingHttpHeaders } from "node:http2";
+import { type ClientHttp2Session, type IncomingHttpHeaders, type OutgoingHttpHeaders } from "node:http2";
 
 /** A gRPC length-prefixed message: flags byte, 4-byte big-endian length, then the bytes. */
 export function envelope(message: Uint8Array, declaredLength = message.byteLength, flags = 0): Buffer {
@@ -36,19 +36,6 @@ export const grpcStatus = (response: RawResponse): number =>
 
 export const grpcMessage = (response: RawResponse): string =>
   decodeURIComponent(String(response.trailers["grpc-message"] ?? response.headers["grpc-message"] ?? ""));
-
-/** Opens an HTTP/2 (h2c) session to 127.0.0.1:`port`. */
-export function openSession(port: number): Promise<ClientHttp2Session> {
-  const session = connect(`http://127.0.0.1:${port}`);
-  return new Promise((resolve, reject) => {
-    session.once("connect", () => {
-      session.off("error", reject);
-      session.on("error", () => {});
-      resolve(session);
-    });
-    session.once("error", reject);
-  });
-}
 
 export const GRPC_HEADERS = { "content-type": "application/grpc", te: "trailers" } as const;
 
