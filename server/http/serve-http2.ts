@@ -1,6 +1,7 @@
 import { createServer, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
+import { formatAddress } from "../domain/format-address.js";
 import { trackSessions } from "../http2-sessions.js";
 import { limitConnections } from "./connection-limit.js";
 import { HTTP2_OPTIONS } from "./http2-settings.js";
@@ -63,7 +64,7 @@ export async function serveHttp2(
   });
   const bound = server.address() as AddressInfo;
   return {
-    address: bound.family === "IPv6" ? `[${bound.address}]:${bound.port}` : `${bound.address}:${bound.port}`,
+    address: formatAddress(bound.address, bound.port),
     port: bound.port,
     stopAccepting: () => server.close(),
     async closeSessions(graceMs) {

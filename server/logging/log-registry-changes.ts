@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { Registry, RegistryChange } from "../store/registry.js";
-import { formatAddress } from "./format-address.js";
+import { formatAddress } from "../domain/format-address.js";
 
 /**
  * One info line per durable registry change: what an operator reads to know

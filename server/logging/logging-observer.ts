@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { EngineObserver } from "../engine/engine-observer.js";
-import { formatAddress } from "./format-address.js";
+import { formatAddress } from "../domain/format-address.js";
 
 /**
  * Logs every announced status change at info: the line an operator looks

@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry as MetricsRegistry } from "prom-client";
-import { formatAddress } from "../logging/format-address.js";
+import { formatAddress } from "../domain/format-address.js";
 
 export interface MetricsEndpoint {
   /** The bound address, e.g. "127.0.0.1:9464". */
