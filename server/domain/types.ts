@@ -27,6 +27,11 @@ export interface ServiceConfig {
    * changes every service that did not choose.
    */
   readonly probe?: ProbeConfig;
+  /**
+   * "config": declared in the --config file, which creates, updates and
+   * removes it; absent: created through the API, which the file never removes.
+   */
+  readonly managedBy?: "config";
 }
 
 /**
@@ -44,6 +49,11 @@ export interface CallerConfig {
   readonly id: string;
   readonly displayName: string;
   readonly createdAt: Millis;
+  /**
+   * "config": declared in the --config file, which creates, updates and
+   * removes it; absent: created through the API, which the file never removes.
+   */
+  readonly managedBy?: "config";
 }
 
 export interface SubscriptionConfig {
@@ -51,6 +61,11 @@ export interface SubscriptionConfig {
   readonly serviceId: string;
   readonly pollingIntervalMs: number;
   readonly gracePeriodMs: number;
+  /**
+   * "config": declared in the --config file, which creates, updates and
+   * removes it; absent: created through the API, which the file never removes.
+   */
+  readonly managedBy?: "config";
 }
 
 /** A window [startMs, endMs) in which the service's notifications are silenced. */
@@ -60,6 +75,11 @@ export interface PlannedOutage {
   readonly startMs: Millis;
   readonly endMs: Millis;
   readonly reason: string;
+  /**
+   * "config": declared in the --config file, which creates, updates and
+   * removes it; absent: created through the API, which the file never removes.
+   */
+  readonly managedBy?: "config";
 }
 
 /**
