@@ -1,0 +1,152 @@
+import { isIP } from "node:net";
+import { invalidArgument } from "./monitor-error.js";
+import { quoteInput } from "./quote-input.js";
+
+/**
+ * The rules every stored value obeys, on plain values (strings, numbers,
+ * milliseconds), shared by the RPC handlers (through rpc/validate.ts), the
+ * config file and the check of what a store or an imported data dir holds,
+ * so a value refused at the API is refused everywhere else too.
+ *
+ * Each check throws an invalid_argument MonitorError whose message starts
+ * with the field's name (`invalidArgument(field, rule)`); the field name is
+ * an argument because the API says `check_interval` where a file says
+ * `checkIntervalMs`. Lengths are checked first, and a message repeats an
+ * input only through quoteInput, so a huge or hostile value costs no more
+ * than a small one.
+ */
+
+const SECOND = 1000;
+const HOUR = 3600 * SECOND;
+
+/** The documented limits (README, "Errors"). */
+export const LIMITS = {
+  interval: { minMs: SECOND, maxMs: 24 * HOUR },
+  timeout: { minMs: 100, maxMs: 60 * SECOND },
+  grace: { minMs: 0, maxMs: 24 * HOUR },
+  hostLength: 253,
+  displayNameLength: 256,
+  reasonLength: 1024,
+  callerIdLength: 128,
+  /** Ours are "svc_" + 16 hex digits; the room is for ids a future store might make. */
+  serviceIdLength: 128,
+  outageIdLength: 256,
+} as const;
+
+/** What an unset request field means. */
+export const DEFAULTS = {
+  checkIntervalMs: 30 * SECOND,
+  checkTimeoutMs: 2 * SECOND,
+  gracePeriodMs: 0,
+} as const;
+
+/** An inclusive range of milliseconds, as in {@link LIMITS}. */
+export interface MsRange {
+  readonly minMs: number;
+  readonly maxMs: number;
+}
+
+const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
+const CALLER_ID = /^[A-Za-z0-9._:@-]+$/;
+
+/** A hostname (RFC 1123) or an IP literal; IPv6 may come in brackets. Returns the host to store. */
+export function checkHost(host: string, field = "host"): string {
+  if (host === "") throw invalidArgument(field, "must not be empty");
+  if (host.length > LIMITS.hostLength) {
+    throw invalidArgument(field, `must be at most ${LIMITS.hostLength} characters, got ${host.length}`);
+  }
+  const unbracketed = host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
+  if (isIP(unbracketed) !== 0) return unbracketed;
+  const name = host.endsWith(".") ? host.slice(0, -1) : host;
+  if (name !== "" && name.split(".").every((label) => LABEL.test(label))) return host.toLowerCase();
+  throw invalidArgument(field, `${quoteInput(host)} is neither a valid hostname nor an IP address`);
+}
+
+/** A TCP port: an integer in 1..65535. */
+export function checkPort(port: number, field = "port"): number {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw invalidArgument(field, `must be between 1 and 65535, got ${port}`);
+  }
+  return port;
+}
+
+/** At most `maxLength` characters (UTF-16 code units, as everywhere in the API). */
+export function checkText(value: string, field: string, maxLength: number): string {
+  if (value.length > maxLength) {
+    throw invalidArgument(field, `must be at most ${maxLength} characters, got ${value.length}`);
+  }
+  return value;
+}
+
+/** An id to look up: non-empty and at most `maxLength` characters, checked before any lookup. */
+export function checkRequiredId(value: string, field: string, maxLength: number): string {
+  if (value === "") throw invalidArgument(field, "must not be empty");
+  return checkText(value, field, maxLength);
+}
+
+/** An optional id filter ("" = no filter): at most `maxLength` characters. */
+export function checkOptionalId(value: string, field: string, maxLength: number): string {
+  return checkText(value, field, maxLength);
+}
+
+/** A service id (made by the server, so only its length is a rule). */
+export const checkServiceId = (value: string, field = "service_id"): string =>
+  checkRequiredId(value, field, LIMITS.serviceIdLength);
+
+/** A caller id to look up; {@link checkCallerId} is the stricter rule for a new one. */
+export const checkCallerRef = (value: string, field = "caller_id"): string =>
+  checkRequiredId(value, field, LIMITS.callerIdLength);
+
+/** An outage id (made by the server, so only its length is a rule). */
+export const checkOutageId = (value: string, field = "outage_id"): string =>
+  checkRequiredId(value, field, LIMITS.outageIdLength);
+
+/** A new caller's id: also limited to characters that are safe in a URL, a log line and a shell. */
+export function checkCallerId(value: string, field = "caller_id"): string {
+  checkCallerRef(value, field);
+  if (!CALLER_ID.test(value)) {
+    throw invalidArgument(field, "may contain only letters, digits and . _ : @ -");
+  }
+  return value;
+}
+
+/** A service's or caller's display name (may be empty). */
+export const checkDisplayName = (value: string, field = "display_name"): string =>
+  checkText(value, field, LIMITS.displayNameLength);
+
+/** A planned outage's reason (may be empty). */
+export const checkReason = (value: string, field = "reason"): string =>
+  checkText(value, field, LIMITS.reasonLength);
+
+/** A span as a message shows it: "24h", "30s" or "250ms". */
+export function formatMs(ms: number): string {
+  const sign = ms < 0 ? "-" : "";
+  const abs = Math.abs(ms);
+  if (abs >= HOUR && abs % HOUR === 0) return `${sign}${abs / HOUR}h`;
+  if (abs >= SECOND && abs % SECOND === 0) return `${sign}${abs / SECOND}s`;
+  return `${sign}${abs}ms`;
+}
+
+/** A span in whole milliseconds within `range` (e.g. LIMITS.interval). */
+export function checkMs(ms: number, field: string, range: MsRange): number {
+  if (!Number.isInteger(ms) || ms < range.minMs || ms > range.maxMs) {
+    throw invalidArgument(
+      field,
+      `must be between ${formatMs(range.minMs)} and ${formatMs(range.maxMs)}, got ${formatMs(ms)}`,
+    );
+  }
+  return ms;
+}
+
+/** A point in time as epoch milliseconds: a safe integer a Date can hold. */
+export function checkTimeMs(ms: number, field: string): number {
+  if (!Number.isSafeInteger(ms) || Number.isNaN(new Date(ms).getTime())) {
+    throw invalidArgument(field, `is not a valid time, got ${ms}`);
+  }
+  return ms;
+}
+
+/** A planned outage's window [start, end): end strictly after start. */
+export function checkOutageWindow(startMs: number, endMs: number, endField = "end_time", startField = "start_time"): void {
+  if (endMs <= startMs) throw invalidArgument(endField, `must be after ${startField}`);
+}
