@@ -21,3 +21,15 @@ export * from "./gen/monitor/v1/management_service_pb.js";
 export * from "./gen/monitor/v1/watch_service_pb.js";
 export { formatDuration, parseDuration } from "./parse-duration.js";
 export type { DurationResult } from "./parse-duration.js";
+export { CONFIG_FILE_KEYS, CONFIG_FILE_VERSION, formatConfigFile } from "./config/config-file.js";
+export type {
+  ConfigCaller,
+  ConfigFile,
+  ConfigOutage,
+  ConfigProbe,
+  ConfigService,
+  ConfigSubscription,
+  ConfigTcpProbe,
+} from "./config/config-file.js";
+export { configFileFromRegistry } from "./config/config-file-from-registry.js";
+export type { RegistryListing } from "./config/config-file-from-registry.js";
