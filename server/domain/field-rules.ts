@@ -150,3 +150,11 @@ export function checkTimeMs(ms: number, field: string): number {
 export function checkOutageWindow(startMs: number, endMs: number, endField = "end_time", startField = "start_time"): void {
   if (endMs <= startMs) throw invalidArgument(endField, `must be after ${startField}`);
 }
+
+/** A caller's event sequence number: a non-negative safe integer (0 = nothing assigned yet). */
+export function checkSequence(value: number, field: string): number {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw invalidArgument(field, `must be a non-negative integer, got ${String(value)}`);
+  }
+  return value;
+}

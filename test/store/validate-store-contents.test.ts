@@ -1,0 +1,160 @@
+import { describe, expect, it } from "vitest";
+import type { StoreContents } from "../../server/store/store.js";
+import { StoreError } from "../../server/store/store.js";
+import { MAX_REPORTED_PROBLEMS, validateStoreContents } from "../../server/store/validate-store-contents.js";
+
+const T = Date.UTC(2026, 10, 1);
+
+/** A small store that passes every rule; each test breaks one thing. */
+function valid(): StoreContents {
+  return {
+    services: [
+      { id: "svc_a", host: "db.example", port: 5432, displayName: "db", checkIntervalMs: 30_000, checkTimeoutMs: 2000, createdAt: T },
+      { id: "svc_b", host: "::1", port: 80, displayName: "", checkIntervalMs: 1000, checkTimeoutMs: 100, createdAt: T, probe: { kind: "tcp", closeMode: "reset" }, managedBy: "config" },
+    ],
+    callers: [{ id: "bot", displayName: "Bot", createdAt: T }],
+    subscriptions: [{ callerId: "bot", serviceId: "svc_a", pollingIntervalMs: 30_000, gracePeriodMs: 0 }],
+    outages: [{ id: "out_1", serviceId: "svc_a", startMs: T, endMs: T + 1000, reason: "upgrade" }],
+    observations: [{ serviceId: "svc_a", observation: { status: "up", sinceMs: T, lastCheckAt: T, lastLatencyMs: 1.5, detail: "connected" } }],
+    announced: [{ callerId: "bot", serviceId: "svc_a", announced: { status: "up", sinceMs: T } }],
+    sequences: [{ callerId: "bot", lastSequence: 3 }, { callerId: "gone", lastSequence: 0 }],
+  };
+}
+
+/** The StoreError message for `contents` with `change` applied. */
+function refusal(change: (c: StoreContents) => StoreContents): string {
+  try {
+    validateStoreContents(change(valid()), "/data/monitor.db");
+  } catch (error) {
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as StoreError).kind).toBe("corrupt");
+    return (error as StoreError).message;
+  }
+  throw new Error("expected a refusal");
+}
+
+const ADVICE = " — fix or remove the record, or restore a backup";
+const withService = (patch: object) => (c: StoreContents): StoreContents => ({
+  ...c,
+  services: [{ ...c.services[0]!, ...patch }, c.services[1]!],
+});
+
+describe("validateStoreContents", () => {
+  it("accepts a store this server wrote, including an empty one", () => {
+    expect(() => validateStoreContents(valid(), "x")).not.toThrow();
+    const empty: StoreContents = { services: [], callers: [], subscriptions: [], outages: [], observations: [], announced: [], sequences: [] };
+    expect(() => validateStoreContents(empty, "x")).not.toThrow();
+  });
+
+  it("refuses port 999999 naming the store, the record, the field and the rule", () => {
+    expect(refusal(withService({ port: 999_999 }))).toBe(
+      `/data/monitor.db: service "svc_a": port: must be between 1 and 65535, got 999999${ADVICE}`,
+    );
+  });
+
+  it("refuses an interval of 0, an empty host, a short timeout, a bad probe, a bad time", () => {
+    expect(refusal(withService({ checkIntervalMs: 0 }))).toBe(
+      `/data/monitor.db: service "svc_a": checkIntervalMs: must be between 1s and 24h, got 0ms${ADVICE}`,
+    );
+    expect(refusal(withService({ host: "" }))).toBe(`/data/monitor.db: service "svc_a": host: must not be empty${ADVICE}`);
+    expect(refusal(withService({ host: "not a host" }))).toContain('service "svc_a": host: "not a host" is neither');
+    expect(refusal(withService({ checkTimeoutMs: 50 }))).toContain("checkTimeoutMs: must be between 100ms and 60s, got 50ms");
+    expect(refusal(withService({ probe: { kind: "tcp", closeMode: "rst" } }))).toContain('probe.closeMode: must be "fin" or "reset", got "rst"');
+    expect(refusal(withService({ createdAt: Number.NaN }))).toContain("createdAt: is not a valid time");
+    expect(refusal(withService({ displayName: "x".repeat(257) }))).toContain("displayName: must be at most 256 characters");
+    expect(refusal(withService({ managedBy: "file" }))).toContain('managedBy: must be "config" or absent, got "file"');
+    expect(refusal(withService({ id: "" }))).toContain('service "": id: must not be empty');
+    expect(refusal(withService({ host: 42 }))).toContain('service "svc_a": host: has the wrong type');
+  });
+
+  it("refuses a duplicate id, and two services on one host:port whatever the host's case", () => {
+    expect(refusal((c) => ({ ...c, services: [c.services[0]!, { ...c.services[1]!, id: "svc_a" }] }))).toBe(
+      `/data/monitor.db: service "svc_a": id: is used by another service${ADVICE}`,
+    );
+    expect(refusal((c) => ({ ...c, services: [...c.services, { ...c.services[0]!, id: "svc_c", host: "DB.Example" }] }))).toBe(
+      `/data/monitor.db: service "svc_c": host, port: "db.example:5432" is also service "svc_a"${ADVICE}`,
+    );
+    expect(refusal((c) => ({ ...c, services: [...c.services, { ...c.services[1]!, id: "svc_c", host: "[::1]" }] }))).toContain(
+      'service "svc_c": host, port: "::1:80" is also service "svc_b"',
+    );
+    expect(refusal((c) => ({ ...c, callers: [...c.callers, { ...c.callers[0]! }] }))).toContain('caller "bot": id: is used by another caller');
+    expect(refusal((c) => ({ ...c, outages: [...c.outages, { ...c.outages[0]! }] }))).toContain('outage "out_1": id: is used by another outage');
+    expect(refusal((c) => ({ ...c, subscriptions: [...c.subscriptions, { ...c.subscriptions[0]! }] }))).toContain(
+      'subscription of caller "bot" to service "svc_a": is listed twice',
+    );
+  });
+
+  it("refuses callers with ids the API would refuse", () => {
+    expect(refusal((c) => ({ ...c, callers: [{ ...c.callers[0]!, id: "has space" }] }))).toContain(
+      'caller "has space": id: may contain only letters, digits and . _ : @ -',
+    );
+  });
+
+  it("refuses subscriptions whose caller or service is missing, or whose spans are out of range", () => {
+    const sub = (patch: object) => (c: StoreContents): StoreContents => ({ ...c, subscriptions: [{ ...c.subscriptions[0]!, ...patch }] });
+    expect(refusal(sub({ callerId: "nobody" }))).toBe(
+      `/data/monitor.db: subscription of caller "nobody" to service "svc_a": callerId: no such caller${ADVICE}`,
+    );
+    expect(refusal(sub({ serviceId: "svc_x" }))).toContain('to service "svc_x": serviceId: no such service');
+    expect(refusal(sub({ pollingIntervalMs: 999 }))).toContain("pollingIntervalMs: must be between 1s and 24h, got 999ms");
+    expect(refusal(sub({ gracePeriodMs: -1 }))).toContain("gracePeriodMs: must be between 0ms and 24h, got -1ms");
+  });
+
+  it("refuses outages of a missing service, ending before they start, or with a long reason", () => {
+    const outage = (patch: object) => (c: StoreContents): StoreContents => ({ ...c, outages: [{ ...c.outages[0]!, ...patch }] });
+    expect(refusal(outage({ serviceId: "svc_x" }))).toContain('outage "out_1": serviceId: no such service "svc_x"');
+    expect(refusal(outage({ endMs: T }))).toBe(`/data/monitor.db: outage "out_1": endMs: must be after startMs${ADVICE}`);
+    expect(refusal(outage({ reason: "r".repeat(1025) }))).toContain("reason: must be at most 1024 characters, got 1025");
+    expect(refusal(outage({ id: "" }))).toContain('outage "": id: must not be empty');
+  });
+
+  it("refuses observations and announced states with a status that does not exist", () => {
+    expect(
+      refusal((c) => ({ ...c, observations: [{ serviceId: "svc_a", observation: { ...c.observations[0]!.observation, status: "sideways" as "up" } }] })),
+    ).toContain('observation of service "svc_a": status: must be "unknown", "up" or "down", got "sideways"');
+    expect(
+      refusal((c) => ({ ...c, observations: [{ serviceId: "svc_a", observation: { ...c.observations[0]!.observation, lastLatencyMs: -1 } }] })),
+    ).toContain("lastLatencyMs: must be a non-negative number, got -1");
+    expect(
+      refusal((c) => ({ ...c, announced: [{ callerId: "bot", serviceId: "svc_a", announced: { status: "UP" as "up", sinceMs: T } }] })),
+    ).toContain('announced state of caller "bot" for service "svc_a": status: must be "unknown", "up" or "down", got "UP"');
+  });
+
+  it("refuses sequences that are negative, fractional or listed twice", () => {
+    expect(refusal((c) => ({ ...c, sequences: [{ callerId: "bot", lastSequence: -1 }] }))).toBe(
+      `/data/monitor.db: sequence of caller "bot": lastSequence: must be a non-negative integer, got -1${ADVICE}`,
+    );
+    expect(refusal((c) => ({ ...c, sequences: [{ callerId: "bot", lastSequence: 1.5 }] }))).toContain("got 1.5");
+    expect(refusal((c) => ({ ...c, sequences: [...c.sequences, { callerId: "bot", lastSequence: 4 }] }))).toContain(
+      'sequence of caller "bot": is listed twice',
+    );
+  });
+
+  it("reports every problem at once, up to a limit, and counts the rest", () => {
+    const message = refusal((c) => ({ ...c, services: [{ ...c.services[0]!, port: 0, host: "" }, c.services[1]!] }));
+    expect(message).toBe(
+      [
+        "/data/monitor.db: 2 invalid records — fix or remove each, or restore a backup:",
+        '  service "svc_a": host: must not be empty',
+        '  service "svc_a": port: must be between 1 and 65535, got 0',
+      ].join("\n"),
+    );
+    const many = refusal((c) => ({
+      ...c,
+      callers: Array.from({ length: 30 }, (_, i) => ({ id: `bad id ${i}`, displayName: "", createdAt: T })),
+      subscriptions: [],
+      announced: [],
+    }));
+    const lines = many.split("\n");
+    expect(lines[0]).toBe("/data/monitor.db: 30 invalid records — fix or remove each, or restore a backup:");
+    expect(lines).toHaveLength(1 + MAX_REPORTED_PROBLEMS + 1);
+    expect(lines.at(-1)).toBe("  … and 10 more");
+  });
+
+  it("quotes hostile ids instead of repeating them", () => {
+    const message = refusal(withService({ id: `x\n${"y".repeat(500)}`, port: 0 }));
+    expect(message).not.toContain("\nyyy");
+    expect(message).not.toContain("y".repeat(100));
+    expect(message).toContain('service "x\\nyyy');
+  });
+});
