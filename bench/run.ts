@@ -13,6 +13,7 @@ import { fanOut } from "./scenarios/fan-out.js";
 import { manySubscribers } from "./scenarios/many-subscribers.js";
 import { notificationLatency } from "./scenarios/notification-latency.js";
 import { registryAndRestart } from "./scenarios/registry-and-restart.js";
+import { storeMutations } from "./scenarios/store-mutations.js";
 import { tcpClose } from "./scenarios/tcp-close.js";
 import { watchAttacks } from "./scenarios/watch-attacks.js";
 import { CONFIGS } from "./support/bench-config.js";
@@ -30,6 +31,7 @@ const SCENARIOS: ReadonlyArray<readonly [string, (ctx: BenchContext) => Promise<
   ["5", registryAndRestart],
   ["6", tcpClose],
   ["7", watchAttacks],
+  ["8", storeMutations],
 ];
 
 async function main(): Promise<void> {
@@ -50,6 +52,7 @@ async function main(): Promise<void> {
   const ctx: BenchContext = {
     config,
     farm,
+    postgres: args.postgres ? "required" : "auto",
     serverNodeFlags,
     newDataDir: () => join(tmpRoot, `data-${++dirs}`),
     log: (message) => process.stderr.write(`[bench ${((performance.now() - begun) / 1000).toFixed(0)}s] ${message}\n`),

@@ -4,6 +4,13 @@ import { fileURLToPath } from "node:url";
 /** The repository root, where `server/main.ts` is run from. */
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
+/**
+ * The server script every scenario starts: this checkout's build, or
+ * `BENCH_SERVER_MAIN` (absolute, or relative to ROOT), e.g. an older version
+ * built in a git worktree, so the same scenario measures both.
+ */
+export const SERVER_MAIN = process.env["BENCH_SERVER_MAIN"] ?? "dist/server/main.js";
+
 export interface BenchServer {
   readonly pid: number;
   readonly port: number;
@@ -31,7 +38,7 @@ export interface BenchServerOptions {
 const OUTPUT_LIMIT = 1 << 20;
 
 /**
- * Starts the real server (`server/main.ts`) as its own process on 127.0.0.1,
+ * Starts the real server ({@link SERVER_MAIN}) as its own process on 127.0.0.1,
  * port 0, the way an operator would, and resolves when it logs the
  * "listening" line with the bound address. The timestamps let the restart
  * scenario measure spawn → listening.
@@ -42,7 +49,7 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
     process.execPath,
     [
       ...(options.nodeFlags ?? []),
-      "dist/server/main.js",
+      SERVER_MAIN,
       "--listen",
       "127.0.0.1:0",
       "--data-dir",

@@ -8,17 +8,20 @@ export interface BenchArgs {
   readonly only: readonly string[];
   /** Directory for the server's --cpu-prof profiles, when profiling. */
   readonly cpuProfDir: string | undefined;
+  /** --postgres: the store scenario runs on PostgreSQL too, even in a smoke run. */
+  readonly postgres: boolean;
 }
 
-export const USAGE = `usage: npm run bench [-- [--quick | --smoke] [--out FILE] [--only 1,3] [--cpu-prof DIR]]
+export const USAGE = `usage: npm run bench [-- [--quick | --smoke] [--out FILE] [--only 1,3] [--cpu-prof DIR] [--postgres]]
   --quick        smaller sizes, one window each (~2 min)
   --smoke        tiny sizes (< 20 s): proves it runs, figures mean nothing
   --out FILE     JSON report (default bench/results/latest.json)
-  --only LIST    scenario numbers to run, comma-separated (1-7)
+  --only LIST    scenario numbers to run, comma-separated (1-8)
   --cpu-prof DIR start every server with node --cpu-prof, profiles written to DIR
+  --postgres     scenario 8 on PostgreSQL too, in any mode (full and quick runs do when they can)
 `;
 
-export const SCENARIO_IDS = ["1", "2", "3", "4", "5", "6", "7"] as const;
+export const SCENARIO_IDS = ["1", "2", "3", "4", "5", "6", "7", "8"] as const;
 
 /** Parses the bench's flags; throws an Error naming the flag on bad input. */
 export function parseBenchArgs(argv: readonly string[], defaultOut: string): BenchArgs {
@@ -26,6 +29,7 @@ export function parseBenchArgs(argv: readonly string[], defaultOut: string): Ben
   let out = defaultOut;
   let only: string[] = [];
   let cpuProfDir: string | undefined;
+  let postgres = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = (): string => {
@@ -55,9 +59,12 @@ export function parseBenchArgs(argv: readonly string[], defaultOut: string): Ben
       case "--cpu-prof":
         cpuProfDir = value();
         break;
+      case "--postgres":
+        postgres = true;
+        break;
       default:
         throw new Error(`unknown argument "${arg}"`);
     }
   }
-  return { mode, out, only, cpuProfDir };
+  return { mode, out, only, cpuProfDir, postgres };
 }
