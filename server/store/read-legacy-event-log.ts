@@ -1,0 +1,109 @@
+import { statSync } from "node:fs";
+import Database from "better-sqlite3";
+import type { LoggedEvent } from "../domain/types.js";
+import { decodeCallerEvent } from "./sqlite-event-codec.js";
+import { StoreError, type AnnouncedEntry } from "./store.js";
+
+/** What the previous release's events.db held (schema: sqlite-event-log-schema.ts, version 1). */
+export interface LegacyEventLog {
+  /** Every caller's last sequence ever assigned, including callers since removed. */
+  readonly sequences: readonly { readonly callerId: string; readonly lastSequence: number }[];
+  /** Every retained event, by caller and then by ascending sequence. */
+  readonly events: readonly LoggedEvent[];
+  readonly announced: readonly AnnouncedEntry[];
+}
+
+/** The only events.db schema version there was. */
+const LEGACY_SCHEMA_VERSION = 1;
+
+const REPAIR = "restore it from a backup, or move it away (with its -wal and -shm files) to import the registry alone";
+
+/**
+ * Reads the previous release's events.db for an import, read-only (SQLite
+ * still reads a -wal file the old server left, and may create a -shm beside
+ * it). Checks the file before trusting it: not empty, a SQLite database,
+ * schema version 1 with its three tables, `PRAGMA quick_check` clean, every
+ * payload an event, no event above its caller's counter.
+ *
+ * Throws StoreError("corrupt") naming the file and what to do.
+ */
+export function readLegacyEventLog(path: string): LegacyEventLog {
+  const corrupt = (why: string, cause?: unknown) =>
+    new StoreError("corrupt", `${path}: ${why}; it was left as it is — ${REPAIR}`, cause === undefined ? {} : { cause });
+  // SQLite takes a 0-byte file for an empty database; the old server never
+  // left one (it creates its tables at once), so it is a truncated file.
+  if (statSync(path).size === 0) throw corrupt("the file is empty (0 bytes), not an event log");
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    const version = Number(db.pragma("user_version", { simple: true }));
+    if (version !== LEGACY_SCHEMA_VERSION) {
+      throw corrupt(`schema version ${version}, not the ${LEGACY_SCHEMA_VERSION} of the previous release's event log`);
+    }
+    const check = db.pragma("quick_check", { simple: true });
+    if (check !== "ok") throw corrupt(`integrity check failed (${String(check)})`);
+    return readTables(db, corrupt);
+  } catch (error) {
+    if (error instanceof StoreError) throw error;
+    const why = error instanceof Error ? error.message : String(error);
+    throw corrupt(`not a readable event log (${why})`, error);
+  } finally {
+    db?.close();
+  }
+}
+
+interface CounterRow {
+  caller_id: string;
+  last_sequence: number;
+}
+interface EventRow {
+  caller_id: string;
+  sequence: number;
+  time_ms: number;
+  payload: string;
+}
+interface AnnouncedRow {
+  caller_id: string;
+  service_id: string;
+  status: string;
+  since_ms: number;
+}
+
+function readTables(db: Database.Database, corrupt: (why: string, cause?: unknown) => StoreError): LegacyEventLog {
+  const counters = db.prepare<[], CounterRow>("SELECT caller_id, last_sequence FROM caller_counters ORDER BY caller_id").all();
+  const lastOf = new Map(counters.map((row) => [row.caller_id, row.last_sequence]));
+  const events: LoggedEvent[] = [];
+  const rows = db
+    .prepare<[], EventRow>("SELECT caller_id, sequence, time_ms, payload FROM events ORDER BY caller_id, sequence")
+    .iterate();
+  for (const row of rows) {
+    const where = `table events, caller ${JSON.stringify(row.caller_id)} sequence ${row.sequence}`;
+    if (!Number.isSafeInteger(row.sequence) || row.sequence < 1) throw corrupt(`${where}: the sequence is not a positive integer`);
+    if (typeof row.time_ms !== "number" || !Number.isFinite(row.time_ms)) throw corrupt(`${where}: time_ms is not a number`);
+    const last = lastOf.get(row.caller_id);
+    if (last === undefined || row.sequence > last) {
+      throw corrupt(`${where}: above the caller's last sequence in caller_counters (${last ?? "none"})`);
+    }
+    let event;
+    try {
+      event = decodeCallerEvent(row.payload);
+    } catch (error) {
+      throw corrupt(`${where}: payload is not an event (${error instanceof Error ? error.message : String(error)})`, error);
+    }
+    events.push({ callerId: row.caller_id, sequence: row.sequence, timeMs: row.time_ms, event });
+  }
+  const announced = db
+    .prepare<[], AnnouncedRow>("SELECT caller_id, service_id, status, since_ms FROM announced ORDER BY caller_id, service_id")
+    .all()
+    // Statuses are checked with the rest by validateStoreContents.
+    .map((row): AnnouncedEntry => ({
+      callerId: row.caller_id,
+      serviceId: row.service_id,
+      announced: { status: row.status as AnnouncedEntry["announced"]["status"], sinceMs: row.since_ms },
+    }));
+  return {
+    sequences: counters.map((row) => ({ callerId: row.caller_id, lastSequence: row.last_sequence })),
+    events,
+    announced,
+  };
+}
