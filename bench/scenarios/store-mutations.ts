@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ManagementService } from "../../sdk/gen/monitor/v1/management_service_pb.js";
 import type { BenchContext } from "../support/bench-context.js";
-import { startBenchPostgres, type BenchPostgres } from "../support/bench-postgres.js";
+import { benchPostgresMissing, startBenchPostgres, type BenchPostgres } from "../support/bench-postgres.js";
 import { SERVER_MAIN, startBenchServer, type BenchServer } from "../support/bench-server.js";
 import { perSecondRates, runPool, type PoolTimings } from "../support/monitor-client.js";
 import { startProcessMeter } from "../support/process-stats.js";
@@ -314,11 +314,17 @@ async function runOnBackend(ctx: BenchContext, sizes: StoreBenchConfig, backend:
   }
 }
 
-/** Why PostgreSQL is not run, or undefined when it is. */
+/**
+ * Why PostgreSQL is not run, or undefined when it is. An older server (the
+ * baseline) is skipped even with --postgres; missing binaries fail a run
+ * that asked for PostgreSQL.
+ */
 function postgresSkipReason(ctx: BenchContext): string | undefined {
   if (!serverAcceptsFlag("--database")) return `not supported by this server (${SERVER_MAIN} has no --database)`;
   if (ctx.postgres === "auto" && ctx.config.mode === "smoke") return "not in a smoke run unless --postgres";
-  return undefined;
+  const missing = benchPostgresMissing();
+  if (missing !== undefined && ctx.postgres === "required") throw new Error(`--postgres: ${missing}`);
+  return missing;
 }
 
 /**
@@ -339,7 +345,7 @@ export async function storeMutations(ctx: BenchContext): Promise<ScenarioResult[
   }
   let postgres: BenchPostgres | undefined;
   try {
-    postgres = await startBenchPostgres(ctx.newDataDir());
+    postgres = await startBenchPostgres();
     ctx.log(`store (postgres): cluster ${postgres.description}`);
     results.push(await runOnBackend(ctx, sizes, { name: "postgres", args: ["--database", postgres.url] }));
   } finally {
