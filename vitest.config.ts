@@ -8,8 +8,9 @@ export default defineConfig({
   resolve: { conditions: ["@service-monitor/source", ...defaultServerConditions] },
   test: {
     include: ["test/**/*.test.ts"],
-    // Builds dist/ and sdk/dist/ once, for the tests that run what ships.
-    globalSetup: ["test/support/build-once.ts"],
+    // Builds dist/ and sdk/dist/ once, for the tests that run what ships;
+    // finds (or starts) the PostgreSQL cluster the PostgreSQL tests use.
+    globalSetup: ["test/support/build-once.ts", "test/support/postgres-global-setup.ts"],
     // Integration tests spawn servers and child processes; isolate them.
     pool: "forks",
     testTimeout: 30_000,

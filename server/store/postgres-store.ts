@@ -1,0 +1,259 @@
+import { hostname } from "node:os";
+import pg from "pg";
+import type { LoggedEvent } from "../domain/types.js";
+import { planOpRuns } from "./postgres-op-runs.js";
+import { applicationName, takePostgresSessionLock, type PostgresSessionLock } from "./postgres-session-lock.js";
+import { postgresStoreError } from "./postgres-store-error.js";
+import {
+  RowError,
+  decodeAnnounced,
+  decodeCaller,
+  decodeCounter,
+  decodeEvent,
+  decodeObservation,
+  decodeOutage,
+  decodeService,
+  decodeSubscription,
+  type AnnouncedRow,
+  type CallerRow,
+  type CounterRow,
+  type EventRow,
+  type ObservationRow,
+  type OutageRow,
+  type ServiceRow,
+  type SubscriptionRow,
+} from "./postgres-store-rows.js";
+import { applyMigrations } from "./postgres-store-schema.js";
+import { parsePostgresTarget, type PostgresTarget } from "./postgres-target.js";
+import { statementForRun } from "./postgres-write-statements.js";
+import { StoreError, type Store, type StoreContents, type StoreOp } from "./store.js";
+
+/** Events kept per caller unless told otherwise (docs/architecture.md, watch stream rule 3). */
+const DEFAULT_RETENTION_PER_CALLER = 10_000;
+
+export interface PostgresStoreOptions {
+  /** `postgres://user[:password]@host[:port]/database[?…]`; the password never reaches a log. */
+  readonly url: string;
+  /** How many of each caller's most recent events to keep; older ones are deleted on append. */
+  readonly retentionPerCaller?: number;
+  /**
+   * Told once when the session holding the one-server lock is lost, with a
+   * StoreError("unavailable") saying so. Another server may then take the
+   * database over, so the server should log it and shut down; meanwhile
+   * every write is refused with that error.
+   */
+  readonly onLockLost?: (error: StoreError) => void;
+  /** Pooled connections for writes and reads, besides the lock's own. Default 4. */
+  readonly maxConnections?: number;
+  /** How long connecting may take before it fails `unavailable`. Default 10 s. */
+  readonly connectTimeoutMs?: number;
+}
+
+/** Statement results the driver hands back: one per statement of a multi-statement simple query. */
+type Results = pg.QueryResult | pg.QueryResult[];
+
+/** int8 (bigint: sequences, counts) as a number; the row decoders check it fitted. */
+const types = new pg.TypeOverrides();
+types.setTypeParser(pg.types.builtins.INT8, (text: string) => Number(text));
+
+/**
+ * The store on PostgreSQL (node-postgres). Opening takes the one-server lock
+ * on a session of its own (StoreLockedError if another server has it), then
+ * creates or migrates the schema (postgres-store-schema.ts). Writes run on
+ * pooled connections, one transaction each, one at a time; their ops are
+ * grouped into one multi-row statement per run of a kind
+ * (postgres-op-runs.ts), so a write's round trips do not grow with its ops.
+ *
+ * A connection lost while running fails the write or read using it
+ * (`unavailable`) and is replaced on the next; losing the lock's session is
+ * fatal instead (see `onLockLost`).
+ */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
+  const retention = options.retentionPerCaller ?? DEFAULT_RETENTION_PER_CALLER;
+  if (!Number.isSafeInteger(retention) || retention < 1) {
+    throw new RangeError(`retentionPerCaller must be a positive integer, got ${retention}`);
+  }
+  const target = parsePostgresTarget(options.url);
+  const clientConfig: pg.ClientConfig = {
+    connectionString: options.url,
+    application_name: applicationName(process.pid, hostname()),
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    types,
+  };
+  const onLockLost = options.onLockLost ?? (() => undefined);
+  const lock = await takePostgresSessionLock({ target, clientConfig, onLost: onLockLost });
+  const pool = new pg.Pool({ ...clientConfig, max: options.maxConnections ?? 4, idleTimeoutMillis: 30_000 });
+  // An idle pooled connection that dies is dropped by the pool and replaced
+  // on the next use; without a listener its 'error' would crash the process.
+  pool.on("error", () => undefined);
+  try {
+    const client = await pool.connect();
+    try {
+      await applyMigrations(client, target.description);
+    } finally {
+      client.release();
+    }
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    await lock.release();
+    throw postgresStoreError(target, "open", err);
+  }
+  return createPostgresStore({ target, pool, lock, retention });
+}
+
+interface StoreParts {
+  readonly target: PostgresTarget;
+  readonly pool: pg.Pool;
+  readonly lock: PostgresSessionLock;
+  readonly retention: number;
+}
+
+function createPostgresStore({ target, pool, lock, retention }: StoreParts): Store {
+  const { description } = target;
+  let closing: Promise<void> | undefined;
+  /** The write in flight, if any: writes queue behind it, close waits for it. */
+  let tail: Promise<unknown> = Promise.resolve();
+
+  const refuseIfClosed = (what: string): void => {
+    if (closing !== undefined) throw new StoreError("unavailable", `${description}: ${what}: the store is closed`);
+  };
+
+  /** Runs `fn` on one pooled connection; a connection that failed is destroyed, not returned. */
+  async function withClient<T>(what: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (err) {
+      throw postgresStoreError(target, what, err);
+    }
+    let broken: Error | undefined;
+    try {
+      return await fn(client);
+    } catch (err) {
+      const classified = postgresStoreError(target, what, err);
+      if (!(err instanceof pg.DatabaseError) && classified instanceof StoreError) broken = classified;
+      else await client.query("ROLLBACK").catch((rollbackErr: unknown) => (broken = rollbackErr as Error));
+      throw classified;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async function writeNow(ops: readonly StoreOp[]): Promise<void> {
+    const lost = lock.lost();
+    if (lost !== undefined) throw lost;
+    if (ops.length === 0) return;
+    // Built before a connection is taken: a bad op (a NaN, an event that is
+    // not a CallerEvent) is refused without touching the database.
+    const statements = planOpRuns(ops).map((run) => statementForRun(run, retention));
+    await withClient("write", async (client) => {
+      const begun = (await client.query(`BEGIN; ${lock.fenceSql}`)) as Results;
+      const fence = Array.isArray(begun) ? begun[1] : begun;
+      if (fence === undefined || fence.rowCount !== 1) throw lock.markLost("it no longer holds the lock");
+      for (const statement of statements) await client.query(statement);
+      await client.query("COMMIT");
+    });
+  }
+
+  async function load(): Promise<StoreContents> {
+    refuseIfClosed("load");
+    return withClient("load", async (client) => {
+      // One snapshot for every table, so the contents agree with each other.
+      await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+      const q = async <R extends pg.QueryResultRow>(sql: string): Promise<R[]> => (await client.query<R>(sql)).rows;
+      const services = await q<ServiceRow>(
+        `SELECT id, host, port, display_name, check_interval_ms, check_timeout_ms, created_at_ms, probe, managed_by
+         FROM services ORDER BY id`,
+      );
+      const callers = await q<CallerRow>("SELECT id, display_name, created_at_ms, managed_by FROM callers ORDER BY id");
+      const subscriptions = await q<SubscriptionRow>(
+        `SELECT caller_id, service_id, polling_interval_ms, grace_period_ms, managed_by
+         FROM subscriptions ORDER BY caller_id, service_id`,
+      );
+      const outages = await q<OutageRow>("SELECT id, service_id, start_ms, end_ms, reason, managed_by FROM outages ORDER BY id");
+      const observations = await q<ObservationRow>(
+        `SELECT service_id, status, since_ms, last_check_at_ms, last_latency_ms, detail
+         FROM observations ORDER BY service_id`,
+      );
+      const announced = await q<AnnouncedRow>(
+        "SELECT caller_id, service_id, status, since_ms FROM announced ORDER BY caller_id, service_id",
+      );
+      const counters = await q<CounterRow>("SELECT caller_id, last_sequence FROM caller_counters ORDER BY caller_id");
+      await client.query("COMMIT");
+      return decoded(() => ({
+        services: services.map(decodeService),
+        callers: callers.map(decodeCaller),
+        subscriptions: subscriptions.map(decodeSubscription),
+        outages: outages.map(decodeOutage),
+        observations: observations.map(decodeObservation),
+        announced: announced.map(decodeAnnounced),
+        sequences: counters.map(decodeCounter),
+      }));
+    });
+  }
+
+  /** A row that does not decode means the database cannot be trusted. */
+  function decoded<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof RowError) throw new StoreError("corrupt", `${description}: ${err.message}`, { cause: err });
+      throw err;
+    }
+  }
+
+  async function query<R extends pg.QueryResultRow>(what: string, config: pg.QueryConfig): Promise<R[]> {
+    refuseIfClosed(what);
+    try {
+      return (await pool.query<R>(config)).rows;
+    } catch (err) {
+      throw postgresStoreError(target, what, err);
+    }
+  }
+
+  return {
+    description,
+    load,
+
+    write(ops) {
+      // Checked when called: a write accepted before close() still runs.
+      if (closing !== undefined) return Promise.reject(new StoreError("unavailable", `${description}: write: the store is closed`));
+      const done = tail.then(() => writeNow(ops));
+      tail = done.catch(() => undefined);
+      return done;
+    },
+
+    async readEvents(callerId, afterSequence, limit) {
+      const max = Math.min(Math.floor(limit), Number.MAX_SAFE_INTEGER);
+      if (!(max > 0)) return [];
+      const rows = await query<EventRow>("readEvents", {
+        name: "monitor_read_events",
+        text: `SELECT sequence, time_ms, payload FROM events
+               WHERE caller_id = $1 AND sequence > $2 ORDER BY sequence LIMIT $3`,
+        values: [callerId, Math.max(0, Math.floor(afterSequence)), max],
+      });
+      return decoded(() => rows.map((row): LoggedEvent => decodeEvent(callerId, row)));
+    },
+
+    async firstRetained(callerId) {
+      const rows = await query<{ first: number | null }>("firstRetained", {
+        name: "monitor_first_retained",
+        text: "SELECT min(sequence) AS first FROM events WHERE caller_id = $1",
+        values: [callerId],
+      });
+      return rows[0]?.first ?? undefined;
+    },
+
+    close() {
+      closing ??= (async () => {
+        // Let the write in flight (and those queued behind it) finish first.
+        await tail;
+        await pool.end().catch(() => undefined);
+        await lock.release();
+      })();
+      return closing;
+    },
+  };
+}
