@@ -178,6 +178,14 @@ export const OPTIONS = {
     help: "close an HTTP/2 connection that has had no open call for this long (a Watch keeps it open)",
     read: positiveDuration,
   }),
+  config: option({
+    flag: "config",
+    env: "MONITOR_CONFIG",
+    default: "none",
+    placeholder: "FILE",
+    help: "JSON file declaring services, callers, subscriptions and outages, applied at start and whenever it changes",
+    read: (value) => (value === "" || value === "none" ? undefined : value),
+  }),
 };
 
 type Options = typeof OPTIONS;
