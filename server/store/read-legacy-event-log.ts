@@ -1,4 +1,4 @@
-import { statSync } from "node:fs";
+import { existsSync, rmSync, statSync } from "node:fs";
 import Database from "better-sqlite3";
 import type { LoggedEvent } from "../domain/types.js";
 import { decodeCallerEvent } from "./sqlite-event-codec.js";
@@ -20,8 +20,7 @@ const REPAIR = "restore it from a backup, or move it away (with its -wal and -sh
 
 /**
  * Reads the previous release's events.db for an import, read-only (SQLite
- * still reads a -wal file the old server left, and may create a -shm beside
- * it). Checks the file before trusting it: not empty, a SQLite database,
+ * still reads the commits in a -wal file an old server killed left). Checks the file before trusting it: not empty, a SQLite database,
  * schema version 1 with its three tables, `PRAGMA quick_check` clean, every
  * payload an event, no event above its caller's counter.
  *
@@ -33,6 +32,10 @@ export function readLegacyEventLog(path: string): LegacyEventLog {
   // SQLite takes a 0-byte file for an empty database; the old server never
   // left one (it creates its tables at once), so it is a truncated file.
   if (statSync(path).size === 0) throw corrupt("the file is empty (0 bytes), not an event log");
+  // A read-only connection to a WAL file still creates an empty -wal and a
+  // -shm (its index of the -wal) beside it; those it made are removed after,
+  // so a refused file is left exactly as it was found.
+  const made = ["-wal", "-shm"].map((suffix) => `${path}${suffix}`).filter((file) => !existsSync(file));
   let db: Database.Database | undefined;
   try {
     db = new Database(path, { readonly: true, fileMustExist: true });
@@ -49,6 +52,9 @@ export function readLegacyEventLog(path: string): LegacyEventLog {
     throw corrupt(`not a readable event log (${why})`, error);
   } finally {
     db?.close();
+    for (const file of made) {
+      if (existsSync(file) && (file.endsWith("-shm") || statSync(file).size === 0)) rmSync(file);
+    }
   }
 }
 
