@@ -138,10 +138,17 @@ export function checkMs(ms: number, field: string, range: MsRange): number {
   return ms;
 }
 
-/** A point in time as epoch milliseconds: a safe integer a Date can hold. */
+/** The largest distance from the epoch a Date can hold (±100,000,000 days). */
+const MAX_TIME_MS = 8.64e15;
+
+/**
+ * A point in time as epoch milliseconds: finite and within what a Date can
+ * hold. Fractions are allowed: an outage time from a Timestamp with nanos
+ * keeps them, and the stores keep them (REAL columns).
+ */
 export function checkTimeMs(ms: number, field: string): number {
-  if (!Number.isSafeInteger(ms) || Number.isNaN(new Date(ms).getTime())) {
-    throw invalidArgument(field, `is not a valid time, got ${ms}`);
+  if (typeof ms !== "number" || !Number.isFinite(ms) || Math.abs(ms) > MAX_TIME_MS) {
+    throw invalidArgument(field, `is not a valid time, got ${String(ms)}`);
   }
   return ms;
 }

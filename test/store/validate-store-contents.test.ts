@@ -46,6 +46,12 @@ describe("validateStoreContents", () => {
     expect(() => validateStoreContents(empty, "x")).not.toThrow();
   });
 
+  it("accepts fractional times, as an outage scheduled with a Timestamp's nanos has", () => {
+    const c = valid();
+    const fractional = { ...c, outages: [{ ...c.outages[0]!, startMs: T + 0.25, endMs: T + 1000.5 }] };
+    expect(() => validateStoreContents(fractional, "x")).not.toThrow();
+  });
+
   it("refuses port 999999 naming the store, the record, the field and the rule", () => {
     expect(refusal(withService({ port: 999_999 }))).toBe(
       `/data/monitor.db: service "svc_a": port: must be between 1 and 65535, got 999999${ADVICE}`,

@@ -83,7 +83,10 @@ describe("field rules", () => {
 
   it("times and outage windows", () => {
     expect(checkTimeMs(0, "t")).toBe(0);
-    expect(refusal(() => checkTimeMs(1.5, "createdAt"))).toBe("createdAt: is not a valid time, got 1.5");
+    expect(checkTimeMs(1796166349705.25, "t")).toBe(1796166349705.25);
+    expect(checkTimeMs(-8.64e15, "t")).toBe(-8.64e15);
+    expect(refusal(() => checkTimeMs(Number.NaN, "createdAt"))).toBe("createdAt: is not a valid time, got NaN");
+    expect(refusal(() => checkTimeMs(Number.POSITIVE_INFINITY, "t"))).toBe("t: is not a valid time, got Infinity");
     expect(refusal(() => checkTimeMs(9e15, "t"))).toBe("t: is not a valid time, got 9000000000000000");
     expect(() => checkOutageWindow(1, 2)).not.toThrow();
     expect(refusal(() => checkOutageWindow(2, 2))).toBe("end_time: must be after start_time");
