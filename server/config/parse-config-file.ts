@@ -1,0 +1,250 @@
+import { CONFIG_FILE_KEYS, CONFIG_FILE_VERSION } from "@service-monitor/sdk";
+import {
+  DEFAULTS,
+  LIMITS,
+  checkCallerId,
+  checkCallerRef,
+  checkDisplayName,
+  checkHost,
+  checkOutageWindow,
+  checkPort,
+  checkReason,
+  checkRequiredId,
+  checkServiceId,
+} from "../domain/field-rules.js";
+import { formatAddress } from "../domain/format-address.js";
+import { invalidArgument } from "../domain/monitor-error.js";
+import { quoteInput } from "../domain/quote-input.js";
+import type { ProbeConfig } from "../domain/types.js";
+import type { RegistryData } from "../store/registry.js";
+import type {
+  DeclaredCaller,
+  DeclaredOutage,
+  DeclaredService,
+  DeclaredSubscription,
+  DesiredState,
+} from "./desired-state.js";
+import { createJsonFieldReader, describeJson, type ConfigIssue, type JsonFieldReader } from "./read-json-fields.js";
+
+export type { ConfigIssue } from "./read-json-fields.js";
+
+/** A config file read: what it asks for, or everything wrong with it. */
+export type ParsedConfigFile =
+  | { readonly ok: true; readonly desired: DesiredState }
+  | { readonly ok: false; readonly issues: readonly ConfigIssue[] };
+
+/** The caller-id alphabet, for the ids a file chooses for services and outages too: safe in a URL, a log line and a shell. */
+const FILE_ID = /^[A-Za-z0-9._:@-]+$/;
+
+const addressKey = (host: string, port: number) => `${host.toLowerCase()}|${port}`;
+
+/**
+ * A config file's JSON value → the desired state, or every issue found
+ * (`{ path: "$.services[2].port", rule: "must be between 1 and 65535, got 0" }`).
+ *
+ * Values obey the same field rules as RPC input (domain/field-rules.ts).
+ * References are checked against the file and `current` (the registry now):
+ * a subscription or outage may name a service or caller of the file or one
+ * created through the API, not one that only a previous version of the file
+ * had (applying would remove it). A service whose address an API-created
+ * service of another id holds is refused, as RegisterService would refuse
+ * it; the message says how to adopt that one instead.
+ */
+export function parseConfigFile(value: unknown, current: RegistryData): ParsedConfigFile {
+  const r = createJsonFieldReader();
+  const root = r.object(value, "$", CONFIG_FILE_KEYS.file);
+  if (root === undefined) return { ok: false, issues: r.issues };
+  if (root["version"] !== CONFIG_FILE_VERSION) {
+    r.fail("$.version", `must be ${CONFIG_FILE_VERSION} (the version this server reads), got ${describeJson(root["version"])}`);
+  }
+
+  const services = readServices(r, r.list(root, "services", "$") ?? []);
+  const callers = readCallers(r, r.list(root, "callers", "$") ?? []);
+  const serviceIntervals = new Map<string, number>();
+  for (const s of current.services) if (s.managedBy === undefined) serviceIntervals.set(s.id, s.checkIntervalMs);
+  for (const s of services.declared) serviceIntervals.set(s.id, s.checkIntervalMs);
+  const callerIds = new Set([...current.callers.filter((c) => c.managedBy === undefined).map((c) => c.id), ...callers.ids]);
+  const serviceIds = new Set([...serviceIntervals.keys(), ...services.ids]);
+
+  const subscriptions = readSubscriptions(r, r.list(root, "subscriptions", "$") ?? [], { serviceIds, callerIds, serviceIntervals });
+  const outages = readOutages(r, r.list(root, "outages", "$") ?? [], serviceIds);
+
+  // Address conflicts with services the file does not manage (API-created ones stay).
+  const apiAddresses = new Map(current.services.filter((s) => s.managedBy === undefined).map((s) => [addressKey(s.host, s.port), s.id]));
+  services.declared.forEach((s, i) => {
+    const holder = apiAddresses.get(addressKey(s.host, s.port));
+    if (holder !== undefined && holder !== s.id) {
+      r.fail(
+        services.paths[i]!,
+        `${formatAddress(s.host, s.port)} is already registered through the API as ${quoteInput(holder)}; give this service that id to adopt it`,
+      );
+    }
+  });
+
+  if (r.issues.length > 0) return { ok: false, issues: r.issues };
+  return { ok: true, desired: { services: services.declared, callers: callers.declared, subscriptions, outages } };
+}
+
+/** Refuses a second entry with the same key, naming where the first is. */
+function createUniqueness(r: JsonFieldReader, what: string) {
+  const seen = new Map<string, string>();
+  return (key: string, shown: string, path: string): boolean => {
+    const first = seen.get(key);
+    if (first !== undefined) {
+      r.fail(path, `${what} ${shown} is declared twice; first at ${first}`);
+      return false;
+    }
+    seen.set(key, path);
+    return true;
+  };
+}
+
+function fileId(r: JsonFieldReader, value: string | undefined, path: string, maxLength: number): string | undefined {
+  if (value === undefined) return undefined;
+  return r.rule(path, (field) => {
+    checkRequiredId(value, field, maxLength);
+    if (!FILE_ID.test(value)) throw invalidArgument(field, "may contain only letters, digits and . _ : @ -");
+    return value;
+  });
+}
+
+/** The `oneof probe`: exactly one kind of check (tcp is the only one so far). */
+function readProbe(r: JsonFieldReader, value: unknown, path: string): ProbeConfig | undefined {
+  if (value === undefined) return undefined;
+  const probe = r.object(value, path, CONFIG_FILE_KEYS.probe);
+  if (probe === undefined) return undefined;
+  if (probe["tcp"] === undefined) return r.fail(path, "must name one kind of check: tcp");
+  const tcp = r.object(probe["tcp"], `${path}.tcp`, CONFIG_FILE_KEYS.tcpProbe);
+  const close = tcp?.["close"];
+  // No close mode chosen: the service follows the server's --tcp-close, as with no probe at all.
+  if (close === undefined) return undefined;
+  if (close === "fin" || close === "reset") return { kind: "tcp", closeMode: close };
+  return r.fail(`${path}.tcp.close`, `must be "fin" or "reset", got ${describeJson(close)}`);
+}
+
+function readServices(r: JsonFieldReader, items: readonly unknown[]) {
+  const declared: DeclaredService[] = [];
+  const paths: string[] = [];
+  // Every id the file names, valid or not: a reference to an invalid service is not a second error.
+  const ids = new Set<string>();
+  const uniqueId = createUniqueness(r, "the id");
+  const uniqueAddress = createUniqueness(r, "the address");
+  items.forEach((item, i) => {
+    const path = `$.services[${i}]`;
+    const since = r.mark();
+    const o = r.object(item, path, CONFIG_FILE_KEYS.service);
+    if (o === undefined) return;
+    const rawId = r.string(o, "id", path);
+    if (rawId !== undefined) ids.add(rawId);
+    const id = fileId(r, rawId, `${path}.id`, LIMITS.serviceIdLength);
+    const rawHost = r.string(o, "host", path);
+    const host = rawHost === undefined ? undefined : r.rule(`${path}.host`, (field) => checkHost(rawHost, field));
+    const rawPort = r.number(o, "port", path);
+    const port = rawPort === undefined ? undefined : r.rule(`${path}.port`, (field) => checkPort(rawPort, field));
+    const rawName = r.string(o, "displayName", path, "");
+    const displayName = rawName === undefined ? undefined : r.rule(`${path}.displayName`, (field) => checkDisplayName(rawName, field));
+    const checkIntervalMs = r.duration(o, "checkInterval", path, LIMITS.interval, DEFAULTS.checkIntervalMs);
+    const checkTimeoutMs = r.duration(o, "checkTimeout", path, LIMITS.timeout, DEFAULTS.checkTimeoutMs);
+    const probe = readProbe(r, o["probe"], `${path}.probe`);
+    if (id === undefined || host === undefined || port === undefined || displayName === undefined) return;
+    if (checkIntervalMs === undefined || checkTimeoutMs === undefined) return;
+    const freshId = uniqueId(id, quoteInput(id), `${path}.id`);
+    const freshAddress = uniqueAddress(addressKey(host, port), formatAddress(host, port), path);
+    if (!freshId || !freshAddress || !r.cleanSince(since)) return;
+    declared.push({
+      id,
+      host,
+      port,
+      displayName,
+      checkIntervalMs,
+      checkTimeoutMs,
+      ...(probe === undefined ? {} : { probe }),
+      managedBy: "config",
+    });
+    paths.push(path);
+  });
+  return { declared, paths, ids };
+}
+
+function readCallers(r: JsonFieldReader, items: readonly unknown[]) {
+  const declared: DeclaredCaller[] = [];
+  const ids = new Set<string>();
+  const uniqueId = createUniqueness(r, "the id");
+  items.forEach((item, i) => {
+    const path = `$.callers[${i}]`;
+    const since = r.mark();
+    const o = r.object(item, path, CONFIG_FILE_KEYS.caller);
+    if (o === undefined) return;
+    const rawId = r.string(o, "id", path);
+    if (rawId !== undefined) ids.add(rawId);
+    const id = rawId === undefined ? undefined : r.rule(`${path}.id`, (field) => checkCallerId(rawId, field));
+    const rawName = r.string(o, "displayName", path, "");
+    const displayName = rawName === undefined ? undefined : r.rule(`${path}.displayName`, (field) => checkDisplayName(rawName, field));
+    if (id === undefined || displayName === undefined) return;
+    if (!uniqueId(id, quoteInput(id), `${path}.id`) || !r.cleanSince(since)) return;
+    declared.push({ id, displayName, managedBy: "config" });
+  });
+  return { declared, ids };
+}
+
+interface Known {
+  readonly serviceIds: ReadonlySet<string>;
+  readonly callerIds: ReadonlySet<string>;
+  /** Each known service's check interval: a subscription's default polling interval. */
+  readonly serviceIntervals: ReadonlyMap<string, number>;
+}
+
+const unknownRef = (what: string, id: string) =>
+  `no ${what} ${quoteInput(id)}: not in the file, nor registered through the API`;
+
+function readSubscriptions(r: JsonFieldReader, items: readonly unknown[], known: Known): DeclaredSubscription[] {
+  const declared: DeclaredSubscription[] = [];
+  const unique = createUniqueness(r, "the subscription");
+  items.forEach((item, i) => {
+    const path = `$.subscriptions[${i}]`;
+    const since = r.mark();
+    const o = r.object(item, path, CONFIG_FILE_KEYS.subscription);
+    if (o === undefined) return;
+    const rawCaller = r.string(o, "caller", path);
+    let callerId = rawCaller === undefined ? undefined : r.rule(`${path}.caller`, (field) => checkCallerRef(rawCaller, field));
+    const rawService = r.string(o, "service", path);
+    let serviceId = rawService === undefined ? undefined : r.rule(`${path}.service`, (field) => checkServiceId(rawService, field));
+    if (callerId !== undefined && !known.callerIds.has(callerId)) callerId = r.fail(`${path}.caller`, unknownRef("caller", callerId));
+    if (serviceId !== undefined && !known.serviceIds.has(serviceId)) serviceId = r.fail(`${path}.service`, unknownRef("service", serviceId));
+    // By default a subscriber is content with the service's own interval, as with Subscribe.
+    const fallbackInterval = known.serviceIntervals.get(serviceId ?? "") ?? DEFAULTS.checkIntervalMs;
+    const pollingIntervalMs = r.duration(o, "pollingInterval", path, LIMITS.interval, fallbackInterval);
+    const gracePeriodMs = r.duration(o, "gracePeriod", path, LIMITS.grace, DEFAULTS.gracePeriodMs);
+    if (callerId === undefined || serviceId === undefined || pollingIntervalMs === undefined || gracePeriodMs === undefined) return;
+    const fresh = unique(`${callerId}\u0000${serviceId}`, `${quoteInput(callerId)} → ${quoteInput(serviceId)}`, path);
+    if (!fresh || !r.cleanSince(since)) return;
+    declared.push({ callerId, serviceId, pollingIntervalMs, gracePeriodMs, managedBy: "config" });
+  });
+  return declared;
+}
+
+function readOutages(r: JsonFieldReader, items: readonly unknown[], serviceIds: ReadonlySet<string>): DeclaredOutage[] {
+  const declared: DeclaredOutage[] = [];
+  const uniqueId = createUniqueness(r, "the id");
+  items.forEach((item, i) => {
+    const path = `$.outages[${i}]`;
+    const since = r.mark();
+    const o = r.object(item, path, CONFIG_FILE_KEYS.outage);
+    if (o === undefined) return;
+    const id = fileId(r, r.string(o, "id", path), `${path}.id`, LIMITS.outageIdLength);
+    const rawService = r.string(o, "service", path);
+    let serviceId = rawService === undefined ? undefined : r.rule(`${path}.service`, (field) => checkServiceId(rawService, field));
+    if (serviceId !== undefined && !serviceIds.has(serviceId)) serviceId = r.fail(`${path}.service`, unknownRef("service", serviceId));
+    const startMs = r.time(o, "start", path);
+    const endMs = r.time(o, "end", path);
+    if (startMs !== undefined && endMs !== undefined) {
+      r.rule(`${path}.end`, (field) => checkOutageWindow(startMs, endMs, field, "start"));
+    }
+    const rawReason = r.string(o, "reason", path, "");
+    const reason = rawReason === undefined ? undefined : r.rule(`${path}.reason`, (field) => checkReason(rawReason, field));
+    if (id === undefined || serviceId === undefined || startMs === undefined || endMs === undefined || reason === undefined) return;
+    if (!uniqueId(id, quoteInput(id), `${path}.id`) || !r.cleanSince(since)) return;
+    declared.push({ id, serviceId, startMs, endMs, reason, managedBy: "config" });
+  });
+  return declared;
+}

@@ -1,0 +1,249 @@
+import { describe, expect, it } from "vitest";
+import { formatConfigIssues } from "../../server/config/format-config-issues.js";
+import { parseConfigFile, type ParsedConfigFile } from "../../server/config/parse-config-file.js";
+import type { RegistryData } from "../../server/store/registry.js";
+import { apiCaller, apiService } from "../support/fake-registry.js";
+
+const EMPTY: RegistryData = { services: [], callers: [], subscriptions: [], outages: [] };
+
+const issues = (parsed: ParsedConfigFile) => (parsed.ok ? [] : parsed.issues.map((i) => `${i.path}: ${i.rule}`));
+const desired = (parsed: ParsedConfigFile) => {
+  if (!parsed.ok) throw new Error(`refused: ${formatConfigIssues("test.json", parsed.issues)}`);
+  return parsed.desired;
+};
+
+const db = { id: "payments-db", host: "10.0.0.5", port: 5432 };
+
+describe("parseConfigFile", () => {
+  it("reads every field into domain values marked managed, with the API's defaults filled in", () => {
+    const parsed = parseConfigFile(
+      {
+        version: 1,
+        services: [
+          { ...db, displayName: "Payments DB", checkInterval: "1m", checkTimeout: "500ms", probe: { tcp: { close: "reset" } } },
+          { id: "web", host: "WEB.Example.com", port: 443 },
+          { id: "v6", host: "[::1]", port: 80, probe: { tcp: {} } },
+        ],
+        callers: [{ id: "pager", displayName: "Pager" }, { id: "report" }],
+        subscriptions: [
+          { caller: "pager", service: "payments-db", pollingInterval: "5s", gracePeriod: "30s" },
+          { caller: "report", service: "payments-db" },
+        ],
+        outages: [{ id: "db-upgrade", service: "payments-db", start: "2030-01-01T22:00:00Z", end: "2030-01-01T23:30:00+01:00", reason: "upgrade" }],
+      },
+      EMPTY,
+    );
+    expect(desired(parsed)).toEqual({
+      services: [
+        {
+          id: "payments-db",
+          host: "10.0.0.5",
+          port: 5432,
+          displayName: "Payments DB",
+          checkIntervalMs: 60_000,
+          checkTimeoutMs: 500,
+          probe: { kind: "tcp", closeMode: "reset" },
+          managedBy: "config",
+        },
+        // Host names are stored lower-case, as RegisterService stores them; no probe: the server's --tcp-close.
+        { id: "web", host: "web.example.com", port: 443, displayName: "", checkIntervalMs: 30_000, checkTimeoutMs: 2_000, managedBy: "config" },
+        { id: "v6", host: "::1", port: 80, displayName: "", checkIntervalMs: 30_000, checkTimeoutMs: 2_000, managedBy: "config" },
+      ],
+      callers: [
+        { id: "pager", displayName: "Pager", managedBy: "config" },
+        { id: "report", displayName: "", managedBy: "config" },
+      ],
+      subscriptions: [
+        { callerId: "pager", serviceId: "payments-db", pollingIntervalMs: 5_000, gracePeriodMs: 30_000, managedBy: "config" },
+        // By default the service's own interval and no grace, as Subscribe.
+        { callerId: "report", serviceId: "payments-db", pollingIntervalMs: 60_000, gracePeriodMs: 0, managedBy: "config" },
+      ],
+      outages: [
+        {
+          id: "db-upgrade",
+          serviceId: "payments-db",
+          startMs: Date.parse("2030-01-01T22:00:00Z"),
+          endMs: Date.parse("2030-01-01T22:30:00Z"),
+          reason: "upgrade",
+          managedBy: "config",
+        },
+      ],
+    });
+  });
+
+  it("takes a file with only a version as an empty declaration", () => {
+    expect(desired(parseConfigFile({ version: 1 }, EMPTY))).toEqual({ services: [], callers: [], subscriptions: [], outages: [] });
+  });
+
+  it("refuses a value outside the API's limits with the JSON path and the field rule", () => {
+    const parsed = parseConfigFile(
+      {
+        version: 1,
+        services: [
+          db,
+          { id: "b", host: "10.0.0.6", port: 1 },
+          { id: "c", host: "10.0.0.7", port: 0 },
+          { id: "d", host: "bad host!", port: 70000, checkInterval: "500ms", checkTimeout: "2m" },
+        ],
+      },
+      EMPTY,
+    );
+    expect(issues(parsed)).toEqual([
+      "$.services[2].port: must be between 1 and 65535, got 0",
+      '$.services[3].host: "bad host!" is neither a valid hostname nor an IP address',
+      "$.services[3].port: must be between 1 and 65535, got 70000",
+      "$.services[3].checkInterval: must be between 1s and 24h, got 500ms",
+      "$.services[3].checkTimeout: must be between 100ms and 60s, got 120s",
+    ]);
+    expect(formatConfigIssues("monitor.json", parsed.ok ? [] : parsed.issues)).toMatch(
+      /^monitor\.json: \$\.services\[2\]\.port: must be between 1 and 65535, got 0; monitor\.json: \$\.services\[3\]\.host: /,
+    );
+  });
+
+  it("refuses unknown keys at every level, so a typo never silently does nothing", () => {
+    const parsed = parseConfigFile(
+      {
+        version: 1,
+        service: [],
+        services: [{ ...db, prot: 1, probe: { tcp: { clos: "fin" } } }],
+        callers: [{ id: "pager", name: "Pager" }],
+        subscriptions: [{ caller: "pager", service: "payments-db", grace: "10s" }],
+        outages: [{ id: "o", service: "payments-db", start: "2030-01-01T00:00:00Z", end: "2030-01-02T00:00:00Z", "the reason": "x" }],
+      },
+      EMPTY,
+    );
+    expect(issues(parsed)).toEqual([
+      "$.service: unknown key; expected one of version, services, callers, subscriptions, outages",
+      "$.services[0].prot: unknown key; expected one of id, host, port, displayName, checkInterval, checkTimeout, probe",
+      "$.services[0].probe.tcp.clos: unknown key; expected one of close",
+      "$.callers[0].name: unknown key; expected one of id, displayName",
+      "$.subscriptions[0].grace: unknown key; expected one of caller, service, pollingInterval, gracePeriod",
+      '$.outages[0]["the reason"]: unknown key; expected one of id, service, start, end, reason',
+    ]);
+  });
+
+  it("refuses wrong types, missing fields, bad durations and times, and another version", () => {
+    const parsed = parseConfigFile(
+      {
+        version: 2,
+        services: [{ id: 5, port: "5432", checkInterval: 30, probe: { http: {} } }, "web", { ...db, probe: { tcp: { close: "rst" } } }],
+        callers: {},
+        subscriptions: [{ caller: "", service: "payments-db", pollingInterval: "5 s" }],
+        outages: [
+          { id: "o1", service: "payments-db", start: "2030-02-30T00:00:00Z", end: "tomorrow" },
+          { id: "o2", service: "payments-db", start: "2030-01-02T00:00:00Z", end: "2030-01-01T00:00:00Z" },
+        ],
+      },
+      EMPTY,
+    );
+    expect(issues(parsed)).toEqual([
+      "$.version: must be 1 (the version this server reads), got 2",
+      "$.services[0].id: must be a string, got 5",
+      "$.services[0].host: is required",
+      '$.services[0].port: must be a number, got "5432"',
+      '$.services[0].checkInterval: must be a duration like "30s", got 30',
+      "$.services[0].probe.http: unknown key; expected one of tcp",
+      "$.services[0].probe: must name one kind of check: tcp",
+      '$.services[1]: must be an object, got "web"',
+      '$.services[2].probe.tcp.close: must be "fin" or "reset", got "rst"',
+      "$.callers: must be an array, got an object",
+      "$.subscriptions[0].caller: must not be empty",
+      '$.subscriptions[0].pollingInterval: expected a duration like "5s", got "5 s"',
+      '$.outages[0].start: must be an RFC 3339 time like "2026-11-23T22:00:00Z", got "2030-02-30T00:00:00Z"',
+      '$.outages[0].end: must be an RFC 3339 time like "2026-11-23T22:00:00Z", got "tomorrow"',
+      "$.outages[1].end: must be after start",
+    ]);
+  });
+
+  it("refuses ids outside the safe alphabet, and ids, addresses and subscriptions declared twice", () => {
+    const parsed = parseConfigFile(
+      {
+        version: 1,
+        services: [db, { ...db, port: 5433 }, { id: "other", host: "10.0.0.5", port: 5432 }, { id: "a b", host: "10.0.0.9", port: 1 }],
+        callers: [{ id: "pager" }, { id: "pager" }, { id: "pa/ger" }],
+        subscriptions: [
+          { caller: "pager", service: "payments-db" },
+          { caller: "pager", service: "payments-db", gracePeriod: "1s" },
+        ],
+        outages: [
+          { id: "o", service: "payments-db", start: "2030-01-01T00:00:00Z", end: "2030-01-02T00:00:00Z" },
+          { id: "o", service: "payments-db", start: "2030-01-03T00:00:00Z", end: "2030-01-04T00:00:00Z" },
+        ],
+      },
+      EMPTY,
+    );
+    expect(issues(parsed)).toEqual([
+      '$.services[1].id: the id "payments-db" is declared twice; first at $.services[0].id',
+      "$.services[2]: the address 10.0.0.5:5432 is declared twice; first at $.services[0]",
+      "$.services[3].id: may contain only letters, digits and . _ : @ -",
+      '$.callers[1].id: the id "pager" is declared twice; first at $.callers[0].id',
+      "$.callers[2].id: may contain only letters, digits and . _ : @ -",
+      '$.subscriptions[1]: the subscription "pager" → "payments-db" is declared twice; first at $.subscriptions[0]',
+      '$.outages[1].id: the id "o" is declared twice; first at $.outages[0].id',
+    ]);
+  });
+
+  it("resolves references against the file and the API-created objects, not against what the file used to manage", () => {
+    const current: RegistryData = {
+      services: [apiService("svc_api", 6000, { checkIntervalMs: 10_000 }), apiService("old-db", 6001, { managedBy: "config" })],
+      callers: [apiCaller("api-caller"), apiCaller("old-caller", { managedBy: "config" })],
+      subscriptions: [],
+      outages: [],
+    };
+    const parsed = parseConfigFile(
+      {
+        version: 1,
+        services: [db],
+        subscriptions: [
+          { caller: "api-caller", service: "svc_api" },
+          { caller: "old-caller", service: "old-db" },
+          { caller: "nobody", service: "payments-db" },
+        ],
+        outages: [{ id: "o", service: "nothing", start: "2030-01-01T00:00:00Z", end: "2030-01-02T00:00:00Z" }],
+      },
+      current,
+    );
+    expect(issues(parsed)).toEqual([
+      '$.subscriptions[1].caller: no caller "old-caller": not in the file, nor registered through the API',
+      '$.subscriptions[1].service: no service "old-db": not in the file, nor registered through the API',
+      '$.subscriptions[2].caller: no caller "nobody": not in the file, nor registered through the API',
+      '$.outages[0].service: no service "nothing": not in the file, nor registered through the API',
+    ]);
+    // Without the dangling ones, a subscription to an API service takes that service's interval by default.
+    const ok = parseConfigFile({ version: 1, subscriptions: [{ caller: "api-caller", service: "svc_api" }] }, current);
+    expect(desired(ok).subscriptions).toEqual([
+      { callerId: "api-caller", serviceId: "svc_api", pollingIntervalMs: 10_000, gracePeriodMs: 0, managedBy: "config" },
+    ]);
+  });
+
+  it("does not report a reference to a service of the file that is itself invalid a second time", () => {
+    const parsed = parseConfigFile(
+      { version: 1, services: [{ ...db, port: 0 }], callers: [{ id: "pager" }], subscriptions: [{ caller: "pager", service: "payments-db" }] },
+      EMPTY,
+    );
+    expect(issues(parsed)).toEqual(["$.services[0].port: must be between 1 and 65535, got 0"]);
+  });
+
+  it("refuses a service at an address an API-created service of another id holds, and says how to adopt it", () => {
+    const current: RegistryData = { ...EMPTY, services: [apiService("svc_9a2a", 5432, { host: "10.0.0.5" })] };
+    expect(issues(parseConfigFile({ version: 1, services: [db] }, current))).toEqual([
+      '$.services[0]: 10.0.0.5:5432 is already registered through the API as "svc_9a2a"; give this service that id to adopt it',
+    ]);
+    // The same id adopts it; a managed service at that address is the file's to move.
+    expect(parseConfigFile({ version: 1, services: [{ ...db, id: "svc_9a2a" }] }, current).ok).toBe(true);
+    const managed: RegistryData = { ...EMPTY, services: [apiService("old", 5432, { host: "10.0.0.5", managedBy: "config" })] };
+    expect(parseConfigFile({ version: 1, services: [db] }, managed).ok).toBe(true);
+  });
+
+  it("refuses a document that is not an object", () => {
+    expect(issues(parseConfigFile([], EMPTY))).toEqual(["$: must be an object, got an array"]);
+    expect(issues(parseConfigFile(null, EMPTY))).toEqual(["$: must be an object, got null"]);
+  });
+
+  it("quotes hostile input briefly, so a refusal stays a short, printable log line", () => {
+    const parsed = parseConfigFile({ version: 1, callers: [{ id: "x", displayName: 7 }], services: [{ ...db, host: `a\u202e${"b".repeat(500)}` }] }, EMPTY);
+    const [hostIssue, nameIssue] = issues(parsed);
+    expect(hostIssue).toMatch(/^\$\.services\[0\]\.host: must be at most 253 characters, got 502$/);
+    expect(nameIssue).toBe("$.callers[0].displayName: must be a string, got 7");
+  });
+});
