@@ -62,12 +62,6 @@ interface CounterRow {
   caller_id: string;
   last_sequence: number;
 }
-interface EventRow {
-  caller_id: string;
-  sequence: number;
-  time_ms: number;
-  payload: string;
-}
 interface AnnouncedRow {
   caller_id: string;
   service_id: string;
@@ -79,24 +73,29 @@ function readTables(db: Database.Database, corrupt: (why: string, cause?: unknow
   const counters = db.prepare<[], CounterRow>("SELECT caller_id, last_sequence FROM caller_counters ORDER BY caller_id").all();
   const lastOf = new Map(counters.map((row) => [row.caller_id, row.last_sequence]));
   const events: LoggedEvent[] = [];
+  // Raw rows (arrays): a full log is up to 10,000 events per caller, and
+  // building an object per row took about half the time of reading it.
   const rows = db
-    .prepare<[], EventRow>("SELECT caller_id, sequence, time_ms, payload FROM events ORDER BY caller_id, sequence")
+    .prepare<[], [string, number, number, string]>(
+      "SELECT caller_id, sequence, time_ms, payload FROM events ORDER BY caller_id, sequence",
+    )
+    .raw()
     .iterate();
-  for (const row of rows) {
-    const where = `table events, caller ${JSON.stringify(row.caller_id)} sequence ${row.sequence}`;
-    if (!Number.isSafeInteger(row.sequence) || row.sequence < 1) throw corrupt(`${where}: the sequence is not a positive integer`);
-    if (typeof row.time_ms !== "number" || !Number.isFinite(row.time_ms)) throw corrupt(`${where}: time_ms is not a number`);
-    const last = lastOf.get(row.caller_id);
-    if (last === undefined || row.sequence > last) {
+  for (const [callerId, sequence, timeMs, payload] of rows) {
+    const where = `table events, caller ${JSON.stringify(callerId)} sequence ${sequence}`;
+    if (!Number.isSafeInteger(sequence) || sequence < 1) throw corrupt(`${where}: the sequence is not a positive integer`);
+    if (typeof timeMs !== "number" || !Number.isFinite(timeMs)) throw corrupt(`${where}: time_ms is not a number`);
+    const last = lastOf.get(callerId);
+    if (last === undefined || sequence > last) {
       throw corrupt(`${where}: above the caller's last sequence in caller_counters (${last ?? "none"})`);
     }
     let event;
     try {
-      event = decodeCallerEvent(row.payload);
+      event = decodeCallerEvent(payload);
     } catch (error) {
       throw corrupt(`${where}: payload is not an event (${error instanceof Error ? error.message : String(error)})`, error);
     }
-    events.push({ callerId: row.caller_id, sequence: row.sequence, timeMs: row.time_ms, event });
+    events.push({ callerId, sequence, timeMs, event });
   }
   const announced = db
     .prepare<[], AnnouncedRow>("SELECT caller_id, service_id, status, since_ms FROM announced ORDER BY caller_id, service_id")
