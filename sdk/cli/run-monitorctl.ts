@@ -2,6 +2,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { createMonitorClient } from "../index.js";
 import { callerCommands } from "./caller-commands.js";
 import type { Command } from "./command.js";
+import { exportCommand } from "./export-command.js";
 import { createPaint } from "./format-values.js";
 import { grpcCodeName } from "./grpc-code-name.js";
 import { outageCommands } from "./outage-commands.js";
@@ -11,7 +12,7 @@ import { statusCommand } from "./status-command.js";
 import { UsageError } from "./usage-error.js";
 import { watchCommand } from "./watch-command.js";
 
-export const COMMANDS: readonly Command[] = [...serviceCommands, ...callerCommands, ...outageCommands, statusCommand, watchCommand];
+export const COMMANDS: readonly Command[] = [...serviceCommands, ...callerCommands, ...outageCommands, statusCommand, watchCommand, exportCommand];
 
 export const DEFAULT_SERVER = "http://127.0.0.1:50051";
 
