@@ -89,18 +89,51 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   // on the next use; without a listener its 'error' would crash the process.
   pool.on("error", () => undefined);
   try {
-    const client = await pool.connect();
-    try {
-      await applyMigrations(client, target.description);
-    } finally {
-      client.release();
-    }
+    await withClient(pool, target, "open", (client) => applyMigrations(client, target.description));
   } catch (err) {
     await pool.end().catch(() => undefined);
     await lock.release();
-    throw postgresStoreError(target, "open", err);
+    throw err;
   }
   return createPostgresStore({ target, pool, lock, retention });
+}
+
+/**
+ * Runs `fn` on one pooled connection, turning what fails into the contract's
+ * errors (postgres-store-error.ts). A connection that failed is destroyed,
+ * not returned to the pool; one that refused a statement is rolled back.
+ */
+async function withClient<T>(
+  pool: pg.Pool,
+  target: PostgresTarget,
+  what: string,
+  fn: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (err) {
+    throw postgresStoreError(target, what, err);
+  }
+  let broken: Error | undefined;
+  // The pool stops listening for a connection's errors while it is checked
+  // out; an 'error' nobody listens to (the connection lost mid-query, whose
+  // query also rejects) would crash the process.
+  const onError = (err: Error): void => {
+    broken ??= err;
+  };
+  client.on("error", onError);
+  try {
+    return await fn(client);
+  } catch (err) {
+    const classified = postgresStoreError(target, what, err);
+    if (!(err instanceof pg.DatabaseError) && classified instanceof StoreError) broken = classified;
+    else await client.query("ROLLBACK").catch((rollbackErr: unknown) => (broken = rollbackErr as Error));
+    throw classified;
+  } finally {
+    client.off("error", onError);
+    client.release(broken);
+  }
 }
 
 interface StoreParts {
@@ -120,27 +153,6 @@ function createPostgresStore({ target, pool, lock, retention }: StoreParts): Sto
     if (closing !== undefined) throw new StoreError("unavailable", `${description}: ${what}: the store is closed`);
   };
 
-  /** Runs `fn` on one pooled connection; a connection that failed is destroyed, not returned. */
-  async function withClient<T>(what: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    let client: pg.PoolClient;
-    try {
-      client = await pool.connect();
-    } catch (err) {
-      throw postgresStoreError(target, what, err);
-    }
-    let broken: Error | undefined;
-    try {
-      return await fn(client);
-    } catch (err) {
-      const classified = postgresStoreError(target, what, err);
-      if (!(err instanceof pg.DatabaseError) && classified instanceof StoreError) broken = classified;
-      else await client.query("ROLLBACK").catch((rollbackErr: unknown) => (broken = rollbackErr as Error));
-      throw classified;
-    } finally {
-      client.release(broken);
-    }
-  }
-
   async function writeNow(ops: readonly StoreOp[]): Promise<void> {
     const lost = lock.lost();
     if (lost !== undefined) throw lost;
@@ -148,7 +160,7 @@ function createPostgresStore({ target, pool, lock, retention }: StoreParts): Sto
     // Built before a connection is taken: a bad op (a NaN, an event that is
     // not a CallerEvent) is refused without touching the database.
     const statements = planOpRuns(ops).map((run) => statementForRun(run, retention));
-    await withClient("write", async (client) => {
+    await withClient(pool, target, "write", async (client) => {
       const begun = (await client.query(`BEGIN; ${lock.fenceSql}`)) as Results;
       const fence = Array.isArray(begun) ? begun[1] : begun;
       if (fence === undefined || fence.rowCount !== 1) throw lock.markLost("it no longer holds the lock");
@@ -159,7 +171,7 @@ function createPostgresStore({ target, pool, lock, retention }: StoreParts): Sto
 
   async function load(): Promise<StoreContents> {
     refuseIfClosed("load");
-    return withClient("load", async (client) => {
+    return withClient(pool, target, "load", async (client) => {
       // One snapshot for every table, so the contents agree with each other.
       await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
       const q = async <R extends pg.QueryResultRow>(sql: string): Promise<R[]> => (await client.query<R>(sql)).rows;
