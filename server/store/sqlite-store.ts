@@ -5,14 +5,21 @@ import { openSqliteStoreDatabase } from "./open-sqlite-store-database.js";
 import { decodeCallerEvent, toCallerEvent } from "./sqlite-event-codec.js";
 import { sqliteStoreError } from "./sqlite-store-error.js";
 import {
+  ANNOUNCED_COLUMNS,
+  CALLER_COLUMNS,
+  COUNTER_COLUMNS,
+  createServiceDecoder,
   decodeAnnounced,
   decodeCaller,
   decodeObservation,
   decodeOutage,
-  decodeService,
   decodeSubscription,
   encodeProbe,
+  OBSERVATION_COLUMNS,
+  OUTAGE_COLUMNS,
   RowError,
+  SERVICE_COLUMNS,
+  SUBSCRIPTION_COLUMNS,
   type AnnouncedRow,
   type CallerRow,
   type CounterRow,
@@ -124,13 +131,13 @@ function createSqliteStore(db: Database.Database, name: string, retention: numbe
        WHERE caller_id = ? AND sequence > ? ORDER BY sequence LIMIT ?`,
     ),
     firstRetained: db.prepare<[string], number | null>("SELECT min(sequence) FROM events WHERE caller_id = ?").pluck(),
-    allServices: db.prepare<[], ServiceRow>("SELECT * FROM services"),
-    allCallers: db.prepare<[], CallerRow>("SELECT * FROM callers"),
-    allSubscriptions: db.prepare<[], SubscriptionRow>("SELECT * FROM subscriptions"),
-    allOutages: db.prepare<[], OutageRow>("SELECT * FROM outages"),
-    allObservations: db.prepare<[], ObservationRow>("SELECT * FROM observations"),
-    allAnnounced: db.prepare<[], AnnouncedRow>("SELECT * FROM announced"),
-    allCounters: db.prepare<[], CounterRow>("SELECT caller_id, last_sequence FROM caller_counters"),
+    allServices: db.prepare<[], ServiceRow>(`SELECT ${SERVICE_COLUMNS} FROM services`).raw(),
+    allCallers: db.prepare<[], CallerRow>(`SELECT ${CALLER_COLUMNS} FROM callers`).raw(),
+    allSubscriptions: db.prepare<[], SubscriptionRow>(`SELECT ${SUBSCRIPTION_COLUMNS} FROM subscriptions`).raw(),
+    allOutages: db.prepare<[], OutageRow>(`SELECT ${OUTAGE_COLUMNS} FROM outages`).raw(),
+    allObservations: db.prepare<[], ObservationRow>(`SELECT ${OBSERVATION_COLUMNS} FROM observations`).raw(),
+    allAnnounced: db.prepare<[], AnnouncedRow>(`SELECT ${ANNOUNCED_COLUMNS} FROM announced`).raw(),
+    allCounters: db.prepare<[], CounterRow>(`SELECT ${COUNTER_COLUMNS} FROM caller_counters`).raw(),
   };
 
   /**
@@ -273,13 +280,13 @@ function createSqliteStore(db: Database.Database, name: string, retention: numbe
   /** Load reads seven tables; one read transaction makes them one snapshot. */
   const loadTx = db.transaction(
     (): StoreContents => ({
-      services: s.allServices.all().map(decodeService),
+      services: s.allServices.all().map(createServiceDecoder()),
       callers: s.allCallers.all().map(decodeCaller),
       subscriptions: s.allSubscriptions.all().map(decodeSubscription),
       outages: s.allOutages.all().map(decodeOutage),
       observations: s.allObservations.all().map(decodeObservation),
       announced: s.allAnnounced.all().map(decodeAnnounced),
-      sequences: s.allCounters.all().map((row) => ({ callerId: row.caller_id, lastSequence: row.last_sequence })),
+      sequences: s.allCounters.all().map(([callerId, lastSequence]) => ({ callerId, lastSequence })),
     }),
   );
 

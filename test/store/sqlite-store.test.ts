@@ -299,12 +299,11 @@ describe("openSqliteStore: rows that do not decode", () => {
   });
 
   it("the decoders name the table and key of a bad status or managed_by too (rows with CHECKs off)", () => {
-    const observation = { service_id: "s1", status: "sideways", since_ms: 0, last_check_at_ms: null, last_latency_ms: 0, detail: "" };
-    expect(() => decodeObservation(observation)).toThrow(/table observations, service_id "s1": status "sideways"/);
-    expect(() => decodeAnnounced({ caller_id: "c1", service_id: "s1", status: "UP", since_ms: 0 })).toThrow(
+    expect(() => decodeObservation(["s1", "sideways", 0, null, 0, ""])).toThrow(/table observations, service_id "s1": status "sideways"/);
+    expect(() => decodeAnnounced(["c1", "s1", "UP", 0])).toThrow(
       /table announced, caller_id "c1" service_id "s1": status "UP"/,
     );
-    expect(() => decodeCaller({ id: "c1", display_name: "", created_at_ms: 0, managed_by: "helm" })).toThrow(
+    expect(() => decodeCaller(["c1", "", 0, "helm"])).toThrow(
       /table callers, id "c1": managed_by "helm" is not "config"/,
     );
   });
