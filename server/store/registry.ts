@@ -5,7 +5,7 @@ import type {
   SubscriptionConfig,
 } from "../domain/types.js";
 
-/** Everything the registry holds; what a persistence backend saves and loads. */
+/** Everything the registry holds, as plain lists (the config file and the legacy import compare against it). */
 export interface RegistryData {
   readonly services: readonly ServiceConfig[];
   readonly callers: readonly CallerConfig[];
@@ -21,6 +21,7 @@ export interface RegistryData {
  */
 export type RegistryChange =
   | { readonly kind: "service_added"; readonly service: ServiceConfig }
+  | { readonly kind: "service_updated"; readonly service: ServiceConfig; readonly previous: ServiceConfig }
   | {
       readonly kind: "service_removed";
       readonly service: ServiceConfig;
@@ -28,6 +29,7 @@ export type RegistryChange =
       readonly outages: readonly PlannedOutage[];
     }
   | { readonly kind: "caller_added"; readonly caller: CallerConfig }
+  | { readonly kind: "caller_updated"; readonly caller: CallerConfig; readonly previous: CallerConfig }
   | {
       readonly kind: "caller_removed";
       readonly caller: CallerConfig;
@@ -41,14 +43,6 @@ export type RegistryChange =
   | { readonly kind: "subscription_removed"; readonly subscription: SubscriptionConfig }
   | { readonly kind: "outage_added"; readonly outage: PlannedOutage }
   | { readonly kind: "outage_removed"; readonly outage: PlannedOutage };
-
-/** Saves and loads the whole registry. Implementations: lowdb JSON file, memory. */
-export interface RegistryPersistence {
-  /** The saved data, or undefined when nothing was saved yet. Throws on a corrupt store. */
-  load(): Promise<RegistryData | undefined>;
-  /** Resolves once `data` is durable. Never called concurrently. */
-  save(data: RegistryData): Promise<void>;
-}
 
 export interface SubscriptionFilter {
   readonly callerId?: string;
@@ -77,18 +71,35 @@ export interface Registry {
   /** Ordered by start time; all services when serviceId is undefined. */
   listOutages(serviceId?: string): readonly PlannedOutage[];
 
-  addService(input: Omit<ServiceConfig, "id">): Promise<ServiceConfig>;
+  /** Registers a service; `id` is generated unless given (the config file names its services). */
+  addService(input: Omit<ServiceConfig, "id"> & { readonly id?: string }): Promise<ServiceConfig>;
+  /**
+   * Replaces a service's settings, keeping its id, subscriptions, outages and
+   * observed state (refused with already_exists if the new address is another's).
+   */
+  updateService(service: ServiceConfig): Promise<ServiceConfig>;
+  /** Unregisters the service; every subscriber's subscription_ended commits with it. */
   removeService(id: string): Promise<void>;
   addCaller(caller: CallerConfig): Promise<CallerConfig>;
+  /** Replaces a caller's display name or managedBy. */
+  updateCaller(caller: CallerConfig): Promise<CallerConfig>;
+  /** Unregisters the caller; its subscriptions and event log go with it (its sequence counter stays). */
   removeCaller(id: string): Promise<void>;
   /** Creates or updates the subscription (an upsert). */
   setSubscription(subscription: SubscriptionConfig): Promise<SubscriptionConfig>;
   removeSubscription(callerId: string, serviceId: string): Promise<void>;
-  addOutage(input: Omit<PlannedOutage, "id">): Promise<PlannedOutage>;
+  /** Schedules an outage; `id` is generated unless given. */
+  addOutage(input: Omit<PlannedOutage, "id"> & { readonly id?: string }): Promise<PlannedOutage>;
   removeOutage(id: string): Promise<void>;
 
-  /** Registers a listener for durable changes; returns a function that removes it. */
-  onChange(listener: (change: RegistryChange) => void): () => void;
+  /**
+   * Registers a listener for durable changes; returns a function that removes
+   * it. A listener may return a promise of what the change sets off (the
+   * engine: a new subscriber's first announcement); the mutation resolves
+   * only after it settles, so a caller that subscribed and then watches sees
+   * the status it is owed in its snapshot.
+   */
+  onChange(listener: (change: RegistryChange) => void | Promise<unknown>): () => void;
   /** Resolves when every mutation started so far is durable. */
   flush(): Promise<void>;
 }
