@@ -88,10 +88,11 @@ export function parseConfigFile(value: unknown, current: RegistryData): ParsedCo
 /** Refuses a second entry with the same key, naming where the first is. */
 function createUniqueness(r: JsonFieldReader, what: string) {
   const seen = new Map<string, string>();
-  return (key: string, shown: string, path: string): boolean => {
+  // `shown` is a function: quoting every id of a 10,000-service file only to use none of them costs.
+  return (key: string, shown: () => string, path: string): boolean => {
     const first = seen.get(key);
     if (first !== undefined) {
-      r.fail(path, `${what} ${shown} is declared twice; first at ${first}`);
+      r.fail(path, `${what} ${shown()} is declared twice; first at ${first}`);
       return false;
     }
     seen.set(key, path);
@@ -148,8 +149,8 @@ function readServices(r: JsonFieldReader, items: readonly unknown[]) {
     const probe = readProbe(r, o["probe"], `${path}.probe`);
     if (id === undefined || host === undefined || port === undefined || displayName === undefined) return;
     if (checkIntervalMs === undefined || checkTimeoutMs === undefined) return;
-    const freshId = uniqueId(id, quoteInput(id), `${path}.id`);
-    const freshAddress = uniqueAddress(addressKey(host, port), formatAddress(host, port), path);
+    const freshId = uniqueId(id, () => quoteInput(id), `${path}.id`);
+    const freshAddress = uniqueAddress(addressKey(host, port), () => formatAddress(host, port), path);
     if (!freshId || !freshAddress || !r.cleanSince(since)) return;
     declared.push({
       id,
@@ -181,7 +182,7 @@ function readCallers(r: JsonFieldReader, items: readonly unknown[]) {
     const rawName = r.string(o, "displayName", path, "");
     const displayName = rawName === undefined ? undefined : r.rule(`${path}.displayName`, (field) => checkDisplayName(rawName, field));
     if (id === undefined || displayName === undefined) return;
-    if (!uniqueId(id, quoteInput(id), `${path}.id`) || !r.cleanSince(since)) return;
+    if (!uniqueId(id, () => quoteInput(id), `${path}.id`) || !r.cleanSince(since)) return;
     declared.push({ id, displayName, managedBy: "config" });
   });
   return { declared, ids };
@@ -216,7 +217,7 @@ function readSubscriptions(r: JsonFieldReader, items: readonly unknown[], known:
     const pollingIntervalMs = r.duration(o, "pollingInterval", path, LIMITS.interval, fallbackInterval);
     const gracePeriodMs = r.duration(o, "gracePeriod", path, LIMITS.grace, DEFAULTS.gracePeriodMs);
     if (callerId === undefined || serviceId === undefined || pollingIntervalMs === undefined || gracePeriodMs === undefined) return;
-    const fresh = unique(`${callerId}\u0000${serviceId}`, `${quoteInput(callerId)} → ${quoteInput(serviceId)}`, path);
+    const fresh = unique(`${callerId}\u0000${serviceId}`, () => `${quoteInput(callerId)} → ${quoteInput(serviceId)}`, path);
     if (!fresh || !r.cleanSince(since)) return;
     declared.push({ callerId, serviceId, pollingIntervalMs, gracePeriodMs, managedBy: "config" });
   });
@@ -243,7 +244,7 @@ function readOutages(r: JsonFieldReader, items: readonly unknown[], serviceIds: 
     const rawReason = r.string(o, "reason", path, "");
     const reason = rawReason === undefined ? undefined : r.rule(`${path}.reason`, (field) => checkReason(rawReason, field));
     if (id === undefined || serviceId === undefined || startMs === undefined || endMs === undefined || reason === undefined) return;
-    if (!uniqueId(id, quoteInput(id), `${path}.id`) || !r.cleanSince(since)) return;
+    if (!uniqueId(id, () => quoteInput(id), `${path}.id`) || !r.cleanSince(since)) return;
     declared.push({ id, serviceId, startMs, endMs, reason, managedBy: "config" });
   });
   return declared;
