@@ -23,6 +23,5 @@ export function combineObservers(...observers: readonly EngineObserver[]): Engin
     checkStarted: (serviceId, plannedAt, startedAt) => each((o) => o.checkStarted?.(serviceId, plannedAt, startedAt)),
     checkFinished: (service, result) => each((o) => o.checkFinished?.(service, result)),
     announced: (service, status, detail, callers) => each((o) => o.announced?.(service, status, detail, callers)),
-    eventsAppended: (count, durationMs) => each((o) => o.eventsAppended?.(count, durationMs)),
   };
 }

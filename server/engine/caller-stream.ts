@@ -1,6 +1,6 @@
 import { MonitorError } from "../domain/monitor-error.js";
 import type { LoggedEvent, Millis } from "../domain/types.js";
-import type { EventLog } from "../store/event-log.js";
+import type { Store } from "../store/store.js";
 import type { EventHub, EventSink } from "./event-hub.js";
 import type { SnapshotEntry } from "./monitor-engine.js";
 
@@ -24,7 +24,15 @@ export type StreamItem =
 export type StreamStart = { readonly kind: "snapshot" } | { readonly kind: "replay"; readonly afterSequence: number };
 
 export interface CallerStreamDeps {
-  readonly eventLog: EventLog;
+  /** Where replays read the log from. */
+  readonly store: Pick<Store, "readEvents" | "firstRetained">;
+  /**
+   * The caller's last durable sequence, as memory knows it: it advances in
+   * the same synchronous step as the hub publishes (commit-queue.ts).
+   */
+  readonly lastSequence: (callerId: string) => number;
+  /** Whether the caller is still registered (it may go while a replay runs). */
+  readonly callerExists: (callerId: string) => boolean;
   readonly hub: EventHub;
   readonly snapshot: (callerId: string) => SnapshotEntry[];
   readonly now: () => Millis;
@@ -51,12 +59,16 @@ export function streamOverflow(bufferLimit: number, lastSent: number): MonitorEr
  * One Watch stream of one caller (docs/architecture.md, watch stream rules 2-6):
  * a snapshot, or a replay of the log after N (N ≥ 0), then live events.
  *
- * No gap, no duplicate: reading the log and attaching to the hub happen in
- * the same synchronous step, and the engine appends and publishes in one step
- * too, so every event is either in the last page read or delivered live —
- * never both, never neither. Replay reads the log page by page as the client
- * takes them, so a slow client costs no memory while catching up; only live
- * events are buffered, and only up to `bufferLimit`.
+ * No gap, no duplicate, though reads of the log are asynchronous: the stream
+ * attaches to the hub only in a synchronous step in which the last sequence
+ * it has read is at least the caller's last durable one, and that number
+ * advances in the same step as the hub publishes. So every event up to it
+ * came from the log, and every later one arrives live (a read that saw a
+ * commit before its publish is caught by `lastQueued`: the live copy is
+ * ignored). While events keep coming, the replay reads on. Replay reads the
+ * log page by page as the client takes them, so a slow client costs no
+ * memory while catching up; only live events are buffered, and only up to
+ * `bufferLimit`.
  *
  * The consumer pulls an item only when it can write it (connect-node awaits
  * the socket's drain before pulling again), so the buffer fills exactly when
@@ -73,7 +85,7 @@ export async function* openCallerStream(
   options: CallerStreamOptions = DEFAULT_STREAM_OPTIONS,
   onOverflow?: (error: MonitorError) => void,
 ): AsyncGenerator<StreamItem, void, undefined> {
-  const { eventLog, hub } = deps;
+  const { store, hub } = deps;
   const buffer: LoggedEvent[] = [];
   let head = 0;
   let lastQueued = 0;
@@ -106,6 +118,8 @@ export async function* openCallerStream(
     },
   };
   const attach = (lastInLog: number) => {
+    // Unregistered while this stream replayed: its hub end has already passed.
+    if (!deps.callerExists(callerId)) throw new MonitorError("not_found", `caller "${callerId}" was unregistered`);
     lastQueued = lastInLog;
     detach = hub.attach(callerId, sink);
   };
@@ -113,18 +127,22 @@ export async function* openCallerStream(
   signal.addEventListener("abort", onAbort);
 
   function snapshot(resync: boolean): StreamItem & { kind: "snapshot" } {
-    const sequence = eventLog.position(callerId).lastSequence;
+    const sequence = deps.lastSequence(callerId);
     const subscriptions = deps.snapshot(callerId);
     attach(sequence);
     return { kind: "snapshot", sequence, timeMs: deps.now(), resync, subscriptions };
   }
 
   try {
-    const position = eventLog.position(callerId);
+    const last = deps.lastSequence(callerId);
     // A replay after N needs N + 1 retained (after 0: event 1, or an empty
-    // log, whose firstRetained is 1) and N not beyond the log.
-    const canReplay =
-      start.kind === "replay" && start.afterSequence >= position.firstRetained - 1 && start.afterSequence <= position.lastSequence;
+    // log) and N not beyond the log.
+    let canReplay = false;
+    if (start.kind === "replay" && start.afterSequence <= last) {
+      const first = (await store.firstRetained(callerId)) ?? last + 1;
+      canReplay = start.afterSequence >= first - 1;
+    }
+    if (signal.aborted) return;
     if (!canReplay) {
       // A fresh start, or events after N are gone (or N is from a log this
       // server never wrote): a snapshot the client can start over from.
@@ -132,25 +150,30 @@ export async function* openCallerStream(
       lastSent = item.sequence;
       yield item;
     } else {
-      let cursor = start.afterSequence;
+      let cursor = (start as { afterSequence: number }).afterSequence;
       for (;;) {
-        const page = eventLog.read(callerId, cursor, options.pageSize);
-        if (page.length > 0 && page[0]!.sequence !== cursor + 1) {
-          // Retention overtook a slow replay: the events in between are gone.
+        const page = await store.readEvents(callerId, cursor, options.pageSize);
+        if (signal.aborted) return;
+        const gap = page.length > 0 ? page[0]!.sequence !== cursor + 1 : cursor < deps.lastSequence(callerId);
+        if (gap) {
+          // Retention overtook a slow replay (or the log was dropped with its
+          // caller): the events in between are gone.
           const item = snapshot(true);
           lastSent = item.sequence;
           yield item;
           break;
         }
-        const last = page.at(-1)?.sequence ?? cursor;
-        if (page.length < options.pageSize) attach(last);
         for (const event of page) {
           if (signal.aborted) return;
           lastSent = event.sequence;
           yield { kind: "event", event };
         }
-        if (detach !== undefined) break;
-        cursor = last;
+        cursor = page.at(-1)?.sequence ?? cursor;
+        // Synchronous with the check: nothing can be published in between.
+        if (cursor >= deps.lastSequence(callerId)) {
+          attach(cursor);
+          break;
+        }
       }
     }
     for (;;) {

@@ -12,9 +12,16 @@ import type { ServiceRuntime } from "./service-runtime.js";
  * A service being checked, or queued for a check slot, only has its
  * `nextCheckAt` updated: it plans again when its check completes.
  */
-export function planNextWake(rt: ServiceRuntime, now: Millis, schedule: (serviceId: string, atMs: Millis) => void): void {
+export function planNextWake(
+  rt: ServiceRuntime,
+  now: Millis,
+  schedule: (serviceId: string, atMs: Millis) => void,
+  /** The next check, decided by the caller (recovery after a restart). */
+  checkAt?: Millis,
+): void {
   if (rt.lifecycle.t === "removed") return;
-  if (rt.observation.lastCheckAt !== undefined) {
+  if (checkAt !== undefined) rt.nextCheckAt = checkAt;
+  else if (rt.observation.lastCheckAt !== undefined) {
     rt.nextCheckAt = nextCheckAt({
       now,
       lastCheckAt: rt.observation.lastCheckAt,

@@ -17,8 +17,6 @@ export interface EngineObserver {
    * events were durable in the log.
    */
   announced?(service: ServiceConfig, status: Exclude<Status, "unknown">, detail: string, callers: number): void;
-  /** `count` events were appended to the event log in one write that took `durationMs`. */
-  eventsAppended?(count: number, durationMs: number): void;
 }
 
 /**
@@ -41,6 +39,5 @@ export function guardObserver(observer: EngineObserver, onError: (error: unknown
     checkStarted: guard("checkStarted", observer.checkStarted),
     checkFinished: guard("checkFinished", observer.checkFinished),
     announced: guard("announced", observer.announced),
-    eventsAppended: guard("eventsAppended", observer.eventsAppended),
   };
 }

@@ -1,7 +1,7 @@
 import type { Clock } from "../domain/clock.js";
 import { observe } from "../domain/observe.js";
 import type { CheckResult, Millis } from "../domain/types.js";
-import type { EventLog } from "../store/event-log.js";
+import type { CommitQueue } from "../store/commit-queue.js";
 import type { Registry } from "../store/registry.js";
 import { createAnnouncer } from "./announcer.js";
 import { createCheckPool } from "./check-pool.js";
@@ -13,20 +13,21 @@ import type { ProbeTarget } from "./probe.js";
 import { createRegistryFollower } from "./registry-follower.js";
 import type { ServiceRuntime } from "./service-runtime.js";
 import { createServiceTable } from "./service-table.js";
-import { recoverAtStartup } from "./startup-recovery.js";
+import { recoverAtStartup, type RecoveredState } from "./startup-recovery.js";
 
 export type { EngineStats, SnapshotEntry } from "./engine-read-model.js";
 
 export interface MonitorEngine extends EngineReadModel {
-  /** Loads the registry and the announced states, plans every service, follows registry changes. */
-  start(): void;
+  /** Rebuilds from the registry and what the store recovered, plans every service, follows registry changes. */
+  start(recovered?: RecoveredState): void;
   /** Stops planning checks; results of checks still running are dropped. */
   stop(): void;
 }
 
 export interface MonitorEngineOptions {
   readonly registry: Registry;
-  readonly eventLog: EventLog;
+  /** Where announcements and observations are committed (the registry's queue). */
+  readonly queue: CommitQueue;
   readonly hub: EventHub;
   readonly probe: (target: ProbeTarget) => Promise<CheckResult>;
   readonly clock: Clock;
@@ -35,7 +36,7 @@ export interface MonitorEngineOptions {
   readonly maxConcurrentChecks?: number;
   /** Told of checks, announcements and log writes (logs, metrics). */
   readonly observer?: EngineObserver;
-  /** Reports a failure that the loop survived (event log write, a bug in a handler). */
+  /** Reports a failure that the loop survived (a store write, a bug in a handler). */
   readonly onError?: (error: unknown, context: string) => void;
 }
 
@@ -48,7 +49,7 @@ export interface MonitorEngineOptions {
  * startup recovery rebuilds everything from the stores.
  */
 export function createMonitorEngine(options: MonitorEngineOptions): MonitorEngine {
-  const { registry, eventLog, hub, clock } = options;
+  const { registry, queue, hub, clock } = options;
   const onError = options.onError ?? (() => {});
   const observer = guardObserver(options.observer ?? {}, onError);
   let stopped = false;
@@ -69,8 +70,8 @@ export function createMonitorEngine(options: MonitorEngineOptions): MonitorEngin
     onError,
   });
   const services = createServiceTable(scheduler, pool);
-  const announcer = createAnnouncer({ eventLog, hub, observer, onError });
-  const follow = createRegistryFollower({ registry, eventLog, hub, services, announcer, onError });
+  const announcer = createAnnouncer({ queue, registry, observer, onError });
+  const follow = createRegistryFollower({ registry, hub, services, announcer });
 
   function onDue(id: string, now: Millis): void {
     const rt = services.get(id);
@@ -80,7 +81,7 @@ export function createMonitorEngine(options: MonitorEngineOptions): MonitorEngin
       return;
     }
     // An outage boundary: reconcile (notification rule 4), then plan again.
-    announcer.evaluate(rt, now);
+    announcer.evaluate(rt);
     // Ended windows can never matter again; the registry keeps them for the record.
     rt.outages = rt.outages.filter((outage) => outage.endMs > now);
     services.plan(rt, now);
@@ -89,20 +90,22 @@ export function createMonitorEngine(options: MonitorEngineOptions): MonitorEngin
   function onResult(rt: ServiceRuntime, result: CheckResult): void {
     const now = clock.now();
     rt.observation = observe(rt.observation, result);
-    announcer.evaluate(rt, now);
+    // The observation commits with what it decides: one write per check tick.
+    announcer.evaluate(rt, { observed: true });
     services.plan(rt, now);
   }
 
   return {
     ...createEngineReadModel(registry, services, pool, clock.now),
-    start() {
-      recoverAtStartup({ registry, eventLog, services, announcer }, clock.now());
+    start(recovered = { announced: [], observations: [] }) {
+      recoverAtStartup({ registry, services, announcer }, recovered, clock.now());
       unfollow = registry.onChange((change) => {
-        if (stopped) return;
+        if (stopped) return undefined;
         try {
-          follow(change, clock.now());
+          return follow(change, clock.now());
         } catch (error) {
           onError(error, `applying registry change ${change.kind}`);
+          return undefined;
         }
       });
     },

@@ -1,6 +1,6 @@
 import { MonitorError } from "../domain/monitor-error.js";
 import { NOTHING_ANNOUNCED } from "../domain/notification.js";
-import type { EventLog, EventToAppend } from "../store/event-log.js";
+import { UNOBSERVED } from "../domain/observe.js";
 import type { Registry, RegistryChange } from "../store/registry.js";
 import type { Announcer } from "./announcer.js";
 import type { EventHub } from "./event-hub.js";
@@ -8,30 +8,24 @@ import { recomputeInterval, subscriptionState } from "./service-runtime.js";
 import type { ServiceTable } from "./service-table.js";
 
 export interface RegistryFollowerDeps {
-  readonly registry: Registry;
-  readonly eventLog: EventLog;
+  readonly registry: Pick<Registry, "listOutages">;
   readonly hub: EventHub;
   readonly services: ServiceTable;
   readonly announcer: Announcer;
-  readonly onError: (error: unknown, context: string) => void;
 }
 
-/** The event that ends a subscription (notification rule 6). */
-export const subscriptionEnded = (
-  callerId: string,
-  serviceId: string,
-  reason: "unsubscribed" | "service unregistered",
-): EventToAppend => ({ callerId, event: { kind: "subscription_ended", serviceId, reason } });
-
 /**
- * Applies one registry change to the engine at once: a new service is checked
- * at once (checking rule 1), a changed subscription re-plans the next check
- * at the new effective interval and hears a known status (notification rule
- * 5), a removed one hears `subscription_ended`, and an outage added or
- * cancelled is reconciled against right away (rule 4).
+ * Applies one committed registry change to the engine at once: a new service
+ * is checked at once (checking rule 1), a changed subscription re-plans the
+ * next check at the new effective interval and hears a known status
+ * (notification rule 5), and an outage added or cancelled is reconciled
+ * against right away (rule 4). The `subscription_ended` events of a removal
+ * committed with it (create-registry.ts); here the engine only forgets.
  */
-export function createRegistryFollower(deps: RegistryFollowerDeps): (change: RegistryChange, now: number) => void {
-  const { registry, eventLog, hub, services, announcer, onError } = deps;
+export function createRegistryFollower(
+  deps: RegistryFollowerDeps,
+): (change: RegistryChange, now: number) => Promise<void> | undefined {
+  const { registry, hub, services, announcer } = deps;
 
   return (change, now) => {
     switch (change.kind) {
@@ -40,15 +34,28 @@ export function createRegistryFollower(deps: RegistryFollowerDeps): (change: Reg
         services.plan(rt, now);
         return;
       }
-      case "service_removed": {
+      case "service_updated": {
         const rt = services.get(change.service.id);
         if (rt === undefined) return;
+        // A new runtime: the probe target is built from the config once. A
+        // check in flight for the old settings is dropped with the old one.
         services.remove(rt);
-        const ended = [...rt.subs.keys()].map((callerId) => subscriptionEnded(callerId, rt.config.id, "service unregistered"));
-        announcer.emit(ended, now);
+        const next = services.add(change.service, rt.subs.values(), rt.outages, () => now);
+        const sameTarget =
+          change.previous.host === change.service.host &&
+          change.previous.port === change.service.port &&
+          change.previous.probe?.closeMode === change.service.probe?.closeMode;
+        next.observation = sameTarget ? rt.observation : UNOBSERVED;
+        services.plan(next, now);
+        return;
+      }
+      case "service_removed": {
+        const rt = services.get(change.service.id);
+        if (rt !== undefined) services.remove(rt);
         return;
       }
       case "caller_added":
+      case "caller_updated":
         return;
       case "caller_removed": {
         for (const sub of change.subscriptions) {
@@ -57,11 +64,6 @@ export function createRegistryFollower(deps: RegistryFollowerDeps): (change: Reg
           rt.subs.delete(sub.callerId);
           recomputeInterval(rt);
           services.plan(rt, now);
-        }
-        try {
-          eventLog.dropCaller(change.caller.id);
-        } catch (error) {
-          onError(error, `dropping the event log of caller ${change.caller.id}`);
         }
         hub.endCaller(change.caller.id, new MonitorError("not_found", `caller "${change.caller.id}" was unregistered`));
         return;
@@ -73,16 +75,15 @@ export function createRegistryFollower(deps: RegistryFollowerDeps): (change: Reg
         const sub = subscriptionState(change.subscription, existing?.announced ?? NOTHING_ANNOUNCED);
         rt.subs.set(change.subscription.callerId, sub);
         recomputeInterval(rt);
-        announcer.evaluate(rt, now, sub);
+        const announced = announcer.evaluate(rt, { only: sub });
         services.plan(rt, now);
-        return;
+        return announced;
       }
       case "subscription_removed": {
         const rt = services.get(change.subscription.serviceId);
         if (rt === undefined) return;
         rt.subs.delete(change.subscription.callerId);
         recomputeInterval(rt);
-        announcer.emit([subscriptionEnded(change.subscription.callerId, rt.config.id, "unsubscribed")], now);
         services.plan(rt, now);
         return;
       }
@@ -92,9 +93,9 @@ export function createRegistryFollower(deps: RegistryFollowerDeps): (change: Reg
         if (rt === undefined) return;
         rt.outages = registry.listOutages(rt.config.id).filter((outage) => outage.endMs > now);
         // Cancelling an outage we are inside of ends it now: reconcile.
-        announcer.evaluate(rt, now);
+        const reconciled = announcer.evaluate(rt);
         services.plan(rt, now);
-        return;
+        return reconciled;
       }
     }
   };

@@ -18,8 +18,8 @@ export interface ServiceTable {
   ): ServiceRuntime;
   /** Removes a service: unscheduled, unqueued, and a check still in flight is dropped. */
   remove(rt: ServiceRuntime): void;
-  /** Plans the service's next wake-up in the scheduler (see planNextWake). */
-  plan(rt: ServiceRuntime, now: Millis): void;
+  /** Plans the service's next wake-up in the scheduler (see planNextWake); `checkAt` overrides the next check. */
+  plan(rt: ServiceRuntime, now: Millis, checkAt?: Millis): void;
 }
 
 export function createServiceTable(scheduler: CheckScheduler<string>, pool: CheckPool): ServiceTable {
@@ -42,6 +42,6 @@ export function createServiceTable(scheduler: CheckScheduler<string>, pool: Chec
       scheduler.cancel(rt.config.id);
       pool.forget(rt);
     },
-    plan: (rt, now) => planNextWake(rt, now, schedule),
+    plan: (rt, now, checkAt) => planNextWake(rt, now, schedule, checkAt),
   };
 }

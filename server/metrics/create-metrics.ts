@@ -2,7 +2,8 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry as MetricsRe
 import type { ServiceStateSource } from "../domain/service-state.js";
 import type { EngineObserver } from "../engine/engine-observer.js";
 import type { EventHub } from "../engine/event-hub.js";
-import type { Registry, RegistryPersistence } from "../store/registry.js";
+import type { BatchWritten } from "../store/commit-queue.js";
+import type { Registry } from "../store/registry.js";
 
 /** Seconds, 1 ms to 10 s: a loopback connect takes well under 1 ms, a timed-out one up to the 10 s a check may wait. */
 export const SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -17,10 +18,10 @@ export interface MetricsSources {
 export interface Metrics {
   /** Every metric of this server, Node's defaults included; what /metrics serves. */
   readonly registry: MetricsRegistry;
-  /** Counts and times checks, announcements and event-log writes. */
+  /** Counts and times checks and announcements. */
   readonly observer: EngineObserver;
-  /** The same persistence with each save timed as a registry store write. */
-  timePersistence(persistence: RegistryPersistence): RegistryPersistence;
+  /** Counts and times one durable store write (a commit-queue batch). */
+  storeWritten(batch: BatchWritten): void;
   /** Where the gauges read from; called once the registry, engine and hub exist. */
   readFrom(sources: MetricsSources): void;
 }
@@ -68,8 +69,7 @@ export function createMetrics(): Metrics {
   });
   const storeWrites = new Histogram({
     name: "monitor_store_write_seconds",
-    help: "How long a durable store write took, by store (event_log, registry)",
-    labelNames: ["store"] as const,
+    help: "How long a durable store write (one transaction of a batch of mutations and events) took",
     buckets: SECONDS_BUCKETS,
     registers: [registry],
   });
@@ -108,20 +108,10 @@ export function createMetrics(): Metrics {
       announced(_service, status, _detail, callers) {
         announcements.inc({ status }, callers);
       },
-      eventsAppended(count, durationMs) {
-        eventsAppended.inc(count);
-        storeWrites.observe({ store: "event_log" }, durationMs / 1000);
-      },
     },
-    timePersistence(persistence) {
-      return {
-        load: () => persistence.load(),
-        async save(data) {
-          const started = performance.now();
-          await persistence.save(data);
-          storeWrites.observe({ store: "registry" }, (performance.now() - started) / 1000);
-        },
-      };
+    storeWritten({ events, durationMs }) {
+      eventsAppended.inc(events);
+      storeWrites.observe(durationMs / 1000);
     },
     readFrom(next) {
       sources = next;

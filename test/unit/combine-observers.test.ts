@@ -6,14 +6,15 @@ describe("combineObservers", () => {
     const heard: string[] = [];
     const combined = combineObservers(
       {
-        eventsAppended: () => {
+        announced: () => {
           throw new Error("logging bug");
         },
       },
       { checkStarted: () => heard.push("only the second has checkStarted") },
-      { eventsAppended: (count) => heard.push(`metrics heard ${count}`) },
+      { announced: (_service, _status, _detail, callers) => heard.push(`metrics heard ${callers}`) },
     );
-    expect(() => combined.eventsAppended?.(3, 1)).toThrow("logging bug");
+    const service = { id: "svc", host: "h", port: 1, displayName: "", checkIntervalMs: 1000, checkTimeoutMs: 100, createdAt: 0 };
+    expect(() => combined.announced?.(service, "up", "", 3)).toThrow("logging bug");
     expect(heard).toEqual(["metrics heard 3"]);
     combined.checkStarted?.("svc", 0, 0);
     expect(heard).toEqual(["metrics heard 3", "only the second has checkStarted"]);

@@ -3,7 +3,6 @@ import type { ServiceConfig } from "../../server/domain/types.js";
 import type { ServiceState } from "../../server/domain/service-state.js";
 import { createMetrics } from "../../server/metrics/create-metrics.js";
 import { isLoopbackHost } from "../../server/metrics/is-loopback-host.js";
-import { createMemoryRegistryPersistence } from "../../server/store/memory-registry-persistence.js";
 
 /** What the observer and the scrape-time gauges turn into (issue 8, item 7); the endpoint itself is tested end to end. */
 
@@ -36,9 +35,8 @@ describe("createMetrics", () => {
     observer.checkFinished?.(service("svc_a"), { status: "up", at: 2003, latencyMs: 4, detail: "" });
     observer.checkFinished?.(service("svc_a"), { status: "down", at: 3003, latencyMs: 20_000, detail: "timed out" });
     observer.announced?.(service("svc_a"), "down", "timed out", 3);
-    observer.eventsAppended?.(3, 1.5);
-    const persistence = metrics.timePersistence(createMemoryRegistryPersistence());
-    await persistence.save({ services: [], callers: [], subscriptions: [], outages: [] });
+    metrics.storeWritten({ ops: 4, plans: 2, events: 3, durationMs: 1.5 });
+    metrics.storeWritten({ ops: 1, plans: 1, events: 0, durationMs: 0.5 });
 
     const text = await metrics.registry.metrics();
     expect(samples(text, "monitor_checks_total")).toEqual(['monitor_checks_total{result="up"} 2', 'monitor_checks_total{result="down"} 1']);
@@ -50,10 +48,8 @@ describe("createMetrics", () => {
     expect(samples(text, "monitor_check_duration_seconds_bucket")).toContain('monitor_check_duration_seconds_bucket{le="+Inf"} 3');
     expect(samples(text, "monitor_announcements_total")).toEqual(['monitor_announcements_total{status="down"} 3']);
     expect(samples(text, "monitor_events_appended_total")).toEqual(["monitor_events_appended_total 3"]);
-    expect(samples(text, "monitor_store_write_seconds_count")).toEqual([
-      'monitor_store_write_seconds_count{store="event_log"} 1',
-      'monitor_store_write_seconds_count{store="registry"} 1',
-    ]);
+    expect(samples(text, "monitor_store_write_seconds_count")).toEqual(["monitor_store_write_seconds_count 2"]);
+    expect(samples(text, "monitor_store_write_seconds_bucket")).toContain('monitor_store_write_seconds_bucket{le="0.001"} 1');
     expect(text).toContain("# TYPE nodejs_eventloop_lag_seconds gauge");
   });
 
@@ -83,7 +79,7 @@ describe("createMetrics", () => {
   it("keeps two servers' metrics apart in one process", async () => {
     const a = createMetrics();
     const b = createMetrics();
-    a.observer.eventsAppended?.(5, 1);
+    a.storeWritten({ ops: 5, plans: 1, events: 5, durationMs: 1 });
     expect(samples(await a.registry.metrics(), "monitor_events_appended_total")).toEqual(["monitor_events_appended_total 5"]);
     expect(samples(await b.registry.metrics(), "monitor_events_appended_total")).toEqual(["monitor_events_appended_total 0"]);
   });
