@@ -23,16 +23,20 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const { listen, dataDir } = parsed.args;
+  const { listen, dataDir, database } = parsed.args;
   const { logLevel, logFormat, metricsListen } = parsed.args;
   logger = await createLogger({ level: logLevel, format: logFormat });
   const { tcpClose } = parsed.args;
   const { maxWatchStreamsPerCaller, maxWatchStreamsPerConnection, watchBufferEvents } = parsed.args;
   const { maxRequestBytes, maxConnections, idleTimeout } = parsed.args;
+  let stopForFatal: (() => void) | undefined;
   const server = await startServer({
     host: listen.host,
     port: listen.port,
     dataDir,
+    ...(database === undefined ? {} : { databaseUrl: database }),
+    // Already logged by the server; stop as on a signal, but exit 1.
+    onFatal: () => stopForFatal?.(),
     logger,
     clock: { now: Date.now },
     tcpCloseMode: tcpClose,
@@ -75,11 +79,15 @@ async function main(): Promise<void> {
       },
     );
   };
+  stopForFatal = () => {
+    setTimeout(() => process.exit(1), 5000);
+    server.close().finally(() => process.exit(1));
+  };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
   // Only now: whoever waits for this line may signal at once, and the
   // handlers must already be there to make that a graceful stop.
-  logger.info({ address: server.address, dataDir }, `listening on ${server.address}`);
+  logger.info({ address: server.address, ...(database === undefined ? { dataDir } : {}) }, `listening on ${server.address}`);
 }
 
 main().catch((error: unknown) => {

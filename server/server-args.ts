@@ -74,6 +74,14 @@ export const positiveDuration: ReadValue<number> = (value, flag) => {
 const tcpCloseMode: ReadValue<"fin" | "reset"> = (value, flag) =>
   value === "fin" || value === "reset" ? value : failed(`--${flag}: expected fin or reset, got ${JSON.stringify(value.slice(0, 64))}`);
 
+/** "sqlite" (or empty): the embedded store in the data dir; else a PostgreSQL URL. */
+const database: ReadValue<string | undefined> = (value, flag) => {
+  if (value === "" || value === "sqlite") return undefined;
+  if (/^postgres(ql)?:\/\/./.test(value)) return value;
+  // Never echo the value: it may hold a password.
+  return failed(`--${flag}: expected "sqlite" or a postgres:// URL`);
+};
+
 /** Every option of the server. */
 export const OPTIONS = {
   listen: option({
@@ -91,6 +99,14 @@ export const OPTIONS = {
     placeholder: "DIR",
     help: "where the server keeps its data (one server per directory)",
     read: nonEmpty,
+  }),
+  database: option({
+    flag: "database",
+    env: "MONITOR_DATABASE_URL",
+    default: "sqlite",
+    placeholder: "sqlite|URL",
+    help: "where the server keeps everything: sqlite = <data-dir>/monitor.db, or postgres://USER@HOST:PORT/DB (one server per database)",
+    read: database,
   }),
   tcpClose: option({
     flag: "tcp-close",

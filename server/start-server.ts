@@ -1,5 +1,4 @@
 import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
@@ -20,11 +19,10 @@ import { createDnsCache } from "./engine/dns-cache.js";
 import { createEventHub } from "./engine/event-hub.js";
 import { createMonitorEngine } from "./engine/monitor-engine.js";
 import { createTcpProbe } from "./engine/probe.js";
-import { openSqliteEventLog } from "./store/sqlite-event-log.js";
-import { createLowdbRegistryPersistence } from "./store/lowdb-registry-persistence.js";
-import { openRegistry } from "./store/open-registry.js";
-import { acquireDataDirLock } from "./store/data-dir-lock.js";
-import type { StoreLock } from "./store/store-lock.js";
+import { createCommitQueue } from "./store/commit-queue.js";
+import { createRegistry } from "./store/create-registry.js";
+import { openServerStore, type ServerStore } from "./store/open-server-store.js";
+import { createRegistryModel } from "./store/registry-model.js";
 import { combineObservers } from "./combine-observers.js";
 import { logRegistryChanges } from "./logging/log-registry-changes.js";
 import { withStreamLogging } from "./logging/log-watch-streams.js";
@@ -38,7 +36,15 @@ export interface ServerOptions {
   /** Port to bind; 0 picks a free one. */
   readonly port: number;
   readonly dataDir: string;
+  /** A `postgres://` URL (--database); the embedded SQLite store in dataDir when absent. */
+  readonly databaseUrl?: string;
   readonly logger: Logger;
+  /**
+   * The server can no longer run safely (it lost the PostgreSQL lock, so
+   * another server may write the store): the process should close it and
+   * exit non-zero. Logged either way.
+   */
+  readonly onFatal?: (error: unknown) => void;
   readonly clock: Clock;
   readonly maxConcurrentChecks?: number;
   /** Where to serve Prometheus metrics (HTTP/1.1 `GET /metrics`); not served when absent. */
@@ -98,49 +104,68 @@ const HEALTH_DRAIN_MS = 100;
  * so tests can run several servers in one process.
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  await mkdir(options.dataDir, { recursive: true });
-  // Before any store is opened: a second server must not even read the files
-  // (it would write them back over the first one's).
-  const lock = await acquireDataDirLock(options.dataDir);
+  const { logger } = options;
+  if (options.databaseUrl === undefined) await mkdir(options.dataDir, { recursive: true });
+  // The store's lock comes first: a second server must not even read the
+  // store (it would write over the first one's changes).
+  const opened = await openServerStore({
+    dataDir: options.dataDir,
+    databaseUrl: options.databaseUrl,
+    log: (message) => logger.info(message),
+    onLockLost: (error) => {
+      logger.fatal({ err: error }, "store: lost the database lock; another server may take the store over: stopping");
+      options.onFatal?.(error);
+    },
+  });
+  logger.info({ store: opened.store.description }, `store: ${opened.store.description}`);
   // What start-up has opened so far, undone newest first if a later step
   // fails (a port in use, a bad option): the lock is not released while an
   // engine, a database handle or a listener of this server lives on.
   const undo: Array<() => unknown> = [];
   try {
-    return await startLocked(options, lock, undo);
+    return await startLocked(options, opened, undo);
   } catch (error) {
     for (const step of undo.reverse()) {
       try {
         await step();
       } catch (undoError) {
-        options.logger.warn({ err: undoError }, "undoing a failed start-up");
+        logger.warn({ err: undoError }, "undoing a failed start-up");
       }
     }
-    await lock.release();
+    await opened.store.close().catch((closeError: unknown) => logger.warn({ err: closeError }, "closing the store"));
+    await opened.lock.release();
     throw error;
   }
 }
 
-/** startServer once the data directory is ours; `lock` is released by close(), `undo` collects what a failed start must close. */
-async function startLocked(options: ServerOptions, lock: StoreLock, undo: Array<() => unknown>): Promise<RunningServer> {
+/** startServer once the store is ours; its lock is released by close(), `undo` collects what a failed start must close. */
+async function startLocked(options: ServerOptions, opened: ServerStore, undo: Array<() => unknown>): Promise<RunningServer> {
   const { logger, clock } = options;
+  const { store, lock, contents } = opened;
   // Off by default: no default-metrics collectors, no histograms at every check,
   // and prom-client (200-300 ms to import) not even loaded.
   const metrics = options.metricsListen === undefined ? undefined : (await import("./metrics/create-metrics.js")).createMetrics();
-  const persistence = createLowdbRegistryPersistence(join(options.dataDir, "registry.json"));
-  const registry = await openRegistry(metrics?.timePersistence(persistence) ?? persistence);
+  const hub = withStreamLogging(createEventHub(), logger);
+  const model = createRegistryModel(contents);
+  const queue = createCommitQueue({
+    store,
+    model,
+    sequences: contents.sequences,
+    now: clock.now,
+    publish: (events) => hub.publish(events),
+    ...(metrics === undefined ? {} : { written: metrics.storeWritten }),
+    onError: (error, context) => logger.error({ err: error }, `store: ${context}`),
+  });
+  const registry = createRegistry(model, queue);
   const stopLoggingChanges = logRegistryChanges(registry, logger);
   undo.push(() => registry.flush(), stopLoggingChanges);
 
   const health = createHealthStatus(SERVED_SERVICES.map((service) => service.typeName));
   const shutdown = new AbortController();
-  const eventLog = openSqliteEventLog({ path: join(options.dataDir, "events.db") });
-  undo.push(() => eventLog.close());
-  const hub = withStreamLogging(createEventHub(), logger);
   const dns = createDnsCache({ now: clock.now });
   const engine = createMonitorEngine({
     registry,
-    eventLog,
+    queue,
     hub,
     clock,
     probe: createTcpProbe({ resolve: dns.resolve, now: clock.now, closeMode: options.tcpCloseMode ?? "fin" }),
@@ -148,7 +173,7 @@ async function startLocked(options: ServerOptions, lock: StoreLock, undo: Array<
     observer: combineObservers(createLoggingObserver(logger), ...(metrics === undefined ? [] : [metrics.observer])),
     onError: (error, context) => logger.error({ err: error }, `engine: ${context}`),
   });
-  engine.start();
+  engine.start({ announced: contents.announced, observations: contents.observations });
   undo.push(() => engine.stop());
 
   const perCaller = options.maxWatchStreamsPerCaller ?? DEFAULT_WATCH_STREAM_LIMITS.perCaller;
@@ -156,7 +181,8 @@ async function startLocked(options: ServerOptions, lock: StoreLock, undo: Array<
   const watchGate = createWatchStreamGate(perCaller);
   const deps = {
     registry,
-    eventLog,
+    store,
+    queue,
     hub,
     engine,
     clock,
@@ -231,11 +257,11 @@ async function startLocked(options: ServerOptions, lock: StoreLock, undo: Array<
     logger.info({ streams }, `shutdown: checks stopped, ${streams} watch stream(s) ended with UNAVAILABLE`);
     await front.closeSessions(SHUTDOWN_GRACE_MS);
     await registry.flush();
-    eventLog.close();
+    await store.close();
     stopLoggingChanges();
     await metricsEndpoint?.close();
     await lock.release();
-    logger.info({ dataDir: options.dataDir }, "shutdown: stores flushed and closed, data directory unlocked");
+    logger.info({ store: store.description }, `shutdown: store flushed and closed, ${lock.resource} unlocked`);
   }
 
   return {

@@ -7,7 +7,8 @@ import type { ServiceStateSource } from "../domain/service-state.js";
 import type { CallerStreamOptions } from "../engine/caller-stream.js";
 import type { EventHub } from "../engine/event-hub.js";
 import type { MonitorEngine } from "../engine/monitor-engine.js";
-import type { EventLog } from "../store/event-log.js";
+import type { CommitQueue } from "../store/commit-queue.js";
+import type { Store } from "../store/store.js";
 import type { Registry } from "../store/registry.js";
 import { createErrorInterceptor } from "./error-interceptor.js";
 import { createHealthService, type HealthStatus } from "./health-service.js";
@@ -18,7 +19,10 @@ import type { WatchStreamGate, WatchStreamLimits } from "./watch-stream-gate.js"
 
 export interface RouteDeps {
   readonly registry: Registry;
-  readonly eventLog: EventLog;
+  /** Where Watch replays read callers' logs. */
+  readonly store: Pick<Store, "readEvents" | "firstRetained">;
+  /** Knows each caller's last durable sequence. */
+  readonly queue: Pick<CommitQueue, "lastSequence">;
   readonly hub: EventHub;
   /** The engine's view: service states for GetService, snapshots for Watch. */
   readonly engine: ServiceStateSource & Pick<MonitorEngine, "snapshot">;
@@ -50,7 +54,9 @@ export function createRoutes(deps: RouteDeps): (router: ConnectRouter) => void {
       WatchService,
       createWatchService({
         registry: deps.registry,
-        eventLog: deps.eventLog,
+        store: deps.store,
+        lastSequence: (callerId) => deps.queue.lastSequence(callerId),
+        callerExists: (callerId) => deps.registry.getCaller(callerId) !== undefined,
         hub: deps.hub,
         snapshot: (callerId) => deps.engine.snapshot(callerId),
         now: () => deps.clock.now(),

@@ -11,8 +11,8 @@ import { createInMemoryMonitor, type InMemoryMonitorOptions } from "../support/i
 
 type Monitor = Awaited<ReturnType<typeof createInMemoryMonitor>>;
 const monitors: Monitor[] = [];
-afterEach(() => {
-  for (const m of monitors.splice(0)) m.close();
+afterEach(async () => {
+  for (const m of monitors.splice(0)) await m.close();
 });
 
 async function monitor(options: InMemoryMonitorOptions = {}) {
@@ -127,7 +127,7 @@ describe("Watch: snapshot, live, replay", () => {
       m.answers.set(5000, answer);
       await m.time.advance(1000);
     }
-    expect(m.eventLog.position("bot").lastSequence).toBe(5);
+    expect((await m.log.position("bot")).lastSequence).toBe(5);
     const stream = collect(m, "bot", 2);
     await m.time.settle();
     expect(stream.lines()).toEqual([`#3 ${serviceId} DOWN->UP`, `#4 ${serviceId} UP->DOWN`, `#5 ${serviceId} DOWN->UP`]);
@@ -158,7 +158,7 @@ describe("Watch: snapshot, live, replay", () => {
       m.answers.set(5000, i % 2 === 0 ? "up" : "refused");
       await m.time.advance(1000);
     }
-    expect(m.eventLog.position("bot")).toEqual({ lastSequence: 6, firstRetained: 4 });
+    expect(await m.log.position("bot")).toEqual({ lastSequence: 6, firstRetained: 4 });
     const old = collect(m, "bot", 1);
     const ahead = collect(m, "bot", 99);
     const edge = collect(m, "bot", 3);
@@ -200,7 +200,7 @@ describe("Watch: snapshot, live, replay", () => {
       m.answers.set(5000, answer);
       await m.time.advance(1000);
     }
-    expect(m.eventLog.position("bot")).toEqual({ lastSequence: 3, firstRetained: 2 });
+    expect(await m.log.position("bot")).toEqual({ lastSequence: 3, firstRetained: 2 });
     const stream = collect(m, "bot", "start");
     await m.time.settle();
     expect(stream.lines()).toEqual([`#3 snapshot resync [${serviceId}=UP]`]);
@@ -308,7 +308,7 @@ describe("Watch: errors and endings", () => {
     await m.time.settle();
     await m.management.unregisterCaller({ callerId: "bot" });
     expect(await stream.done).toMatchObject({ code: Code.NotFound, rawMessage: 'caller "bot" was unregistered' });
-    expect(m.eventLog.read("bot", 0, 10)).toEqual([]);
+    expect(await m.log.read("bot", 0, 10)).toEqual([]);
   });
 
   it("rejects an after_sequence beyond 2^53", async () => {
@@ -419,7 +419,7 @@ describe("engine: checking rules through the RPCs", () => {
     await m.time.settle();
     // Down for 20 s > grace 5 s: DOWN at once, in the snapshot and the log.
     expect(stream.lines()).toEqual([`#1 snapshot [${serviceId}=DOWN]`]);
-    expect(m.eventLog.read("late", 0, 10).map((e) => e.event.kind === "status_change" && e.event.status)).toEqual(["down"]);
+    expect((await m.log.read("late", 0, 10)).map((e) => e.event.kind === "status_change" && e.event.status)).toEqual(["down"]);
     await stream.stop();
   });
 });
@@ -474,25 +474,24 @@ describe("engine: planned outages", () => {
     const { outage } = await m.management.schedulePlannedOutage({ serviceId, startTime: timestampFromMs(start), endTime: timestampFromMs(start + 3_600_000) });
     m.answers.set(5000, "refused");
     await m.time.advance(10_000);
-    expect(m.eventLog.position("bot").lastSequence).toBe(1);
+    expect((await m.log.position("bot")).lastSequence).toBe(1);
     await m.management.cancelPlannedOutage({ outageId: outage!.id });
-    expect(m.eventLog.read("bot", 1, 10).map((e) => e.event.kind === "status_change" && e.event.status)).toEqual(["down"]);
+    expect((await m.log.read("bot", 1, 10)).map((e) => e.event.kind === "status_change" && e.event.status)).toEqual(["down"]);
   });
 });
 
 describe("engine: restart", () => {
   it("recovers announced states: a restart neither repeats nor drops an announcement", async () => {
     const dir = mkdtempSync(join(tmpdir(), "watch-restart-"));
-    const eventLogPath = join(dir, "events.db");
-    const m1 = await monitor({ eventLogPath });
+    const storePath = join(dir, "monitor.db");
+    const m1 = await monitor({ storePath });
     m1.answers.set(5000, "up");
     const { serviceId } = await setup(m1, { polling: 1 });
     await m1.time.advance(2000);
-    expect(m1.eventLog.position("bot").lastSequence).toBe(1);
-    const saved = m1.persistence.saved()!;
-    m1.close();
+    expect((await m1.log.position("bot")).lastSequence).toBe(1);
+    await m1.close();
 
-    const m2 = await monitor({ eventLogPath, registryData: saved });
+    const m2 = await monitor({ storePath });
     m2.answers.set(5000, "up");
     const stream = collect(m2, "bot", 1);
     await m2.time.advance(5000);
@@ -503,13 +502,36 @@ describe("engine: restart", () => {
     await stream.stop();
   });
 
+  it("keeps a failure's down_since across a restart: DOWN comes at down_since + grace, not grace after the restart", async () => {
+    const storePath = join(mkdtempSync(join(tmpdir(), "watch-restart-")), "monitor.db");
+    const m1 = await monitor({ storePath });
+    m1.answers.set(5000, "refused");
+    const { serviceId } = await setup(m1, { polling: 5, grace: 30 });
+    const downSince = m1.clock.now();
+    await m1.time.advance(12_000); // failing for 12 s of its 30 s grace: nothing announced yet
+    expect(await m1.log.read("bot")).toEqual([]);
+    await m1.close();
+
+    const m2 = await monitor({ storePath, startMs: m1.clock.now() + 3000 }); // down 3 s
+    m2.answers.set(5000, "refused");
+    expect(m2.engine.stateOf(serviceId)?.observation).toMatchObject({ status: "down", sinceMs: downSince });
+    const stream = collect(m2, "bot", 0);
+    await m2.time.advance(14_000); // 29 s after down_since
+    expect(stream.lines()).toEqual([`#0 snapshot [${serviceId}=UNSPECIFIED]`]);
+    await m2.time.advance(1000); // exactly down_since + 30 s
+    expect(stream.lines()).toEqual([`#0 snapshot [${serviceId}=UNSPECIFIED]`, `#1 ${serviceId} UNSPECIFIED->DOWN`]);
+    expect((await m2.log.read("bot"))[0]).toMatchObject({ timeMs: downSince + 30_000, event: { sinceMs: downSince } });
+    await stream.stop();
+  });
+
   it("spreads first checks after a restart over each service's interval", async () => {
-    const m1 = await monitor();
+    const storePath = join(mkdtempSync(join(tmpdir(), "watch-restart-")), "monitor.db");
+    const m1 = await monitor({ storePath });
     for (let port = 1; port <= 200; port++) {
       await m1.management.registerService({ host: "127.0.0.1", port, checkInterval: s(10) });
     }
-    const saved = m1.persistence.saved()!;
-    const m2 = await monitor({ registryData: saved });
+    await m1.close();
+    const m2 = await monitor({ storePath });
     const start = m2.clock.now();
     await m2.time.advance(9_999);
     const firstChecks = m2.probes.map((p) => p.at - start);

@@ -11,39 +11,42 @@ import type { ProbeTarget } from "../../server/engine/probe.js";
 import { createHealthStatus } from "../../server/rpc/health-service.js";
 import { createRouterOptions, createRoutes } from "../../server/rpc/routes.js";
 import type { WatchStreamLimits } from "../../server/rpc/watch-stream-gate.js";
-import { createMemoryRegistryPersistence } from "../../server/store/memory-registry-persistence.js";
-import { openRegistry } from "../../server/store/open-registry.js";
-import type { RegistryData } from "../../server/store/registry.js";
-import { openSqliteEventLog } from "../../server/store/sqlite-event-log.js";
+import type { Store } from "../../server/store/store.js";
 import { createManualTime } from "./manual-time.js";
+import { createStoreStack } from "./store-stack.js";
 
 export interface InMemoryMonitorOptions {
   readonly streamOptions?: CallerStreamOptions;
   readonly streamLimits?: WatchStreamLimits;
   readonly retentionPerCaller?: number;
-  readonly registryData?: RegistryData;
-  readonly eventLogPath?: string;
+  /** A store file, to start a second monitor on what the first left; in memory by default. */
+  readonly storePath?: string;
+  /** An open store to use instead (e.g. one whose writes fail). */
+  readonly store?: Store;
+  /** Where manual time starts (a restarted monitor continues where the first stopped). */
+  readonly startMs?: number;
 }
 
 /**
- * The server's routes and engine over an in-memory transport: a memory
- * registry, an SQLite event log (":memory:" unless a path is given), manual
- * time, and a probe whose answer per port the test sets. No sockets, no
+ * The server's routes and engine over an in-memory transport: the SQLite
+ * store (":memory:" unless a path is given) with the server's registry and
+ * commit queue, manual time, and a probe whose answer per port the test sets. No sockets, no
  * sleeping: `time.advance(ms)` runs the engine exactly.
  */
 export async function createInMemoryMonitor(options: InMemoryMonitorOptions = {}) {
-  const time = createManualTime();
+  const time = createManualTime(options.startMs);
   const clock = time.clock;
-  const persistence = createMemoryRegistryPersistence(options.registryData);
-  let ids = 0;
-  const registry = await openRegistry(persistence, {
-    newId: (prefix) => `${prefix}_${String(++ids).padStart(4, "0")}`,
-  });
-  const eventLog = openSqliteEventLog({
-    path: options.eventLogPath ?? ":memory:",
-    ...(options.retentionPerCaller === undefined ? {} : { retentionPerCaller: options.retentionPerCaller }),
-  });
   const hub = createEventHub();
+  const engineErrors: unknown[] = [];
+  const stack = await createStoreStack({
+    now: clock.now,
+    hub,
+    ...(options.storePath === undefined ? {} : { path: options.storePath }),
+    ...(options.store === undefined ? {} : { store: options.store }),
+    ...(options.retentionPerCaller === undefined ? {} : { retentionPerCaller: options.retentionPerCaller }),
+    onError: (error) => void engineErrors.push(error),
+  });
+  const { registry, store, queue, log } = stack;
 
   /** What the fake probe answers, by port: "up", or a failure detail. Unset ports are refused. */
   const answers = new Map<number, "up" | string>();
@@ -56,17 +59,16 @@ export async function createInMemoryMonitor(options: InMemoryMonitorOptions = {}
       ? { status: "up", at, latencyMs: 0.5, detail: "" }
       : { status: "down", at, latencyMs: 0.5, detail: answer };
   };
-  const engineErrors: unknown[] = [];
   const engine = createMonitorEngine({
     registry,
-    eventLog,
+    queue,
     hub,
     probe,
     clock,
     timers: time.timers,
     onError: (error) => void engineErrors.push(error),
   });
-  engine.start();
+  engine.start({ announced: stack.contents.announced, observations: stack.contents.observations });
 
   /** Overrides of the engine's service state, for handler tests of GetService. */
   const states = new Map<string, ServiceState>();
@@ -74,7 +76,8 @@ export async function createInMemoryMonitor(options: InMemoryMonitorOptions = {}
   const health = createHealthStatus(["monitor.v1.ManagementService", "monitor.v1.WatchService"]);
   const deps = {
     registry,
-    eventLog,
+    store,
+    queue,
     hub,
     clock,
     health,
@@ -98,8 +101,12 @@ export async function createInMemoryMonitor(options: InMemoryMonitorOptions = {}
     health: healthClient,
     healthStatus: health,
     registry,
-    persistence,
-    eventLog,
+    store,
+    queue,
+    /** The callers' logs as the store holds them. */
+    log,
+    /** How many store writes (batches) so far. */
+    storeWrites: stack.writes,
     hub,
     engine,
     time,
@@ -109,9 +116,10 @@ export async function createInMemoryMonitor(options: InMemoryMonitorOptions = {}
     states,
     internalErrors,
     engineErrors,
-    close() {
+    async close() {
       engine.stop();
-      eventLog.close();
+      await queue.idle();
+      await store.close();
     },
   };
 }

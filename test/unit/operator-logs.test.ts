@@ -4,8 +4,7 @@ import { createEventHub } from "../../server/engine/event-hub.js";
 import { logRegistryChanges } from "../../server/logging/log-registry-changes.js";
 import { withStreamLogging } from "../../server/logging/log-watch-streams.js";
 import { createLoggingObserver } from "../../server/logging/logging-observer.js";
-import { createMemoryRegistryPersistence } from "../../server/store/memory-registry-persistence.js";
-import { openRegistry } from "../../server/store/open-registry.js";
+import { createStoreStack } from "../support/store-stack.js";
 import { capturedLogger } from "../support/captured-logger.js";
 
 /**
@@ -26,7 +25,7 @@ const service: ServiceConfig = {
 
 describe("registry change log", () => {
   it("writes one info line per durable change, naming ids and addresses", async () => {
-    const registry = await openRegistry(createMemoryRegistryPersistence(), { newId: (prefix) => `${prefix}_1` });
+    const { registry } = await createStoreStack({ now: () => 0, newId: (prefix) => `${prefix}_1` });
     const { logger, lines } = capturedLogger();
     const stop = logRegistryChanges(registry, logger);
 

@@ -1,0 +1,69 @@
+import { join } from "node:path";
+import { acquireDataDirLock } from "./data-dir-lock.js";
+import { importLegacyDataDir, isEmptyStore } from "./import-legacy-data-dir.js";
+import { openPostgresStore } from "./postgres-store.js";
+import { openSqliteStore } from "./sqlite-store.js";
+import type { StoreLock } from "./store-lock.js";
+import type { Store, StoreContents } from "./store.js";
+import { validateStoreContents } from "./validate-store-contents.js";
+
+export interface ServerStoreOptions {
+  readonly dataDir: string;
+  /** A `postgres://` URL; the embedded SQLite store at `<dataDir>/monitor.db` when absent. */
+  readonly databaseUrl?: string | undefined;
+  /** Events kept per caller; the store's default when absent. */
+  readonly retentionPerCaller?: number | undefined;
+  readonly log: (message: string) => void;
+  /** The PostgreSQL lock session was lost: another server may now take the database over. */
+  readonly onLockLost: (error: unknown) => void;
+}
+
+export interface ServerStore {
+  readonly store: Store;
+  /** Released by the server's close, after the store is closed. */
+  readonly lock: StoreLock;
+  /** What the store held at start, checked like RPC input. */
+  readonly contents: StoreContents;
+}
+
+/**
+ * Opens the server's one store, owned for the process's lifetime: the data
+ * directory's lock before SQLite's file is touched, or PostgreSQL's advisory
+ * lock (taken by the store itself). A data directory of the previous version
+ * (registry.json + events.db) is imported into a new monitor.db first. What
+ * is loaded is validated like RPC input; any failure closes what was opened
+ * and throws an error naming the store and what to do.
+ */
+export async function openServerStore(options: ServerStoreOptions): Promise<ServerStore> {
+  const retention = options.retentionPerCaller === undefined ? {} : { retentionPerCaller: options.retentionPerCaller };
+  if (options.databaseUrl !== undefined) {
+    const store = await openPostgresStore({ url: options.databaseUrl, onLockLost: options.onLockLost, ...retention });
+    const lock: StoreLock = { resource: store.description, release: () => store.close() };
+    return { store, lock, contents: await loadChecked(store, lock) };
+  }
+  const lock = await acquireDataDirLock(options.dataDir);
+  let store: Store | undefined;
+  try {
+    store = await openSqliteStore({ path: join(options.dataDir, "monitor.db"), ...retention });
+    let contents = await store.load();
+    const imported = await importLegacyDataDir({ dataDir: options.dataDir, store, storeIsEmpty: isEmptyStore(contents), log: options.log });
+    if (imported === "imported") contents = await store.load();
+    validateStoreContents(contents, store.description);
+    return { store, lock, contents };
+  } catch (error) {
+    await store?.close().catch(() => {});
+    await lock.release();
+    throw error;
+  }
+}
+
+async function loadChecked(store: Store, lock: StoreLock): Promise<StoreContents> {
+  try {
+    const contents = await store.load();
+    validateStoreContents(contents, store.description);
+    return contents;
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
