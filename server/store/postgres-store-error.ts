@@ -87,8 +87,14 @@ const NETWORK_CODES: ReadonlySet<string> = new Set([
   "ENOENT", // a Unix socket path that does not exist
 ]);
 
-/** The driver's own messages for a connection that failed, ended or timed out. */
-const DRIVER_MESSAGE = /connection|terminated|timeout|timed out|not queryable|ended|closed/i;
+/**
+ * The driver's own messages for a connection that failed, ended or timed
+ * out ("Connection terminated unexpectedly", "Connection terminated due to
+ * connection timeout", "timeout expired", "Query read timeout", "Client has
+ * encountered a connection error and is not queryable", a protocol message out of place, "timeout exceeded
+ * when trying to connect").
+ */
+const DRIVER_MESSAGE = /^Connection terminated|^timeout|^Query read timeout|not queryable|^Received unexpected/;
 
 function isDriverOrNetworkError(err: Error): boolean {
   const code = (err as { code?: unknown }).code;
