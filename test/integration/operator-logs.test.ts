@@ -76,7 +76,7 @@ describe("operator logs", () => {
       "shutting down",
       "shutdown: health is NOT_SERVING",
       "shutdown: checks stopped, 0 watch stream(s) ended with UNAVAILABLE",
-      "shutdown: stores flushed and closed, data directory unlocked",
+      `shutdown: store flushed and closed, ${join(server.dataDir, "monitor.lock")} unlocked`,
       "stopped",
     ];
     expect(order.filter((msg) => steps.includes(msg))).toEqual(steps);

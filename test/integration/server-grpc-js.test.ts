@@ -130,7 +130,7 @@ describe("the server over grpc-js", () => {
   });
 });
 
-describe("a corrupt registry file", () => {
+describe("a corrupt registry file of the previous release", () => {
   it("stops the server with an error naming the file, and leaves the file untouched", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "monitor-corrupt-"));
     const file = join(dataDir, "registry.json");
@@ -138,7 +138,7 @@ describe("a corrupt registry file", () => {
     writeFileSync(file, garbage);
     const { code, output } = await runServerToExit(dataDir);
     expect(code).toBe(1);
-    expect(output).toContain(`registry file ${file} is corrupt`);
+    expect(output).toContain(`${file}: not a registry this server can import`);
     expect(readFileSync(file, "utf8")).toBe(garbage);
   });
 
