@@ -28,7 +28,7 @@ describe("graceful shutdown with a session already closing", () => {
     const code = await server.stop("SIGTERM");
     const output = server.output();
     expect(code).toBe(0);
-    expect(output).toContain("shutdown: stores flushed and closed, data directory unlocked");
+    expect(output).toContain(`shutdown: store flushed and closed, ${join(server.dataDir, "monitor.lock")} unlocked`);
     expect(output).toContain('"msg":"stopped"');
     expect(existsSync(join(server.dataDir, "monitor.lock"))).toBe(false);
   });
