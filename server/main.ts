@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const { listen, dataDir, database } = parsed.args;
+  const { listen, dataDir, database, config } = parsed.args;
   const { logLevel, logFormat, metricsListen } = parsed.args;
   logger = await createLogger({ level: logLevel, format: logFormat });
   const { tcpClose } = parsed.args;
@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     port: listen.port,
     dataDir,
     ...(database === undefined ? {} : { databaseUrl: database }),
+    ...(config === undefined ? {} : { configFile: config }),
     // Already logged by the server; stop as on a signal, but exit 1.
     onFatal: () => stopForFatal?.(),
     logger,

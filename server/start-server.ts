@@ -23,6 +23,7 @@ import { createCommitQueue } from "./store/commit-queue.js";
 import { createRegistry } from "./store/create-registry.js";
 import { openServerStore, type ServerStore } from "./store/open-server-store.js";
 import { createRegistryModel } from "./store/registry-model.js";
+import { startConfigFileSync } from "./config/config-file-sync.js";
 import { combineObservers } from "./combine-observers.js";
 import { logRegistryChanges } from "./logging/log-registry-changes.js";
 import { withStreamLogging } from "./logging/log-watch-streams.js";
@@ -38,6 +39,8 @@ export interface ServerOptions {
   readonly dataDir: string;
   /** A `postgres://` URL (--database); the embedded SQLite store in dataDir when absent. */
   readonly databaseUrl?: string;
+  /** The declarative config file (--config), applied at start and whenever it changes. */
+  readonly configFile?: string;
   readonly logger: Logger;
   /**
    * The server can no longer run safely (it lost the PostgreSQL lock, so
@@ -175,6 +178,12 @@ async function startLocked(options: ServerOptions, opened: ServerStore, undo: Ar
   });
   engine.start({ announced: contents.announced, observations: contents.observations });
   undo.push(() => engine.stop());
+  // After the engine follows the registry, so what the file declares is checked like the rest.
+  const configSync =
+    options.configFile === undefined
+      ? undefined
+      : await startConfigFileSync({ path: options.configFile, registry, logger, now: clock.now });
+  undo.push(() => configSync?.close());
 
   const perCaller = options.maxWatchStreamsPerCaller ?? DEFAULT_WATCH_STREAM_LIMITS.perCaller;
   // Counts Watch streams from admission, replaying or live (the hub only sees live ones).
@@ -251,6 +260,7 @@ async function startLocked(options: ServerOptions, opened: ServerStore, undo: Ar
     front.stopAccepting();
     const unavailable = new ConnectError("server is shutting down", Code.Unavailable);
     shutdown.abort(unavailable);
+    await configSync?.close();
     engine.stop();
     const streams = watchGate.total();
     hub.endAll(unavailable);
