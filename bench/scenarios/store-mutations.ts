@@ -1,9 +1,8 @@
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
-import { readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ManagementService } from "../../sdk/gen/monitor/v1/management_service_pb.js";
 import type { BenchContext } from "../support/bench-context.js";
+import { directoryBytes } from "../support/directory-bytes.js";
 import { benchPostgresMissing, startBenchPostgres, type BenchPostgres } from "../support/bench-postgres.js";
 import { SERVER_MAIN, startBenchServer, type BenchServer } from "../support/bench-server.js";
 import { perSecondRates, runPool, type PoolTimings } from "../support/monitor-client.js";
@@ -191,16 +190,6 @@ async function restartOnce(ctx: BenchContext, dataDir: string, backend: Backend)
   } finally {
     client.close();
   }
-}
-
-/** Bytes of every file under `dir` (SQLite's monitor.db with its WAL; the old registry.json and events.db). */
-function directoryBytes(dir: string): number {
-  let bytes = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    bytes += entry.isDirectory() ? directoryBytes(path) : statSync(path).size;
-  }
-  return bytes;
 }
 
 const flat = (list: readonly PoolTimings[]): { rates: number[]; latencies: number[] } => ({
