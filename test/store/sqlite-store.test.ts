@@ -367,6 +367,27 @@ describe("openSqliteStore: errors while running", () => {
     await fixed.write([{ kind: "put_service", service: service("s2") }]);
   });
 
+  it("a file system that refuses the write (a file-size limit): StoreError unavailable, and the file stays whole", async () => {
+    // A real refused write without root: the child runs under `ulimit -f`
+    // with SIGXFSZ ignored, so growing the -wal past the limit fails with EFBIG.
+    const childScript = path.join(repoRoot, "test/fixtures/sqlite-store-full-child.ts");
+    const out = execFileSync(
+      "sh",
+      ["-c", `trap '' XFSZ; ulimit -f 4096; exec "$0" "$@"`, process.execPath, "--import", "tsx", "--conditions=@service-monitor/source", childScript, file],
+      { cwd: repoRoot, encoding: "utf8" },
+    );
+    const result = JSON.parse(out.trim().split("\n").pop()!) as { acknowledged: number; error?: { name: string; kind?: string; message: string } };
+    expect(result.error, out).toBeDefined();
+    expect(result.error!.name).toBe("StoreError");
+    expect(result.error!.kind).toBe("unavailable");
+    expect(result.error!.message).toMatch(new RegExp(`^sqlite ${escape(file)}: write: .*\\(SQLITE_(IOERR|FULL)`));
+    expect(result.acknowledged).toBeGreaterThan(10);
+    // Without the limit the file opens (quick_check passes) holding exactly the acknowledged writes.
+    const again = await open();
+    expect((await again.load()).services.length).toBe(result.acknowledged);
+    await again.write([{ kind: "put_service", service: service("after") }]);
+  }, 60_000);
+
   it("a write lock held by another connection past busy_timeout: write rejects with StoreError unavailable", async () => {
     const store = await open();
     const other = raw();
