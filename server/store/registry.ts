@@ -16,8 +16,8 @@ export interface RegistryData {
 /**
  * A mutation that became durable. The engine follows the registry through
  * these instead of being called by the rpc layer, so handlers stay thin and
- * every path that changes the registry (RPCs today, a config import later)
- * reaches the engine the same way.
+ * every path that changes the registry (RPCs, the config file) reaches the
+ * engine the same way.
  */
 export type RegistryChange =
   | { readonly kind: "service_added"; readonly service: ServiceConfig }
@@ -51,9 +51,11 @@ export interface SubscriptionFilter {
 
 /**
  * Services, callers, subscriptions and planned outages. Reads are synchronous
- * from memory; a mutation resolves only after it is durable, and then its
- * change is emitted. Mutations are serialized, so concurrent ones never lose
- * one another. Refusals throw `MonitorError` (not_found, already_exists).
+ * from memory and show only what is durable; a mutation resolves only after it
+ * and its consequences committed, and then its change is emitted. Mutations are
+ * planned one after another, so concurrent ones never lose one another.
+ * Refusals throw `MonitorError` (not_found, already_exists); a write that
+ * fails rejects with `unavailable` and changes nothing.
  */
 export interface Registry {
   getService(id: string): ServiceConfig | undefined;

@@ -4,9 +4,9 @@
  * (each rewrites what the other wrote), so a server takes its store's lock
  * before opening anything and refuses to start without it.
  *
- * The data directory's lock is a file (`data-dir-lock.ts`); a PostgreSQL
- * store will hold an advisory lock on its connection. Both look like this to
- * startServer.
+ * The data directory's lock is a file (`data-dir-lock.ts`); the PostgreSQL
+ * store holds an advisory lock on a session of its own (`postgres-store.ts`).
+ * Both look like this to startServer.
  */
 export interface StoreLock {
   /** What is locked, for logs: e.g. the lock file's path. */
