@@ -49,6 +49,7 @@ export function openSqliteStoreDatabase(path: string, name: string): Database.Da
     db.pragma("foreign_keys = ON");
     if (existed) quickCheck(db, name);
     migrateSqliteStore(db, name);
+    if (existed) foreignKeyCheck(db, name);
     return db;
   } catch (err) {
     db?.close();
@@ -99,6 +100,21 @@ function quickCheck(db: Database.Database, name: string): void {
   const problems = db.prepare<[], string>("PRAGMA quick_check(5)").pluck().all();
   if (problems.length === 1 && problems[0] === "ok") return;
   throw new StoreError("corrupt", `${name}: the integrity check failed: ${problems.join("; ")}; ${RESTORE}`);
+}
+
+/**
+ * PRAGMA foreign_key_check: no row refers to a missing parent. SQLite only
+ * enforces foreign keys on connections that turn them on, so a file edited
+ * by hand (or by an older tool) can hold a subscription of a deleted service,
+ * which quick_check does not see and the registry would take as real.
+ */
+function foreignKeyCheck(db: Database.Database, name: string): void {
+  const rows = db.prepare<[], { table: string; parent: string }>("PRAGMA foreign_key_check").all();
+  if (rows.length === 0) return;
+  const counts = new Map<string, number>();
+  for (const { table, parent } of rows) counts.set(`${table} → ${parent}`, (counts.get(`${table} → ${parent}`) ?? 0) + 1);
+  const found = [...counts].map(([pair, n]) => `${n} row(s) of ${pair.replace(" → ", " refer to a missing row of ")}`);
+  throw new StoreError("corrupt", `${name}: the integrity check failed: ${found.join("; ")}; ${RESTORE}`);
 }
 
 const RESTORE = `restore the file from a backup, or move it away to start an empty store (${START_EMPTY_COSTS})`;

@@ -8,7 +8,16 @@ import { StoreError } from "./store.js";
  * backup, the sqlite3 shell), a file that cannot be opened. Retrying after the
  * operator fixes it may succeed, so clients see UNAVAILABLE.
  */
-const UNAVAILABLE = new Set(["SQLITE_FULL", "SQLITE_READONLY", "SQLITE_IOERR", "SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_CANTOPEN", "SQLITE_NOMEM", "SQLITE_PROTOCOL"]);
+const UNAVAILABLE = new Set([
+  "SQLITE_FULL",
+  "SQLITE_READONLY",
+  "SQLITE_IOERR",
+  "SQLITE_BUSY",
+  "SQLITE_LOCKED",
+  "SQLITE_CANTOPEN",
+  "SQLITE_NOMEM",
+  "SQLITE_PROTOCOL",
+]);
 
 /** Codes that mean the file's content cannot be trusted. */
 const CORRUPT = new Set(["SQLITE_CORRUPT", "SQLITE_NOTADB"]);

@@ -68,7 +68,16 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     return createSqliteStore(db, name, retention);
   } catch (err) {
     db.close();
-    throw sqliteStoreError(name, "prepare", err);
+    // The schema says version 1 but a statement of version 1 does not
+    // prepare (a table or column dropped by hand): the file is not what it claims.
+    const mapped = sqliteStoreError(name, "prepare", err);
+    if (mapped instanceof StoreError) throw mapped;
+    throw new StoreError(
+      "corrupt",
+      `${name}: the schema does not match its version (${err instanceof Error ? err.message : String(err)}); ` +
+        "restore the file from a backup",
+      { cause: err },
+    );
   }
 }
 

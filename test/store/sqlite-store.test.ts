@@ -213,6 +213,37 @@ describe("openSqliteStore: integrity at open", () => {
     expect(sameBytes(fs.readFileSync(file), before)).toBe(true);
   });
 
+  it("refuses rows that refer to a missing parent (written with foreign keys off)", async () => {
+    const store = await openSqliteStore({ path: file });
+    await store.write([
+      { kind: "put_service", service: service("s1") },
+      { kind: "put_caller", caller: { id: "c1", displayName: "c1", createdAt: T0 } },
+      { kind: "put_subscription", subscription: { callerId: "c1", serviceId: "s1", pollingIntervalMs: 1000, gracePeriodMs: 0 } },
+      { kind: "put_outage", outage: { id: "o1", serviceId: "s1", startMs: T0, endMs: T0 + 1, reason: "" } },
+    ]);
+    await store.close();
+    const db = raw();
+    // better-sqlite3 turns them on by default; the sqlite3 shell does not.
+    db.pragma("foreign_keys = OFF");
+    db.exec("DELETE FROM services");
+    db.close();
+    const err = await openError();
+    expect(err.kind).toBe("corrupt");
+    expect(err.message).toContain(`sqlite ${file}: the integrity check failed: `);
+    expect(err.message).toContain("1 row(s) of subscriptions refer to a missing row of services");
+    expect(err.message).toContain("1 row(s) of outages refer to a missing row of services");
+  });
+
+  it("refuses a file whose version-1 schema lost a table", async () => {
+    await (await openSqliteStore({ path: file })).close();
+    const db = raw();
+    db.exec("DROP TABLE announced");
+    db.close();
+    const err = await openError();
+    expect(err.kind).toBe("corrupt");
+    expect(err.message).toMatch(/the schema does not match its version \(no such table: announced\); restore the file from a backup/);
+  });
+
   it("refuses a file whose schema is newer than the code", async () => {
     await (await openSqliteStore({ path: file })).close();
     const db = raw();
