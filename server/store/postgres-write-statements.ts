@@ -227,7 +227,8 @@ function appendEvents(ops: OpsOf<"append_event">, retention: number): Statement 
     name: "monitor_append_events",
     text: `WITH appended AS (
         INSERT INTO events (caller_id, sequence, time_ms, payload)
-        SELECT * FROM unnest($1::text[], $2::int8[], $3::float8[], $4::jsonb[])
+        SELECT * FROM unnest($1::text[], $2::int8[], $3::float8[],
+          ARRAY(SELECT value FROM jsonb_array_elements($4::jsonb) WITH ORDINALITY ORDER BY ordinality))
       ), counted AS (
         INSERT INTO caller_counters (caller_id, last_sequence) SELECT * FROM unnest($5::text[], $6::int8[])
         ON CONFLICT (caller_id) DO UPDATE SET last_sequence = EXCLUDED.last_sequence
@@ -245,7 +246,10 @@ function appendEvents(ops: OpsOf<"append_event">, retention: number): Statement 
       kept.map(({ logged }) => logged.callerId),
       kept.map(({ logged }) => logged.sequence),
       kept.map(({ logged }) => logged.timeMs),
-      kept.map(({ event }) => JSON.stringify(event)),
+      // One JSON array rather than a jsonb[] literal: the driver quotes a
+      // text[] element by element (about 40 µs per payload, 0.4 s for a
+      // 10,000-event write), JSON.stringify does it natively.
+      JSON.stringify(kept.map(({ event }) => event)),
       [...last.keys()],
       [...last.values()],
       prune.map(([callerId]) => callerId),
