@@ -119,7 +119,8 @@ export function createCommitQueue(options: CommitQueueOptions): CommitQueue {
       for (const entry of batch) {
         const mark = undos.length;
         const opsMark = ops.length;
-        const nextMark = new Map(next);
+        /** Callers whose next sequence this entry moved, with what it was before. */
+        const moved: Array<[string, number | undefined]> = [];
         try {
           const plan = entry.planner(now);
           if (plan === undefined) {
@@ -129,7 +130,9 @@ export function createCommitQueue(options: CommitQueueOptions): CommitQueue {
           const logged: LoggedEvent[] = [];
           for (const step of plan.steps) {
             if (step.kind === "event") {
-              const sequence = (next.get(step.callerId) ?? sequences.get(step.callerId) ?? 0) + 1;
+              const previous = next.get(step.callerId);
+              const sequence = (previous ?? sequences.get(step.callerId) ?? 0) + 1;
+              moved.push([step.callerId, previous]);
               next.set(step.callerId, sequence);
               const event: LoggedEvent = { callerId: step.callerId, sequence, timeMs: now, event: step.event };
               logged.push(event);
@@ -145,8 +148,11 @@ export function createCommitQueue(options: CommitQueueOptions): CommitQueue {
           for (let i = undos.length - 1; i >= mark; i--) undos[i]!();
           undos.length = mark;
           ops.length = opsMark;
-          next.clear();
-          for (const [k, v] of nextMark) next.set(k, v);
+          for (let i = moved.length - 1; i >= 0; i--) {
+            const [callerId, previous] = moved[i]!;
+            if (previous === undefined) next.delete(callerId);
+            else next.set(callerId, previous);
+          }
           entry.reject(error);
         }
       }
