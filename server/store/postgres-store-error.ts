@@ -88,11 +88,12 @@ const NETWORK_CODES: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * The driver's own messages for a connection that failed, ended or timed
- * out ("Connection terminated unexpectedly", "Connection terminated due to
- * connection timeout", "timeout expired", "Query read timeout", "Client has
- * encountered a connection error and is not queryable", a protocol message out of place, "timeout exceeded
- * when trying to connect").
+ * The driver's own messages for a connection that failed, ended, timed out
+ * or lost step with the server: "Connection terminated unexpectedly",
+ * "Connection terminated due to connection timeout", "timeout expired",
+ * "timeout exceeded when trying to connect", "Query read timeout", "Client
+ * has encountered a connection error and is not queryable", "Received
+ * unexpected … message from backend".
  */
 const DRIVER_MESSAGE = /^Connection terminated|^timeout|^Query read timeout|not queryable|^Received unexpected/;
 
