@@ -325,20 +325,21 @@ function postgresSkipReason(ctx: BenchContext): string | undefined {
  */
 export async function storeMutations(ctx: BenchContext): Promise<ScenarioResult[]> {
   const sizes = STORE_CONFIGS[ctx.config.mode];
-  const results = [await runOnBackend(ctx, sizes, { name: "sqlite", args: [] })];
   const skip = postgresSkipReason(ctx);
-  if (skip !== undefined) {
-    ctx.log(`store (postgres): skipped: ${skip}`);
-    results[0] = { ...results[0]!, notes: [...results[0]!.notes, `PostgreSQL: skipped: ${skip}.`] };
-    return results;
-  }
   let postgres: BenchPostgres | undefined;
   try {
-    postgres = await startBenchPostgres();
-    ctx.log(`store (postgres): cluster ${postgres.description}`);
-    results.push(await runOnBackend(ctx, sizes, { name: "postgres", args: ["--database", postgres.url] }));
+    // Started first, so a cluster that cannot start fails the run before the SQLite half is spent.
+    if (skip === undefined) {
+      postgres = await startBenchPostgres(createUnusedPortSource(ctx.farm.ports));
+      ctx.log(`store (postgres): ${postgres.description}`);
+    }
+    const sqlite = await runOnBackend(ctx, sizes, { name: "sqlite", args: [] });
+    if (postgres === undefined) {
+      ctx.log(`store (postgres): skipped: ${skip}`);
+      return [{ ...sqlite, notes: [...sqlite.notes, `PostgreSQL: skipped: ${skip}.`] }];
+    }
+    return [sqlite, await runOnBackend(ctx, sizes, { name: "postgres", args: ["--database", postgres.url] })];
   } finally {
     await postgres?.stop();
   }
-  return results;
 }

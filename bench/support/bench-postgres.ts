@@ -25,14 +25,29 @@ export function benchPostgresMissing(): string | undefined {
     : undefined;
 }
 
-/** Starts (or names) the database. */
-export async function startBenchPostgres(): Promise<BenchPostgres> {
+/** How many ports a cluster start tries before giving up. */
+const PORT_ATTEMPTS = 3;
+
+/**
+ * Starts (or names) the database. `nextPort` gives ports nobody listens on
+ * outside the ephemeral range: a port the kernel handed out (the harness's
+ * default) may be taken by one of the bench's own outgoing connections
+ * before the postmaster binds it, which happened with 10,000 listeners and
+ * 64 clients in the run. A port taken anyway is retried with the next one.
+ */
+export async function startBenchPostgres(nextPort: () => number): Promise<BenchPostgres> {
   const given = process.env["MONITOR_BENCH_POSTGRES_URL"];
   if (given !== undefined && given !== "") {
     return { url: given, description: hideSecrets(given), stop: async () => {} };
   }
-  const cluster = await startPostgresCluster({ durable: true });
-  return { url: cluster.url, description: `${hideSecrets(cluster.url)} (throwaway cluster in ${cluster.dir}, fsync on)`, stop: () => cluster.stop() };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const cluster = await startPostgresCluster({ durable: true, port: nextPort() });
+      return { url: cluster.url, description: `${hideSecrets(cluster.url)} (throwaway cluster in ${cluster.dir}, fsync on)`, stop: () => cluster.stop() };
+    } catch (error) {
+      if (attempt === PORT_ATTEMPTS || !String(error).includes("Address already in use")) throw error;
+    }
+  }
 }
 
 /** The URL without its password, for logs. */
