@@ -47,7 +47,8 @@ export async function spawnServer(
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in 20 s:\n${output}`)), 20_000);
     const onData = () => {
-      const match = /"address":"127\.0\.0\.1:(\d+)"/.exec(output);
+      // The listening line itself: a config file's services are logged with addresses before it.
+      const match = /"msg":"listening on 127\.0\.0\.1:(\d+)"/.exec(output);
       if (match !== null) {
         clearTimeout(timer);
         child.stdout!.off("data", onData);
