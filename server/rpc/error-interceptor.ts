@@ -1,5 +1,6 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { MonitorError, type MonitorErrorKind } from "../domain/monitor-error.js";
+import { StoreError } from "../store/store.js";
 import { asBodyDecodeError } from "./decode-error.js";
 
 const CODES: Record<MonitorErrorKind, Code> = {
@@ -11,10 +12,26 @@ const CODES: Record<MonitorErrorKind, Code> = {
   unavailable: Code.Unavailable,
 };
 
-/** Maps a domain refusal to its gRPC code; leaves ConnectErrors as they are. */
+/**
+ * Maps a domain refusal to its gRPC code; leaves ConnectErrors as they are.
+ * A store failure never shows its message (it names files and hosts): an
+ * unavailable store is UNAVAILABLE, anything else INTERNAL; the cause is the
+ * caller's to log.
+ */
 export function toConnectError(error: unknown): ConnectError {
   if (error instanceof MonitorError) return new ConnectError(error.message, CODES[error.kind], undefined, undefined, error);
-  return ConnectError.from(error);
+  if (error instanceof StoreError) {
+    return error.kind === "unavailable"
+      ? new ConnectError("the store is unavailable; try again", Code.Unavailable, undefined, undefined, error)
+      : new ConnectError("internal error", Code.Internal, undefined, undefined, error);
+  }
+  if (error instanceof ConnectError) return error;
+  return new ConnectError("internal error", Code.Internal, undefined, undefined, error);
+}
+
+/** Whether an error is one the client is meant to see as it is (a refusal), not a failure to log. */
+export function isRefusal(error: unknown): boolean {
+  return error instanceof MonitorError || error instanceof ConnectError;
 }
 
 /**
@@ -35,9 +52,9 @@ export function createErrorInterceptor(onInternal: (error: unknown, procedure: s
     } catch (error) {
       const undecodable = asBodyDecodeError(error, req.method.input.typeName);
       if (undecodable !== undefined) throw undecodable;
-      if (error instanceof MonitorError || error instanceof ConnectError) throw toConnectError(error);
+      if (isRefusal(error)) throw toConnectError(error);
       onInternal(error, req.method.name);
-      throw new ConnectError("internal error", Code.Internal);
+      throw toConnectError(error);
     }
   };
 }

@@ -63,6 +63,7 @@ export function createRoutes(deps: RouteDeps): (router: ConnectRouter) => void {
         ...(deps.streamOptions === undefined ? {} : { streamOptions: deps.streamOptions }),
         ...(deps.streamLimits === undefined ? {} : { streamLimits: deps.streamLimits }),
         ...(deps.watchGate === undefined ? {} : { gate: deps.watchGate }),
+        onInternalError: deps.onInternalError,
       }),
     );
     router.service(Health, createHealthService(deps.health));

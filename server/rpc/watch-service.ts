@@ -20,7 +20,7 @@ import {
   type StreamStart,
 } from "../engine/caller-stream.js";
 import type { Registry } from "../store/registry.js";
-import { toConnectError } from "./error-interceptor.js";
+import { isRefusal, toConnectError } from "./error-interceptor.js";
 import { optionalTimestamp, statusToProto } from "./to-proto.js";
 import { checkCallerRef } from "./validate.js";
 import { createWatchStreamGate, type WatchStreamGate, type WatchStreamLimits } from "./watch-stream-gate.js";
@@ -33,6 +33,8 @@ export interface WatchDeps extends CallerStreamDeps {
   readonly streamLimits?: WatchStreamLimits;
   /** The per-caller gate, when the caller of createWatchService wants to read its counts; else one of its own. */
   readonly gate?: WatchStreamGate;
+  /** Told of a failure that is not a refusal (a store read failing, a bug), before the client sees UNAVAILABLE or INTERNAL. */
+  readonly onInternalError?: (error: unknown, procedure: string) => void;
 }
 
 function toWatchResponse(item: StreamItem): WatchResponse {
@@ -128,6 +130,7 @@ export function createWatchService(deps: WatchDeps): ServiceImpl<typeof WatchSer
       try {
         for await (const item of stream) yield toWatchResponse(item);
       } catch (error) {
+        if (!isRefusal(error)) deps.onInternalError?.(error, "Watch");
         throw toConnectError(error);
       } finally {
         lease.release();
