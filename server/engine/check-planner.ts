@@ -21,17 +21,20 @@ export function planNextWake(
 ): void {
   if (rt.lifecycle.t === "removed") return;
   if (checkAt !== undefined) rt.nextCheckAt = checkAt;
-  else if (rt.observation.lastCheckAt !== undefined) {
-    rt.nextCheckAt = nextCheckAt({
-      now,
-      lastCheckAt: rt.observation.lastCheckAt,
-      effectiveIntervalMs: rt.effectiveIntervalMs,
-      observation: rt.observation,
-      subscriptions: rt.subs.values(),
-      outages: rt.outages,
-    });
-  }
+  else if (rt.observation.lastCheckAt !== undefined) rt.nextCheckAt = nextCheckOf(rt, now);
   if (rt.lifecycle.t !== "planned") return;
   const boundary = nextOutageBoundary(rt.outages, now);
   schedule(rt.config.id, boundary !== undefined && boundary < rt.nextCheckAt ? boundary : rt.nextCheckAt);
+}
+
+/** When the service's next check is due after its last one (never before now). */
+export function nextCheckOf(rt: ServiceRuntime, now: Millis): Millis {
+  return nextCheckAt({
+    now,
+    lastCheckAt: rt.observation.lastCheckAt,
+    effectiveIntervalMs: rt.effectiveIntervalMs,
+    observation: rt.observation,
+    subscriptions: rt.subs.values(),
+    outages: rt.outages,
+  });
 }

@@ -1,4 +1,4 @@
-import { nextCheckAt, startupOffsetMs } from "../domain/next-check.js";
+import { startupOffsetMs } from "../domain/next-check.js";
 import { graceDeadline, NOTHING_ANNOUNCED } from "../domain/notification.js";
 import type { Announced, Millis, Observation } from "../domain/types.js";
 import { subscriptionEnded } from "../store/create-registry.js";
@@ -6,6 +6,7 @@ import type { Step } from "../store/commit-queue.js";
 import type { Registry } from "../store/registry.js";
 import type { AnnouncedEntry } from "../store/store.js";
 import type { Announcer } from "./announcer.js";
+import { nextCheckOf } from "./check-planner.js";
 import { subscriptionState, type ServiceRuntime } from "./service-runtime.js";
 import type { ServiceTable } from "./service-table.js";
 
@@ -80,14 +81,7 @@ export function recoverAtStartup(deps: StartupRecoveryDeps, recovered: Recovered
  * the server was down — DOWN is owed, and one check confirms it first.
  */
 function firstCheckAfterRestart(rt: ServiceRuntime, now: Millis): Millis {
-  const planned = nextCheckAt({
-    now,
-    lastCheckAt: rt.observation.lastCheckAt,
-    effectiveIntervalMs: rt.effectiveIntervalMs,
-    observation: rt.observation,
-    subscriptions: rt.subs.values(),
-    outages: rt.outages,
-  });
+  const planned = nextCheckOf(rt, now);
   if (planned > now) return planned;
   for (const sub of rt.subs.values()) {
     const deadline = graceDeadline(sub.announced, rt.observation, sub.gracePeriodMs);
