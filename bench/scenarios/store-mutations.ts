@@ -28,10 +28,11 @@ const POLLING = [durationFromMs(24 * HOUR), durationFromMs(23 * HOUR)] as const;
 const GRACE = durationFromMs(0);
 const MB = 2 ** 20;
 
-/** One store the server is run on: its name in the results and the server flags that select it. */
+/** One store the server is run on: its name in the results, and the flags that give a server a store of its own. */
 interface Backend {
   readonly name: "sqlite" | "postgres";
-  readonly args: readonly string[];
+  /** Flags for a new, empty store (SQLite: none, each data dir has its own; PostgreSQL: a new database). */
+  newStore(): Promise<readonly string[]>;
 }
 
 /**
@@ -93,25 +94,27 @@ function changeSubscription(client: RawUnaryClient, fixture: Fixture, i: number)
   });
 }
 
-/** Windows of sequential Subscribe calls from one client, each changing the next subscription in turn. */
-async function sequentialWindows(server: BenchServer, fixture: Fixture): Promise<{ timings: PoolTimings[]; cores: number[] }> {
-  const { config } = fixture.ctx;
-  const client = await openRawUnaryClient(server.baseUrl);
-  const count = fixture.serviceIds.length;
-  const timings: PoolTimings[] = [];
-  const cores: number[] = [];
-  let next = 0;
+/** A server with its registry, for the sequential windows. */
+interface Sized {
+  readonly server: BenchServer;
+  readonly fixture: Fixture;
+  readonly timings: PoolTimings[];
+  readonly cores: number[];
+  /** The next subscription to change. */
+  next: number;
+}
+
+/** One window of sequential Subscribe calls from one client, each changing the next subscription in turn. */
+async function sequentialWindow(sized: Sized, durationMs: number): Promise<void> {
+  const client = await openRawUnaryClient(sized.server.baseUrl);
+  const count = sized.fixture.serviceIds.length;
   try {
-    for (let r = 0; r < config.repetitions; r++) {
-      await sleep(config.settleMs);
-      const meter = startProcessMeter({ server: server.pid });
-      timings.push(await runLanesFor(1, config.windowSeconds * 1000, () => changeSubscription(client, fixture, next++ % count)));
-      cores.push(...meter.stop()["server"]!.cores);
-    }
+    const meter = startProcessMeter({ server: sized.server.pid });
+    sized.timings.push(await runLanesFor(1, durationMs, () => changeSubscription(client, sized.fixture, sized.next++ % count)));
+    sized.cores.push(...meter.stop()["server"]!.cores);
   } finally {
     client.close();
   }
-  return { timings, cores };
 }
 
 /** xorshift32: a fixed, cheap sequence per lane, so every run makes the same calls. */
@@ -181,8 +184,8 @@ async function mixedWindows(server: BenchServer, fixture: Fixture): Promise<{ ti
 }
 
 /** Spawn → "listening", and spawn → the first ListServices answer (a fresh connection made once listening). */
-async function restartOnce(ctx: BenchContext, dataDir: string, backend: Backend): Promise<{ server: BenchServer; listeningMs: number; firstListMs: number }> {
-  const server = await startBenchServer({ dataDir, nodeFlags: ctx.serverNodeFlags, args: backend.args });
+async function restartOnce(ctx: BenchContext, dataDir: string, args: readonly string[]): Promise<{ server: BenchServer; listeningMs: number; firstListMs: number }> {
+  const server = await startBenchServer({ dataDir, nodeFlags: ctx.serverNodeFlags, args });
   const client = await openRawUnaryClient(server.baseUrl);
   try {
     await client.call(M.listServices, {});
@@ -202,12 +205,11 @@ function median(values: readonly number[]): number {
   return sorted.length === 0 ? Number.NaN : sorted[Math.floor((sorted.length - 1) / 2)]!;
 }
 
-/** The three measurements on one store: sequential Subscribe at two sizes, the restart, the 64-client mix. */
-async function runOnBackend(ctx: BenchContext, sizes: StoreBenchConfig, backend: Backend): Promise<ScenarioResult> {
-  const [small, large] = sizes.services;
-  const { config, farm } = ctx;
-  if (farm.ports.length < large) await farm.open(large - farm.ports.length);
+/** A fresh server on a store of its own, with the callers and `count` services + subscriptions; resolves with the setup's duration too. */
+async function startSized(ctx: BenchContext, sizes: StoreBenchConfig, backend: Backend, count: number): Promise<{ sized: Sized; dataDir: string; args: readonly string[]; setupSeconds: number }> {
   const dataDir = ctx.newDataDir();
+  const args = await backend.newStore();
+  const server = await startBenchServer({ dataDir, nodeFlags: ctx.serverNodeFlags, args });
   const fixture: Fixture = {
     ctx,
     sizes,
@@ -215,24 +217,53 @@ async function runOnBackend(ctx: BenchContext, sizes: StoreBenchConfig, backend:
     serviceIds: [],
     polling: [],
   };
+  try {
+    const setup = await openRawUnaryClient(server.baseUrl);
+    const begun = performance.now();
+    await runPool(fixture.callerIds.length, sizes.concurrency, (i) =>
+      setup.call(M.registerCaller, { callerId: fixture.callerIds[i]!, displayName: fixture.callerIds[i]! }),
+    );
+    await grow(setup, fixture, count);
+    setup.close();
+    return { sized: { server, fixture, timings: [], cores: [], next: 0 }, dataDir, args, setupSeconds: (performance.now() - begun) / 1000 };
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+}
+
+/**
+ * The three measurements on one store: sequential Subscribe at two sizes,
+ * the restart, the 64-client mix. The two sizes are two servers side by
+ * side whose windows alternate (half-length, twice as many, the order
+ * swapped each round), so a change in the machine's load during the run
+ * (fsync latency on a shared disk moves a lot) falls on both alike.
+ */
+async function runOnBackend(ctx: BenchContext, sizes: StoreBenchConfig, backend: Backend): Promise<ScenarioResult> {
+  const [small, large] = sizes.services;
+  const { config, farm } = ctx;
+  if (farm.ports.length < large) await farm.open(large - farm.ports.length);
   ctx.log(`store (${backend.name}): ${sizes.callers} callers, ${small} services + subscriptions`);
-  let server: BenchServer | undefined = await startBenchServer({ dataDir, nodeFlags: ctx.serverNodeFlags, args: backend.args });
+  const atSmall = await startSized(ctx, sizes, backend, small);
+  let server: BenchServer | undefined;
   const listening: number[] = [];
   const firstList: number[] = [];
   const stops: number[] = [];
   try {
-    const setup = await openRawUnaryClient(server.baseUrl);
-    await runPool(fixture.callerIds.length, sizes.concurrency, (i) =>
-      setup.call(M.registerCaller, { callerId: fixture.callerIds[i]!, displayName: fixture.callerIds[i]! }),
-    );
-    await grow(setup, fixture, small);
-    ctx.log(`store (${backend.name}): sequential Subscribe with ${small} services`);
-    const atSmall = await sequentialWindows(server, fixture);
-    ctx.log(`store (${backend.name}): growing to ${large} services + subscriptions, ${sizes.concurrency} in flight`);
-    const setupSeconds = await grow(setup, fixture, large);
-    setup.close();
-    ctx.log(`store (${backend.name}): sequential Subscribe with ${large} services`);
-    const atLarge = await sequentialWindows(server, fixture);
+    ctx.log(`store (${backend.name}): a second server with ${large} services + subscriptions, ${sizes.concurrency} in flight`);
+    const atLarge = await startSized(ctx, sizes, backend, large);
+    server = atLarge.sized.server;
+    const { dataDir, args, setupSeconds } = atLarge;
+    const rounds = 2 * config.repetitions;
+    ctx.log(`store (${backend.name}): sequential Subscribe, ${rounds} windows at each size, alternating`);
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? [atSmall.sized, atLarge.sized] : [atLarge.sized, atSmall.sized];
+      for (const sized of order) {
+        await sleep(config.settleMs / 2);
+        await sequentialWindow(sized, (config.windowSeconds * 1000) / 2);
+      }
+    }
+    await atSmall.sized.server.stop();
 
     for (let r = 0; r < sizes.restarts; r++) {
       ctx.log(`store (${backend.name}): restart ${r + 1} of ${sizes.restarts} with ${large} services + ${large} subscriptions`);
@@ -241,7 +272,7 @@ async function runOnBackend(ctx: BenchContext, sizes: StoreBenchConfig, backend:
       await server.stop();
       stops.push(performance.now() - stopping);
       server = undefined;
-      const restarted = await restartOnce(ctx, dataDir, backend);
+      const restarted = await restartOnce(ctx, dataDir, args);
       server = restarted.server;
       listening.push(restarted.listeningMs);
       firstList.push(restarted.firstListMs);
@@ -249,13 +280,13 @@ async function runOnBackend(ctx: BenchContext, sizes: StoreBenchConfig, backend:
     const bytes = backend.name === "sqlite" ? directoryBytes(dataDir) : undefined;
 
     ctx.log(`store (${backend.name}): ${sizes.concurrency} clients of mixed mutations`);
-    const mixed = await mixedWindows(server, fixture);
+    const mixed = await mixedWindows(server, atLarge.sized.fixture);
 
-    const seqSmall = flat(atSmall.timings);
-    const seqLarge = flat(atLarge.timings);
+    const seqSmall = flat(atSmall.sized.timings);
+    const seqLarge = flat(atLarge.sized.timings);
     const mix = flat(mixed.timings);
     const figures: Figure[] = [
-      figure(`setup ${small} → ${large}: register + subscribe each`, "s", [setupSeconds]),
+      figure(`setup: ${sizes.callers} callers, ${large} × (RegisterService + Subscribe), ${sizes.concurrency} in flight`, "s", [setupSeconds]),
       figure(`sequential Subscribe calls/s, ${small} services`, "1/s", seqSmall.rates),
       figure(`sequential Subscribe latency, ${small} services`, "ms", seqSmall.latencies),
       figure(`sequential Subscribe calls/s, ${large} services`, "1/s", seqLarge.rates),
@@ -266,7 +297,7 @@ async function runOnBackend(ctx: BenchContext, sizes: StoreBenchConfig, backend:
         op: ">=",
         value: 0.8,
       }),
-      figure(`server CPU, sequential at ${large}`, "cores", atLarge.cores),
+      figure(`server CPU, sequential at ${large}`, "cores", atLarge.sized.cores),
       figure("restart: spawn → listening", "ms", listening, { stat: "max", op: "<", value: 2000 }),
       figure("restart: spawn → first ListServices answer", "ms", firstList, { stat: "max", op: "<", value: 2000 }),
       figure("graceful stop (SIGTERM → exit)", "ms", stops),
@@ -292,13 +323,14 @@ async function runOnBackend(ctx: BenchContext, sizes: StoreBenchConfig, backend:
       },
       figures,
       notes: [
-        "Every call is a mutation answered once durable. Sequential Subscribe changes one existing subscription per call (its polling interval flips between 24 h and 23 h), so the registry keeps its size during a window.",
+        "Every call is a mutation answered once durable. Sequential Subscribe changes one existing subscription per call (its polling interval flips between 24 h and 23 h), so the registry keeps its size during a window. The two sizes are two servers whose windows (half as long, twice as many) alternate.",
         "Client: bare node:http2 with protobuf-es encoding (bench/support/raw-unary.ts), one connection per lane; connect-node's client would cost as much CPU per call as the server.",
         `Mixed mutations: ${MIX}; each lane's temporary caller has 2 subscriptions when it is unregistered. New services get addresses nobody listens on (their one check at registration is refused).`,
         "Checks: every 24 h (polling 23/24 h), so after each new service's first check nothing is checked during the windows.",
       ],
     };
   } finally {
+    await atSmall.sized.server.stop();
     await server?.stop();
   }
 }
@@ -333,12 +365,13 @@ export async function storeMutations(ctx: BenchContext): Promise<ScenarioResult[
       postgres = await startBenchPostgres(createUnusedPortSource(ctx.farm.ports));
       ctx.log(`store (postgres): ${postgres.description}`);
     }
-    const sqlite = await runOnBackend(ctx, sizes, { name: "sqlite", args: [] });
+    const sqlite = await runOnBackend(ctx, sizes, { name: "sqlite", newStore: async () => [] });
     if (postgres === undefined) {
       ctx.log(`store (postgres): skipped: ${skip}`);
       return [{ ...sqlite, notes: [...sqlite.notes, `PostgreSQL: skipped: ${skip}.`] }];
     }
-    return [sqlite, await runOnBackend(ctx, sizes, { name: "postgres", args: ["--database", postgres.url] })];
+    const cluster = postgres;
+    return [sqlite, await runOnBackend(ctx, sizes, { name: "postgres", newStore: async () => ["--database", await cluster.newDatabase()] })];
   } finally {
     await postgres?.stop();
   }

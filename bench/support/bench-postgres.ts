@@ -1,18 +1,20 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
 import { findPostgresBinaries, startPostgresCluster } from "../../test/support/postgres-cluster.js";
 
 /**
- * A PostgreSQL database for the store scenario: the one named by
- * `MONITOR_BENCH_POSTGRES_URL` when set (left as it is afterwards: it should
- * be empty, the server creates its schema), else a throwaway cluster started
- * by the tests' harness (test/support/postgres-cluster.ts) in a temporary
+ * A PostgreSQL server for the store scenario: the one named by
+ * `MONITOR_BENCH_POSTGRES_URL` when set (the bench creates databases
+ * `bench_<hex>` on it and leaves them), else a throwaway cluster started by
+ * the tests' harness (test/support/postgres-cluster.ts) in a temporary
  * directory on a loopback port with fsync on, since the figures are of
  * durable writes; stopped and removed afterwards.
  */
 export interface BenchPostgres {
-  /** What the server is given as --database. */
-  readonly url: string;
   /** For the log: where it runs, never a password. */
   readonly description: string;
+  /** Creates an empty database and returns its URL, for one server's --database (one server per database). */
+  newDatabase(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -38,16 +40,36 @@ const PORT_ATTEMPTS = 3;
 export async function startBenchPostgres(nextPort: () => number): Promise<BenchPostgres> {
   const given = process.env["MONITOR_BENCH_POSTGRES_URL"];
   if (given !== undefined && given !== "") {
-    return { url: given, description: hideSecrets(given), stop: async () => {} };
+    return { description: hideSecrets(given), newDatabase: () => createDatabase(given), stop: async () => {} };
   }
   for (let attempt = 1; ; attempt++) {
     try {
       const cluster = await startPostgresCluster({ durable: true, port: nextPort() });
-      return { url: cluster.url, description: `${hideSecrets(cluster.url)} (throwaway cluster in ${cluster.dir}, fsync on)`, stop: () => cluster.stop() };
+      return {
+        description: `${hideSecrets(cluster.url)} (throwaway cluster in ${cluster.dir}, fsync on)`,
+        newDatabase: () => createDatabase(cluster.url),
+        stop: () => cluster.stop(),
+      };
     } catch (error) {
       if (attempt === PORT_ATTEMPTS || !String(error).includes("Address already in use")) throw error;
     }
   }
+}
+
+/** CREATE DATABASE bench_<hex> through `url`'s server; the new database's URL. */
+async function createDatabase(url: string): Promise<string> {
+  const name = `bench_${randomBytes(6).toString("hex")}`;
+  const client = new pg.Client({ connectionString: url });
+  client.on("error", () => undefined);
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
+  const parsed = new URL(url);
+  parsed.pathname = `/${name}`;
+  return parsed.toString();
 }
 
 /** The URL without its password, for logs. */
