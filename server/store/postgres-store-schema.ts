@@ -33,7 +33,7 @@ export interface Migration {
  * - events has no foreign key to callers, and announced none to subscriptions:
  *   both follow the log (delete_caller removes them, a subscription_ended
  *   forgets the announced row), in whichever order a write lists the ops.
- *   payload is the CallerEvent (sqlite-event-codec.ts), as jsonb so it can be
+ *   payload is the CallerEvent (caller-event-codec.ts), as jsonb so it can be
  *   queried.
  * Plain CREATE TABLE (no IF NOT EXISTS): a database that already has a table
  * of that name but no record of this schema belongs to someone else, and the

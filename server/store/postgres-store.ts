@@ -4,15 +4,25 @@ import type { LoggedEvent } from "../domain/types.js";
 import { planOpRuns } from "./postgres-op-runs.js";
 import { applicationName, takePostgresSessionLock, type PostgresSessionLock } from "./postgres-session-lock.js";
 import { postgresStoreError } from "./postgres-store-error.js";
+import { decodeCounter, decodeEvent, decodeService } from "./postgres-store-rows.js";
+import { applyMigrations } from "./postgres-store-schema.js";
+import { parsePostgresTarget, type PostgresTarget } from "./postgres-target.js";
+import { statementForRun } from "./postgres-write-statements.js";
+import { retentionPerCaller } from "./retention.js";
 import {
+  ANNOUNCED_COLUMNS,
+  CALLER_COLUMNS,
+  COUNTER_COLUMNS,
+  EVENT_COLUMNS,
+  OBSERVATION_COLUMNS,
+  OUTAGE_COLUMNS,
   RowError,
+  SERVICE_COLUMNS,
+  SUBSCRIPTION_COLUMNS,
   decodeAnnounced,
   decodeCaller,
-  decodeCounter,
-  decodeEvent,
   decodeObservation,
   decodeOutage,
-  decodeService,
   decodeSubscription,
   type AnnouncedRow,
   type CallerRow,
@@ -22,14 +32,8 @@ import {
   type OutageRow,
   type ServiceRow,
   type SubscriptionRow,
-} from "./postgres-store-rows.js";
-import { applyMigrations } from "./postgres-store-schema.js";
-import { parsePostgresTarget, type PostgresTarget } from "./postgres-target.js";
-import { statementForRun } from "./postgres-write-statements.js";
+} from "./store-rows.js";
 import { StoreError, type Store, type StoreContents, type StoreOp } from "./store.js";
-
-/** Events kept per caller unless told otherwise (docs/architecture.md, watch stream rule 3). */
-const DEFAULT_RETENTION_PER_CALLER = 10_000;
 
 export interface PostgresStoreOptions {
   /** `postgres://user[:password]@host[:port]/database[?…]`; the password never reaches a log. */
@@ -69,10 +73,7 @@ types.setTypeParser(pg.types.builtins.INT8, (text: string) => Number(text));
  * fatal instead (see `onLockLost`).
  */
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
-  const retention = options.retentionPerCaller ?? DEFAULT_RETENTION_PER_CALLER;
-  if (!Number.isSafeInteger(retention) || retention < 1) {
-    throw new RangeError(`retentionPerCaller must be a positive integer, got ${retention}`);
-  }
+  const retention = retentionPerCaller(options.retentionPerCaller);
   const target = parsePostgresTarget(options.url);
   const clientConfig: pg.ClientConfig = {
     connectionString: options.url,
@@ -174,25 +175,15 @@ function createPostgresStore({ target, pool, lock, retention }: StoreParts): Sto
     return withClient(pool, target, "load", async (client) => {
       // One snapshot for every table, so the contents agree with each other.
       await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-      const q = async <R extends pg.QueryResultRow>(sql: string): Promise<R[]> => (await client.query<R>(sql)).rows;
-      const services = await q<ServiceRow>(
-        `SELECT id, host, port, display_name, check_interval_ms, check_timeout_ms, created_at_ms, probe, managed_by
-         FROM services ORDER BY id`,
-      );
-      const callers = await q<CallerRow>("SELECT id, display_name, created_at_ms, managed_by FROM callers ORDER BY id");
-      const subscriptions = await q<SubscriptionRow>(
-        `SELECT caller_id, service_id, polling_interval_ms, grace_period_ms, managed_by
-         FROM subscriptions ORDER BY caller_id, service_id`,
-      );
-      const outages = await q<OutageRow>("SELECT id, service_id, start_ms, end_ms, reason, managed_by FROM outages ORDER BY id");
-      const observations = await q<ObservationRow>(
-        `SELECT service_id, status, since_ms, last_check_at_ms, last_latency_ms, detail
-         FROM observations ORDER BY service_id`,
-      );
-      const announced = await q<AnnouncedRow>(
-        "SELECT caller_id, service_id, status, since_ms FROM announced ORDER BY caller_id, service_id",
-      );
-      const counters = await q<CounterRow>("SELECT caller_id, last_sequence FROM caller_counters ORDER BY caller_id");
+      // Rows as arrays, in the column order store-rows.ts decodes.
+      const q = async <R extends unknown[]>(text: string): Promise<R[]> => (await client.query<R>({ text, rowMode: "array" })).rows;
+      const services = await q<ServiceRow<unknown>>(`SELECT ${SERVICE_COLUMNS} FROM services ORDER BY id`);
+      const callers = await q<CallerRow>(`SELECT ${CALLER_COLUMNS} FROM callers ORDER BY id`);
+      const subscriptions = await q<SubscriptionRow>(`SELECT ${SUBSCRIPTION_COLUMNS} FROM subscriptions ORDER BY caller_id, service_id`);
+      const outages = await q<OutageRow>(`SELECT ${OUTAGE_COLUMNS} FROM outages ORDER BY id`);
+      const observations = await q<ObservationRow>(`SELECT ${OBSERVATION_COLUMNS} FROM observations ORDER BY service_id`);
+      const announced = await q<AnnouncedRow>(`SELECT ${ANNOUNCED_COLUMNS} FROM announced ORDER BY caller_id, service_id`);
+      const counters = await q<CounterRow>(`SELECT ${COUNTER_COLUMNS} FROM caller_counters ORDER BY caller_id`);
       await client.query("COMMIT");
       return decoded(() => ({
         services: services.map(decodeService),
@@ -216,10 +207,11 @@ function createPostgresStore({ target, pool, lock, retention }: StoreParts): Sto
     }
   }
 
-  async function query<R extends pg.QueryResultRow>(what: string, config: pg.QueryConfig): Promise<R[]> {
+  /** Rows as arrays, in the order of the SELECT's columns, as load() reads them. */
+  async function query<R extends unknown[]>(what: string, config: pg.QueryConfig): Promise<R[]> {
     refuseIfClosed(what);
     try {
-      return (await pool.query<R>(config)).rows;
+      return (await pool.query<R>({ ...config, rowMode: "array" })).rows;
     } catch (err) {
       throw postgresStoreError(target, what, err);
     }
@@ -240,9 +232,9 @@ function createPostgresStore({ target, pool, lock, retention }: StoreParts): Sto
     async readEvents(callerId, afterSequence, limit) {
       const max = Math.min(Math.floor(limit), Number.MAX_SAFE_INTEGER);
       if (!(max > 0)) return [];
-      const rows = await query<EventRow>("readEvents", {
+      const rows = await query<EventRow<unknown>>("readEvents", {
         name: "monitor_read_events",
-        text: `SELECT sequence, time_ms, payload FROM events
+        text: `SELECT ${EVENT_COLUMNS} FROM events
                WHERE caller_id = $1 AND sequence > $2 ORDER BY sequence LIMIT $3`,
         values: [callerId, Math.max(0, Math.floor(afterSequence)), max],
       });
@@ -250,12 +242,12 @@ function createPostgresStore({ target, pool, lock, retention }: StoreParts): Sto
     },
 
     async firstRetained(callerId) {
-      const rows = await query<{ first: number | null }>("firstRetained", {
+      const rows = await query<[first: number | null]>("firstRetained", {
         name: "monitor_first_retained",
         text: "SELECT min(sequence) AS first FROM events WHERE caller_id = $1",
         values: [callerId],
       });
-      return rows[0]?.first ?? undefined;
+      return rows[0]?.[0] ?? undefined;
     },
 
     close() {

@@ -1,6 +1,7 @@
-import type { CallerEvent, ProbeConfig } from "../domain/types.js";
+import type { CallerEvent } from "../domain/types.js";
 import type { OpRun } from "./postgres-op-runs.js";
-import { InvalidCallerEventError, toCallerEvent } from "./sqlite-event-codec.js";
+import { InvalidCallerEventError, toCallerEvent } from "./caller-event-codec.js";
+import { encodeProbe } from "./store-rows.js";
 import type { StoreOp } from "./store.js";
 
 /**
@@ -41,15 +42,6 @@ function lastByKey<T>(ops: readonly T[], key: (op: T) => string): T[] {
 }
 
 const pair = (callerId: string, serviceId: string): string => `${callerId}\0${serviceId}`;
-
-/** The probe column: the ProbeConfig's known fields as JSON, NULL for the server's default TCP check. */
-export function encodeProbe(probe: ProbeConfig | undefined): string | null {
-  if (probe === undefined) return null;
-  switch (probe.kind) {
-    case "tcp":
-      return JSON.stringify({ kind: probe.kind, closeMode: probe.closeMode });
-  }
-}
 
 const managed = (managedBy: "config" | undefined): string | null => managedBy ?? null;
 

@@ -1,7 +1,7 @@
 import { existsSync, rmSync, statSync } from "node:fs";
 import Database from "better-sqlite3";
 import type { LoggedEvent } from "../domain/types.js";
-import { decodeCallerEvent } from "./sqlite-event-codec.js";
+import { decodeCallerEvent } from "./caller-event-codec.js";
 import { StoreError, type AnnouncedEntry } from "./store.js";
 
 /** What the previous release's events.db held (schema: sqlite-event-log-schema.ts, version 1). */

@@ -35,7 +35,7 @@ export const SQLITE_STORE_APPLICATION_ID = 0x534d4f4e;
  *   (payloads are a few hundred bytes), while a rowid table appends them at
  *   its end and only the small key goes into the index (measured 1.3x faster
  *   at 100 callers, 2x at 1,000 for events.db). payload is the CallerEvent as
- *   JSON (sqlite-event-codec.ts).
+ *   JSON (caller-event-codec.ts).
  * - announced is derived from events in the transaction that appends them,
  *   so it never disagrees with the log after a crash. It has no foreign key:
  *   a subscription's delete and its subscription_ended event (which forgets

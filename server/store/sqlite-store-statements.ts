@@ -3,6 +3,7 @@ import {
   ANNOUNCED_COLUMNS,
   CALLER_COLUMNS,
   COUNTER_COLUMNS,
+  EVENT_COLUMNS,
   OBSERVATION_COLUMNS,
   OUTAGE_COLUMNS,
   SERVICE_COLUMNS,
@@ -10,17 +11,12 @@ import {
   type AnnouncedRow,
   type CallerRow,
   type CounterRow,
+  type EventRow,
   type ObservationRow,
   type OutageRow,
   type ServiceRow,
   type SubscriptionRow,
-} from "./sqlite-store-rows.js";
-
-interface EventRow {
-  sequence: number;
-  time_ms: number;
-  payload: string;
-}
+} from "./store-rows.js";
 
 /**
  * Every statement the SQLite store runs, prepared once when it opens:
@@ -80,12 +76,14 @@ export function prepareSqliteStoreStatements(db: Database.Database) {
     deleteAnnounced: db.prepare<[string, string]>("DELETE FROM announced WHERE caller_id = ? AND service_id = ?"),
     deleteCallerEvents: db.prepare<[string]>("DELETE FROM events WHERE caller_id = ?"),
     deleteCallerAnnounced: db.prepare<[string]>("DELETE FROM announced WHERE caller_id = ?"),
-    readEvents: db.prepare<[string, number, number], EventRow>(
-      `SELECT sequence, time_ms, payload FROM events
-       WHERE caller_id = ? AND sequence > ? ORDER BY sequence LIMIT ?`,
-    ),
+    readEvents: db
+      .prepare<[string, number, number], EventRow<string>>(
+        `SELECT ${EVENT_COLUMNS} FROM events
+         WHERE caller_id = ? AND sequence > ? ORDER BY sequence LIMIT ?`,
+      )
+      .raw(),
     firstRetained: db.prepare<[string], number | null>("SELECT min(sequence) FROM events WHERE caller_id = ?").pluck(),
-    allServices: db.prepare<[], ServiceRow>(`SELECT ${SERVICE_COLUMNS} FROM services`).raw(),
+    allServices: db.prepare<[], ServiceRow<string>>(`SELECT ${SERVICE_COLUMNS} FROM services`).raw(),
     allCallers: db.prepare<[], CallerRow>(`SELECT ${CALLER_COLUMNS} FROM callers`).raw(),
     allSubscriptions: db.prepare<[], SubscriptionRow>(`SELECT ${SUBSCRIPTION_COLUMNS} FROM subscriptions`).raw(),
     allOutages: db.prepare<[], OutageRow>(`SELECT ${OUTAGE_COLUMNS} FROM outages`).raw(),

@@ -2,23 +2,23 @@ import { resolve } from "node:path";
 import Database from "better-sqlite3";
 import type { CallerEvent, LoggedEvent } from "../domain/types.js";
 import { openSqliteStoreDatabase } from "./open-sqlite-store-database.js";
-import { decodeCallerEvent, toCallerEvent } from "./sqlite-event-codec.js";
+import { decodeCallerEvent, toCallerEvent } from "./caller-event-codec.js";
+import { retentionPerCaller } from "./retention.js";
 import { sqliteStoreError } from "./sqlite-store-error.js";
+import { createProbeTextDecoder } from "./sqlite-store-rows.js";
+import { prepareSqliteStoreStatements } from "./sqlite-store-statements.js";
 import {
   createServiceDecoder,
   decodeAnnounced,
   decodeCaller,
+  decodeEvent,
   decodeObservation,
   decodeOutage,
   decodeSubscription,
   encodeProbe,
   RowError,
-} from "./sqlite-store-rows.js";
-import { prepareSqliteStoreStatements } from "./sqlite-store-statements.js";
+} from "./store-rows.js";
 import { StoreError, type Store, type StoreContents, type StoreOp } from "./store.js";
-
-/** Events kept per caller unless told otherwise (watch stream rule 3). */
-export const DEFAULT_RETENTION_PER_CALLER = 10_000;
 
 export interface SqliteStoreOptions {
   /** The database file (normally `<data-dir>/monitor.db`), or ":memory:" for tests. */
@@ -38,10 +38,7 @@ export interface SqliteStoreOptions {
  * SQLite's own locking keeps a backup or the sqlite3 shell from corrupting it.
  */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
-  const retention = options.retentionPerCaller ?? DEFAULT_RETENTION_PER_CALLER;
-  if (!Number.isSafeInteger(retention) || retention < 1) {
-    throw new RangeError(`retentionPerCaller must be a positive integer, got ${retention}`);
-  }
+  const retention = retentionPerCaller(options.retentionPerCaller);
   const path = options.path;
   const name = path === ":memory:" ? "sqlite :memory:" : `sqlite ${resolve(path)}`;
   const db = openSqliteStoreDatabase(path, name);
@@ -207,7 +204,7 @@ function createSqliteStore(db: Database.Database, name: string, retention: numbe
   /** Load reads seven tables; one read transaction makes them one snapshot. */
   const loadTx = db.transaction(
     (): StoreContents => ({
-      services: s.allServices.all().map(createServiceDecoder()),
+      services: s.allServices.all().map(createServiceDecoder(createProbeTextDecoder())),
       callers: s.allCallers.all().map(decodeCaller),
       subscriptions: s.allSubscriptions.all().map(decodeSubscription),
       outages: s.allOutages.all().map(decodeOutage),
@@ -246,19 +243,7 @@ function createSqliteStore(db: Database.Database, name: string, retention: numbe
       return guard("readEvents", () => {
         const max = Math.min(Math.floor(limit), Number.MAX_SAFE_INTEGER);
         if (!(max > 0)) return [];
-        return s.readEvents.all(callerId, afterSequence, max).map((row): LoggedEvent => {
-          let event: CallerEvent;
-          try {
-            event = decodeCallerEvent(row.payload);
-          } catch (err) {
-            const why = err instanceof Error ? err.message : String(err);
-            throw new RowError(
-              `table events, caller_id ${JSON.stringify(callerId)} sequence ${row.sequence}: payload is not an event: ${why}`,
-              { cause: err },
-            );
-          }
-          return { callerId, sequence: row.sequence, timeMs: row.time_ms, event };
-        });
+        return s.readEvents.all(callerId, afterSequence, max).map((row) => decodeEvent(callerId, row, decodeCallerEvent));
       });
     },
 

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ServiceConfig } from "../../server/domain/types.js";
 import { openSqliteStore } from "../../server/store/sqlite-store.js";
 import { sqliteStoreError } from "../../server/store/sqlite-store-error.js";
-import { decodeAnnounced, decodeCaller, decodeObservation } from "../../server/store/sqlite-store-rows.js";
+import { decodeAnnounced, decodeCaller, decodeObservation } from "../../server/store/store-rows.js";
 import { SQLITE_STORE_APPLICATION_ID, SQLITE_STORE_SCHEMA_VERSION } from "../../server/store/sqlite-store-schema.js";
 import { StoreError, type Store, type StoreOp } from "../../server/store/store.js";
 import { describeStoreContract, type StoreBackend } from "./store-contract.js";

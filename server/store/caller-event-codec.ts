@@ -1,8 +1,10 @@
 import type { CallerEvent, Status } from "../domain/types.js";
 
 /**
- * How a `CallerEvent` sits in the `payload` column of events.db, and the
- * check that a payload read back is still one.
+ * How a `CallerEvent` sits in an event's `payload` (JSON text in SQLite's
+ * monitor.db and the legacy events.db, jsonb in PostgreSQL), and the check
+ * that a payload read back is still one. Shared by both stores and the
+ * legacy import, so every path accepts exactly the same events.
  *
  * Encoding copies the known fields in a fixed order, so the stored JSON does
  * not depend on what else a caller's object happened to carry, and the event
@@ -80,7 +82,7 @@ export function toCallerEvent(value: unknown): CallerEvent {
   }
 }
 
-/** Parses a stored payload; throws InvalidCallerEventError for bad JSON or a bad shape. */
+/** Parses a payload stored as JSON text; throws InvalidCallerEventError for bad JSON or a bad shape. */
 export function decodeCallerEvent(payload: unknown): CallerEvent {
   if (typeof payload !== "string") fail("payload is not text");
   let parsed: unknown;
@@ -92,7 +94,7 @@ export function decodeCallerEvent(payload: unknown): CallerEvent {
   return toCallerEvent(parsed);
 }
 
-/** True when `status` is a Status; used for the announced table's rows. */
+/** True when `status` is a Status; used for the observations and announced tables' rows. */
 export function isStatus(status: unknown): status is Status {
   return typeof status === "string" && STATUSES.has(status);
 }

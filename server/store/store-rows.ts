@@ -1,0 +1,218 @@
+import type {
+  CallerConfig,
+  CallerEvent,
+  LoggedEvent,
+  Observation,
+  PlannedOutage,
+  ProbeConfig,
+  ServiceConfig,
+  Status,
+  SubscriptionConfig,
+} from "../domain/types.js";
+import { isStatus } from "./caller-event-codec.js";
+import type { AnnouncedEntry } from "./store.js";
+
+/**
+ * How the domain's values sit in the store's rows, for both backends (the
+ * tables have the same columns in SQLite and PostgreSQL), and the checks that
+ * a row read back is still one. The column types guarantee what they can;
+ * what they cannot (a status, a managed_by, a probe's shape, an event's
+ * payload, written by a buggy release or edited by hand with constraints
+ * off) is checked here, so a bad row stops the load naming its table and key
+ * instead of reaching the engine. Every decoder throws RowError; the store
+ * adds the file's or database's name. What differs per backend (the probe
+ * column's type, PostgreSQL's bigints) is in sqlite-store-rows.ts and
+ * postgres-store-rows.ts; the field rules (ports, intervals) are
+ * validate-store-contents.ts's job.
+ */
+
+/** Why a row does not decode: the table, its key and the rule. */
+export class RowError extends Error {
+  override readonly name = "RowError";
+}
+
+/*
+ * Rows are read as arrays, in the column order of the lists below (SQLite's
+ * raw mode, PostgreSQL's rowMode "array"): building an object per row with
+ * named keys costs about twice as much, and load() reads every row of seven
+ * tables at start.
+ */
+
+/** `Probe` is the probe column as the driver returns it: TEXT in SQLite, jsonb parsed in PostgreSQL. */
+export type ServiceRow<Probe> = [
+  id: string,
+  host: string,
+  port: number,
+  displayName: string,
+  checkIntervalMs: number,
+  checkTimeoutMs: number,
+  createdAtMs: number,
+  probe: Probe | null,
+  managedBy: string | null,
+];
+export const SERVICE_COLUMNS =
+  "id, host, port, display_name, check_interval_ms, check_timeout_ms, created_at_ms, probe, managed_by";
+
+export type CallerRow = [id: string, displayName: string, createdAtMs: number, managedBy: string | null];
+export const CALLER_COLUMNS = "id, display_name, created_at_ms, managed_by";
+
+export type SubscriptionRow = [
+  callerId: string,
+  serviceId: string,
+  pollingIntervalMs: number,
+  gracePeriodMs: number,
+  managedBy: string | null,
+];
+export const SUBSCRIPTION_COLUMNS = "caller_id, service_id, polling_interval_ms, grace_period_ms, managed_by";
+
+export type OutageRow = [
+  id: string,
+  serviceId: string,
+  startMs: number,
+  endMs: number,
+  reason: string,
+  managedBy: string | null,
+];
+export const OUTAGE_COLUMNS = "id, service_id, start_ms, end_ms, reason, managed_by";
+
+export type ObservationRow = [
+  serviceId: string,
+  status: string,
+  sinceMs: number,
+  lastCheckAtMs: number | null,
+  lastLatencyMs: number,
+  detail: string,
+];
+export const OBSERVATION_COLUMNS = "service_id, status, since_ms, last_check_at_ms, last_latency_ms, detail";
+
+export type AnnouncedRow = [callerId: string, serviceId: string, status: string, sinceMs: number];
+export const ANNOUNCED_COLUMNS = "caller_id, service_id, status, since_ms";
+
+export type CounterRow = [callerId: string, lastSequence: number];
+export const COUNTER_COLUMNS = "caller_id, last_sequence";
+
+/** `Payload` is the payload column as the driver returns it: TEXT in SQLite, jsonb parsed in PostgreSQL. */
+export type EventRow<Payload> = [sequence: number, timeMs: number, payload: Payload];
+export const EVENT_COLUMNS = "sequence, time_ms, payload";
+
+/** A row's key for a message, built only on failure: load() decodes every row and almost never fails. */
+export type RowKey = () => string;
+
+/** Throws the RowError for `table`'s row `key` breaking a rule. */
+export function failRow(table: string, key: RowKey, why: string): never {
+  throw new RowError(`table ${table}, ${key()}: ${why}`);
+}
+
+const idKey = (id: string): RowKey => () => `id ${JSON.stringify(id)}`;
+const pairKey = (callerId: string, serviceId: string): RowKey => () =>
+  `caller_id ${JSON.stringify(callerId)} service_id ${JSON.stringify(serviceId)}`;
+export const eventKey = (callerId: string, sequence: number): RowKey => () =>
+  `caller_id ${JSON.stringify(callerId)} sequence ${String(sequence)}`;
+
+/** The probe column of a service, as JSON: NULL for "the server's default TCP check". */
+export function encodeProbe(probe: ProbeConfig | undefined): string | null {
+  if (probe === undefined) return null;
+  // Known fields in a fixed order, whatever else the object carried.
+  switch (probe.kind) {
+    case "tcp":
+      return JSON.stringify({ kind: probe.kind, closeMode: probe.closeMode });
+  }
+}
+
+/** Checks a probe column's parsed JSON: a ProbeConfig of a known kind, only its known fields kept. */
+export function toProbe(value: unknown, key: RowKey): ProbeConfig {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) failRow("services", key, "probe is not a JSON object");
+  const { kind, closeMode } = value as Record<string, unknown>;
+  if (kind !== "tcp") failRow("services", key, `probe kind ${JSON.stringify(kind)} is not a known kind of check`);
+  if (closeMode !== "fin" && closeMode !== "reset") {
+    failRow("services", key, `probe closeMode ${JSON.stringify(closeMode)} is not "fin" or "reset"`);
+  }
+  return { kind, closeMode };
+}
+
+/** Adds `managedBy` only when the row has one: absent means created through the API. */
+function withManagedBy<T extends object>(value: T, managedBy: string | null, table: string, key: RowKey): T & { managedBy?: "config" } {
+  if (managedBy === null) return value;
+  if (managedBy !== "config") failRow(table, key, `managed_by ${JSON.stringify(managedBy)} is not "config"`);
+  return { ...value, managedBy };
+}
+
+function status(value: string, table: string, key: RowKey): Status {
+  if (!isStatus(value)) failRow(table, key, `status ${JSON.stringify(value)} is not unknown, up or down`);
+  return value;
+}
+
+/** Decodes services whose probe column `decodeProbe` turns into a ProbeConfig (the backend's column type). */
+export function createServiceDecoder<Probe>(
+  decodeProbe: (probe: Probe, key: RowKey) => ProbeConfig,
+): (row: ServiceRow<Probe>) => ServiceConfig {
+  return (row) => {
+    const [id, host, port, displayName, checkIntervalMs, checkTimeoutMs, createdAt, probeColumn, managedBy] = row;
+    const key = idKey(id);
+    const service: ServiceConfig = {
+      id,
+      host,
+      port,
+      displayName,
+      checkIntervalMs,
+      checkTimeoutMs,
+      createdAt,
+      ...(probeColumn === null ? {} : { probe: decodeProbe(probeColumn, key) }),
+    };
+    return withManagedBy(service, managedBy, "services", key);
+  };
+}
+
+export function decodeCaller([id, displayName, createdAt, managedBy]: CallerRow): CallerConfig {
+  return withManagedBy({ id, displayName, createdAt }, managedBy, "callers", idKey(id));
+}
+
+export function decodeSubscription([callerId, serviceId, pollingIntervalMs, gracePeriodMs, managedBy]: SubscriptionRow): SubscriptionConfig {
+  const subscription: SubscriptionConfig = { callerId, serviceId, pollingIntervalMs, gracePeriodMs };
+  return withManagedBy(subscription, managedBy, "subscriptions", pairKey(callerId, serviceId));
+}
+
+export function decodeOutage([id, serviceId, startMs, endMs, reason, managedBy]: OutageRow): PlannedOutage {
+  return withManagedBy({ id, serviceId, startMs, endMs, reason }, managedBy, "outages", idKey(id));
+}
+
+export function decodeObservation(row: ObservationRow): { serviceId: string; observation: Observation } {
+  const [serviceId, rowStatus, sinceMs, lastCheckAt, lastLatencyMs, detail] = row;
+  return {
+    serviceId,
+    observation: {
+      status: status(rowStatus, "observations", () => `service_id ${JSON.stringify(serviceId)}`),
+      sinceMs,
+      lastCheckAt: lastCheckAt ?? undefined,
+      lastLatencyMs,
+      detail,
+    },
+  };
+}
+
+export function decodeAnnounced([callerId, serviceId, rowStatus, sinceMs]: AnnouncedRow): AnnouncedEntry {
+  return {
+    callerId,
+    serviceId,
+    announced: { status: status(rowStatus, "announced", pairKey(callerId, serviceId)), sinceMs },
+  };
+}
+
+/**
+ * Decodes one of `callerId`'s events whose payload column `decodePayload`
+ * turns into a CallerEvent (the backend's column type; it throws for a bad one).
+ */
+export function decodeEvent<Payload>(
+  callerId: string,
+  [sequence, timeMs, payload]: EventRow<Payload>,
+  decodePayload: (payload: Payload) => CallerEvent,
+): LoggedEvent {
+  let event: CallerEvent;
+  try {
+    event = decodePayload(payload);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new RowError(`table events, ${eventKey(callerId, sequence)()}: payload is not an event: ${why}`, { cause: err });
+  }
+  return { callerId, sequence, timeMs, event };
+}
