@@ -1,0 +1,135 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
+import { durationFromMs } from "@bufbuild/protobuf/wkt";
+import pg from "pg";
+import { describe, onTestFinished } from "vitest";
+import { SERVER_LOCK_KEY } from "../../server/store/postgres-session-lock.js";
+import { ManagementService } from "../../sdk/gen/monitor/v1/management_service_pb.js";
+import { WatchService } from "../../sdk/gen/monitor/v1/watch_service_pb.js";
+import { createGrpcJsClients } from "./grpc-js-client.js";
+import type { LiveMonitor } from "./live-monitor.js";
+import { describePostgres, dropTestDatabase, testDatabaseUrl } from "./postgres.js";
+import { spawnServer } from "./spawn-server.js";
+
+/**
+ * The two stores the server can run on, for integration tests whose body must
+ * hold on both: `forEachBackend((backend) => { it(...) })` runs the same tests
+ * once on SQLite (`<data-dir>/monitor.db`) and once on PostgreSQL
+ * (`--database`, a database of each test's own). The PostgreSQL half comes
+ * from describePostgres: it fails under CI when there is no cluster, and
+ * skips elsewhere with the reason.
+ */
+export interface StoreBackend {
+  readonly name: "sqlite" | "postgres";
+  /** An empty store for the current test, removed when it finishes. */
+  freshStore(): Promise<TestStore>;
+}
+
+/** One test's store: what a server needs to be started on it, again and again. */
+export interface TestStore {
+  readonly backend: StoreBackend["name"];
+  /** The server's --data-dir (on PostgreSQL it holds nothing of the store, but the flag is always given). */
+  readonly dataDir: string;
+  /** Arguments that put the server on this store, besides --data-dir. */
+  readonly serverArgs: readonly string[];
+  /**
+   * Resolves once a killed server no longer holds the store, so the next one
+   * can open it. SQLite's data-dir lock goes with the process; PostgreSQL's
+   * advisory lock goes when the server notices the dead client's session
+   * ended, a moment later.
+   */
+  released(): Promise<void>;
+}
+
+const sqlite: StoreBackend = {
+  name: "sqlite",
+  async freshStore() {
+    const dataDir = tempDataDir();
+    return { backend: "sqlite", dataDir, serverArgs: [], released: async () => {} };
+  },
+};
+
+const postgres: StoreBackend = {
+  name: "postgres",
+  async freshStore() {
+    const dataDir = tempDataDir();
+    const url = await testDatabaseUrl();
+    // After the test's own afterEach hooks have stopped its servers; FORCE ends any session left.
+    onTestFinished(() => dropTestDatabase(url));
+    return { backend: "postgres", dataDir, serverArgs: ["--database", url], released: () => lockReleased(url) };
+  },
+};
+
+function tempDataDir(): string {
+  const dataDir = mkdtempSync(join(tmpdir(), "monitor-backend-"));
+  onTestFinished(() => rmSync(dataDir, { recursive: true, force: true }));
+  return dataDir;
+}
+
+/** Polls pg_locks until no session holds the one-server lock of the database at `url`. */
+async function lockReleased(url: string, timeoutMs = 15_000): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  client.on("error", () => undefined);
+  await client.connect();
+  try {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { rows } = await client.query<{ held: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted
+           AND classid = $1 AND objid = $2 AND objsubid = 2
+           AND database = (SELECT oid FROM pg_database WHERE datname = current_database())) AS held`,
+        [...SERVER_LOCK_KEY],
+      );
+      if (rows[0]?.held !== true) return;
+      if (Date.now() > deadline) throw new Error(`the killed server's lock on ${new URL(url).pathname} was still held after ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Declares `fn`'s tests twice: in "on SQLite" and in "on PostgreSQL". Each
+ * test gets its store from `backend.freshStore()`.
+ */
+export function forEachBackend(fn: (backend: StoreBackend) => void): void {
+  describe("on SQLite", () => fn(sqlite));
+  describePostgres("on PostgreSQL", () => fn(postgres));
+}
+
+/**
+ * The compiled server on `store` with the two clients of {@link LiveMonitor}
+ * (startLiveMonitor takes no server arguments, so it cannot reach PostgreSQL).
+ * Waits for the store to be free first, so a restart after SIGKILL just works.
+ */
+export async function startMonitorOn(store: TestStore, extraArgs: readonly string[] = []): Promise<LiveMonitor> {
+  await store.released();
+  const server = await spawnServer({ dataDir: store.dataDir, args: [...store.serverArgs, ...extraArgs] });
+  const grpcJs = createGrpcJsClients(server.port);
+  const transport = createGrpcTransport({ baseUrl: server.baseUrl });
+  const management = createClient(ManagementService, transport);
+  return {
+    server,
+    grpcJs,
+    management,
+    watch: createClient(WatchService, transport),
+    async registerService(port, checkIntervalMs = 60_000) {
+      const { service } = await management.registerService({ host: "127.0.0.1", port, checkInterval: durationFromMs(checkIntervalMs) });
+      return service!.id;
+    },
+    async registerCaller(callerId) {
+      await management.registerCaller({ callerId });
+    },
+    async subscribe(callerId, serviceId, pollingMs, graceMs) {
+      await management.subscribe({ callerId, serviceId, pollingInterval: durationFromMs(pollingMs), gracePeriod: durationFromMs(graceMs) });
+    },
+    async close(signal = "SIGKILL") {
+      grpcJs.close();
+      return server.stop(signal);
+    },
+  };
+}
