@@ -2,14 +2,17 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { SimListener } from "../../simulator/index.js";
 import { createReservedPortListener } from "../support/reserved-port-listener.js";
 import { ServiceStatus } from "../../sdk/gen/monitor/v1/resources_pb.js";
-import { startLiveMonitor, type LiveMonitor } from "../support/live-monitor.js";
+import type { LiveMonitor } from "../support/live-monitor.js";
+import { forEachBackend, startMonitorOn, type TestStore } from "../support/store-backends.js";
 import { recordConnectWatch, recordGrpcJsWatch, type RecordedEvent, type WatchRecorder } from "../support/watch-recorder.js";
 import { sleep, waitUntil } from "../support/wait-until.js";
 
 /**
  * Watch stream rules 1-4 end to end: a caller that disconnects, or whose
  * server is killed, resumes with after_sequence and gets exactly what it
- * missed — no gap, no duplicate — and sequences keep growing.
+ * missed — no gap, no duplicate — and sequences keep growing. On both
+ * stores: the log, the sequences and the announced state live in SQLite or
+ * PostgreSQL.
  */
 
 const monitors: LiveMonitor[] = [];
@@ -20,8 +23,8 @@ afterEach(async () => {
   listener = undefined;
 });
 
-async function start(dataDir?: string) {
-  const m = await startLiveMonitor(dataDir === undefined ? {} : { dataDir });
+async function start(store: TestStore) {
+  const m = await startMonitorOn(store);
   monitors.push(m);
   return m;
 }
@@ -55,9 +58,9 @@ async function expectQuiet(watch: WatchRecorder, ms: number) {
   expect(summary(watch.events.slice(before))).toEqual([]);
 }
 
-describe("resuming a watch", () => {
+describe("resuming a watch", () => forEachBackend((backend) => {
   it("replays exactly the events missed while disconnected, in order, then goes live", async () => {
-    const m = await start();
+    const m = await start(await backend.freshStore());
     const { serviceId, watch } = await subscribedCaller(m, "roamer");
     expect(summary(watch.events)).toEqual(["0:snapshot", "1:UP"]);
     watch.cancel();
@@ -91,8 +94,8 @@ describe("resuming a watch", () => {
   });
 
   it("loses and repeats nothing across SIGKILL and restart, and sequences keep growing", async () => {
-    const first = await start();
-    const dataDir = first.server.dataDir;
+    const store = await backend.freshStore();
+    const first = await start(store);
     const { serviceId, watch } = await subscribedCaller(first, "survivor");
     await listener!.down();
     await watch.waitFor(isChangeTo("DOWN"), 10_000, "DOWN");
@@ -104,7 +107,7 @@ describe("resuming a watch", () => {
     // The service recovers while the monitor is dead.
     await listener!.up();
 
-    const second = await start(dataDir);
+    const second = await start(store);
     const afterFirstRestart = recordGrpcJsWatch(second.grpcJs, "survivor", 2);
     // UP is announced by the restarted server (sequence 3, not a reused 1 or 2) ...
     await afterFirstRestart.waitFor(isChangeTo("UP"), 10_000, "UP after the restart");
@@ -114,7 +117,7 @@ describe("resuming a watch", () => {
 
     // Killed again with nothing pending: the restart must not repeat UP.
     await second.close("SIGKILL");
-    const third = await start(dataDir);
+    const third = await start(store);
     const afterSecondRestart = recordConnectWatch(third.watch, "survivor", 3);
     await waitForServiceStatus(third, serviceId, ServiceStatus.UP);
     await expectQuiet(afterSecondRestart, 2500);
@@ -129,7 +132,7 @@ describe("resuming a watch", () => {
   });
 
   it("ends open watch streams with UNAVAILABLE on SIGTERM and exits 0", async () => {
-    const m = await start();
+    const m = await start(await backend.freshStore());
     const { watch } = await subscribedCaller(m, "listener");
     const other = recordConnectWatch(m.watch, "listener");
     await other.waitFor(isSnapshot, 5000, "the second stream's snapshot");
@@ -137,4 +140,4 @@ describe("resuming a watch", () => {
     expect((await watch.ended).code).toBe("UNAVAILABLE");
     expect((await other.ended).code).toBe("UNAVAILABLE");
   });
-});
+}));
