@@ -99,6 +99,18 @@ export interface RunningServer {
 }
 
 const SHUTDOWN_GRACE_MS = 3000;
+const STORE_FLUSH_MS = 1000;
+
+/** Whether `promise` settles within `ms` (its outcome is not waited for beyond that). */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([promise.then(() => true, () => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 const HEALTH_DRAIN_MS = 100;
 
 /**
@@ -116,7 +128,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     databaseUrl: options.databaseUrl,
     log: (message) => logger.info(message),
     onLockLost: (error) => {
-      logger.fatal({ err: error }, "store: lost the database lock; another server may take the store over: stopping");
+      logger.fatal({ err: error }, `store: ${error instanceof Error ? error.message : String(error)}: stopping`);
       options.onFatal?.(error);
     },
   });
@@ -159,7 +171,9 @@ async function startLocked(options: ServerOptions, opened: ServerStore, undo: Ar
     ...(metrics === undefined ? {} : { written: metrics.storeWritten }),
     onError: (error, context) => logger.error({ err: error }, `store: ${context}`),
   });
-  const registry = createRegistry(model, queue);
+  const registry = createRegistry(model, queue, {
+    onListenerError: (error, change) => logger.error({ err: error }, `registry: a listener failed on ${change.kind}`),
+  });
   const stopLoggingChanges = logRegistryChanges(registry, logger);
   undo.push(() => registry.flush(), stopLoggingChanges);
 
@@ -266,11 +280,18 @@ async function startLocked(options: ServerOptions, opened: ServerStore, undo: Ar
     hub.endAll(unavailable);
     logger.info({ streams }, `shutdown: checks stopped, ${streams} watch stream(s) ended with UNAVAILABLE`);
     await front.closeSessions(SHUTDOWN_GRACE_MS);
-    await registry.flush();
-    await store.close();
-    stopLoggingChanges();
-    await metricsEndpoint?.close();
-    await lock.release();
+    try {
+      // Bounded: a store that hangs (a stalled database connection) must not
+      // keep the lock past the promised stop; what is not written was not
+      // acknowledged.
+      const flushed = await settlesWithin(registry.flush(), STORE_FLUSH_MS);
+      if (!flushed) logger.warn(`shutdown: the store did not finish writing within ${STORE_FLUSH_MS} ms`);
+      await store.close();
+    } finally {
+      stopLoggingChanges();
+      await metricsEndpoint?.close();
+      await lock.release();
+    }
     logger.info({ store: store.description }, `shutdown: store flushed and closed, ${lock.resource} unlocked`);
   }
 

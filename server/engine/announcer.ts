@@ -1,15 +1,22 @@
 import { applyAnnouncement, decide } from "../domain/notification.js";
 import { isInOutage } from "../domain/outage-windows.js";
-import type { Announced, Announcement, CallerEvent, ServiceConfig } from "../domain/types.js";
+import type { Announced, Announcement, CallerEvent, Millis, ServiceConfig } from "../domain/types.js";
 import type { CommitQueue, Step } from "../store/commit-queue.js";
 import type { Registry } from "../store/registry.js";
 import type { EngineObserver } from "./engine-observer.js";
-import type { ServiceRuntime, SubscriptionState } from "./service-runtime.js";
+import type { ServiceRuntime } from "./service-runtime.js";
+import type { ServiceTable } from "./service-table.js";
 
 export interface AnnouncerOptions {
   readonly queue: CommitQueue;
-  /** Read while planning: a subscription removed earlier in the same batch is no longer there. */
-  readonly registry: Pick<Registry, "getSubscription" | "getService">;
+  /**
+   * Read while planning, so a batch's earlier plans count: a subscription
+   * removed or changed, an outage added, a service updated earlier in the
+   * same batch.
+   */
+  readonly registry: Pick<Registry, "getSubscription" | "getService" | "listOutages">;
+  /** The engine's services by id: a service updated since is a new runtime. */
+  readonly services: Pick<ServiceTable, "get">;
   readonly observer: Required<Pick<EngineObserver, "announced">>;
   readonly onError: (error: unknown, context: string) => void;
 }
@@ -17,71 +24,94 @@ export interface AnnouncerOptions {
 export interface Announcer {
   /**
    * Applies the notification rules to every subscription of the service (or
-   * only to `only`) and commits what they call for; with `observed`, the
-   * service's observation is written in the same transaction. Resolves
-   * once that is durable, or failed (reported to onError, never rejected).
+   * only to the caller `only`'s) and commits what they call for; with
+   * `observed`, the service's observation is written in the same
+   * transaction. Resolves once that is durable, or failed (reported to
+   * onError, never rejected).
    */
-  evaluate(rt: ServiceRuntime, options?: { readonly only?: SubscriptionState; readonly observed?: boolean }): Promise<void>;
+  evaluate(serviceId: string, options?: { readonly only?: string; readonly observed?: boolean }): Promise<void>;
   /** Commits events that need no rule (recovery's missing `subscription_ended`). */
   emit(steps: readonly Step[]): void;
 }
 
+/** A subscription's key in `pending`: the state object may be replaced, the ids stay. */
+const keyOf = (callerId: string, serviceId: string) => `${callerId}\u0000${serviceId}`;
+
 /**
  * Turns rule decisions into durable events (watch stream rule 1). The rules
- * run when the batch is planned, on the latest observation and the time of
- * the batch; a subscription's announced status changes only once its event
- * is durable — if the write fails, nothing changed and the next evaluation
- * decides again. While a batch is being planned or written, what it is about
- * to announce is kept beside the announced status (`pending`), so a second
- * evaluation of the same service in the meantime never announces it twice.
+ * run when the batch is planned, on the latest observation, the time of the
+ * batch, and the registry as the batch's earlier plans leave it (outages,
+ * grace periods, whether the subscription still exists); a subscription's
+ * announced status changes only once its event is durable — if the write
+ * fails, nothing changed and the next evaluation decides again. While a batch
+ * is being planned or written, what it is about to announce is kept beside
+ * the announced status (`pending`, by caller and service), so a second
+ * evaluation in the meantime never announces it twice.
  */
 export function createAnnouncer(options: AnnouncerOptions): Announcer {
-  const { queue, registry, observer, onError } = options;
-  const pending = new Map<SubscriptionState, Announced>();
+  const { queue, registry, services, observer, onError } = options;
+  const pending = new Map<string, Announced>();
 
   const report = (context: string) => (error: unknown) => onError(error, context);
 
-  function evaluate(rt: ServiceRuntime, opts: { readonly only?: SubscriptionState; readonly observed?: boolean } = {}): Promise<void> {
+  /** The steps and decisions of one evaluation; throws nothing it has half done. */
+  function plan(rt: ServiceRuntime, now: Millis, only: string | undefined, observed: boolean) {
+    const serviceId = rt.config.id;
+    const steps: Step[] = [];
+    if (observed) steps.push({ kind: "put_observation", serviceId, observation: rt.observation });
+    const inOutage = isInOutage(registry.listOutages(serviceId), now);
+    const decided: Array<{ key: string; callerId: string; announcement: Announcement; next: Announced }> = [];
+    for (const sub of only === undefined ? rt.subs.values() : [rt.subs.get(only)]) {
+      if (sub === undefined) continue;
+      const callerId = sub.config.callerId;
+      // Unsubscribed earlier in this batch: its subscription_ended is its last event.
+      const current = registry.getSubscription(callerId, serviceId);
+      if (current === undefined) continue;
+      const key = keyOf(callerId, serviceId);
+      const announced = pending.get(key) ?? sub.announced;
+      const announcement = decide({
+        serviceId,
+        announced,
+        observation: rt.observation,
+        gracePeriodMs: current.gracePeriodMs,
+        now,
+        inOutage,
+      });
+      if (announcement === undefined) continue;
+      decided.push({ key, callerId, announcement, next: applyAnnouncement(announced, announcement) });
+      steps.push({ kind: "event", callerId, event: statusChangeEvent(rt.config, announcement) });
+    }
+    return { steps, decided };
+  }
+
+  function evaluate(serviceId: string, opts: { readonly only?: string; readonly observed?: boolean } = {}): Promise<void> {
     return queue
       .submit((now) => {
-        if (rt.lifecycle.t === "removed" || registry.getService(rt.config.id) === undefined) return undefined;
-        const steps: Step[] = [];
-        if (opts.observed === true) steps.push({ kind: "put_observation", serviceId: rt.config.id, observation: rt.observation });
-        const inOutage = isInOutage(rt.outages, now);
-        const decided: Array<[SubscriptionState, Announcement, Announced]> = [];
-        for (const sub of opts.only === undefined ? rt.subs.values() : [opts.only]) {
-          // Unsubscribed earlier in this batch: its subscription_ended is its last event.
-          if (registry.getSubscription(sub.config.callerId, rt.config.id) === undefined) continue;
-          const announced = pending.get(sub) ?? sub.announced;
-          const announcement = decide({
-            serviceId: rt.config.id,
-            announced,
-            observation: rt.observation,
-            gracePeriodMs: sub.gracePeriodMs,
-            now,
-            inOutage,
-          });
-          if (announcement === undefined) continue;
-          const next = applyAnnouncement(announced, announcement);
-          pending.set(sub, next);
-          decided.push([sub, announcement, next]);
-          steps.push({ kind: "event", callerId: sub.config.callerId, event: statusChangeEvent(rt.config, announcement) });
-        }
+        const rt = services.get(serviceId);
+        // Gone, or updated earlier in this batch: the update plans the new runtime's own check.
+        if (rt === undefined || registry.getService(serviceId) !== rt.config) return undefined;
+        const { steps, decided } = plan(rt, now, opts.only, opts.observed === true);
         if (steps.length === 0) return undefined;
+        for (const { key, next } of decided) pending.set(key, next);
         const settle = () => {
-          for (const [sub, , next] of decided) if (pending.get(sub) === next) pending.delete(sub);
+          for (const { key, next } of decided) if (pending.get(key) === next) pending.delete(key);
         };
         return {
           steps,
           committed: () => {
-            for (const [sub, , next] of decided) sub.announced = next;
             settle();
-            if (decided.length > 0) tellObserver(rt.config, decided.map(([, announcement]) => announcement));
+            // The runtime as it is now: a change committed in this batch may have replaced it.
+            const live = services.get(serviceId);
+            for (const { callerId, next } of decided) {
+              const sub = live?.subs.get(callerId);
+              if (sub !== undefined) sub.announced = next;
+            }
+            if (decided.length > 0) tellObserver(rt.config, decided.map((d) => d.announcement));
           },
           failed: settle,
         };
       })
-      .then(() => {}, report(`committing the evaluation of service ${rt.config.id}`));
+      .then(() => {}, report(`committing the evaluation of service ${serviceId}`));
   }
 
   function emit(steps: readonly Step[]): void {

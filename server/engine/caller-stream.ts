@@ -152,9 +152,13 @@ export async function* openCallerStream(
     } else {
       let cursor = (start as { afterSequence: number }).afterSequence;
       for (;;) {
+        // Durable before the read was sent, so the read must see it: an empty
+        // page below it is a gap. (Events committed while the read is in
+        // flight may be published before its answer comes: not a gap.)
+        const known = deps.lastSequence(callerId);
         const page = await store.readEvents(callerId, cursor, options.pageSize);
         if (signal.aborted) return;
-        const gap = page.length > 0 ? page[0]!.sequence !== cursor + 1 : cursor < deps.lastSequence(callerId);
+        const gap = page.length > 0 ? page[0]!.sequence !== cursor + 1 : cursor < known;
         if (gap) {
           // Retention overtook a slow replay (or the log was dropped with its
           // caller): the events in between are gone.

@@ -70,7 +70,7 @@ export function createMonitorEngine(options: MonitorEngineOptions): MonitorEngin
     onError,
   });
   const services = createServiceTable(scheduler, pool);
-  const announcer = createAnnouncer({ queue, registry, observer, onError });
+  const announcer = createAnnouncer({ queue, registry, services, observer, onError });
   const follow = createRegistryFollower({ registry, hub, services, announcer });
 
   function onDue(id: string, now: Millis): void {
@@ -81,7 +81,7 @@ export function createMonitorEngine(options: MonitorEngineOptions): MonitorEngin
       return;
     }
     // An outage boundary: reconcile (notification rule 4), then plan again.
-    announcer.evaluate(rt);
+    void announcer.evaluate(id);
     // Ended windows can never matter again; the registry keeps them for the record.
     rt.outages = rt.outages.filter((outage) => outage.endMs > now);
     services.plan(rt, now);
@@ -91,7 +91,7 @@ export function createMonitorEngine(options: MonitorEngineOptions): MonitorEngin
     const now = clock.now();
     rt.observation = observe(rt.observation, result);
     // The observation commits with what it decides: one write per check tick.
-    announcer.evaluate(rt, { observed: true });
+    void announcer.evaluate(rt.config.id, { observed: true });
     services.plan(rt, now);
   }
 

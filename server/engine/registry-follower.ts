@@ -1,8 +1,11 @@
 import { MonitorError } from "../domain/monitor-error.js";
 import { NOTHING_ANNOUNCED } from "../domain/notification.js";
 import { UNOBSERVED } from "../domain/observe.js";
+import { checksSameTarget } from "../domain/same-check-target.js";
+import { MIN_CHECK_SPACING_MS } from "../domain/effective-interval.js";
 import type { Registry, RegistryChange } from "../store/registry.js";
 import type { Announcer } from "./announcer.js";
+import { nextCheckOf } from "./check-planner.js";
 import type { EventHub } from "./event-hub.js";
 import { recomputeInterval, subscriptionState } from "./service-runtime.js";
 import type { ServiceTable } from "./service-table.js";
@@ -41,12 +44,11 @@ export function createRegistryFollower(
         // check in flight for the old settings is dropped with the old one.
         services.remove(rt);
         const next = services.add(change.service, rt.subs.values(), rt.outages, () => now);
-        const sameTarget =
-          change.previous.host === change.service.host &&
-          change.previous.port === change.service.port &&
-          change.previous.probe?.closeMode === change.service.probe?.closeMode;
+        const sameTarget = checksSameTarget(change.previous, change.service);
         next.observation = sameTarget ? rt.observation : UNOBSERVED;
-        services.plan(next, now);
+        // The same target was being checked: no second probe of it at once (checking rule 1).
+        const inFlight = rt.lifecycle.t === "checking" && sameTarget ? rt.lifecycle.startedAt + MIN_CHECK_SPACING_MS : undefined;
+        services.plan(next, now, inFlight === undefined ? undefined : Math.max(nextCheckOf(next, now), inFlight));
         return;
       }
       case "service_removed": {
@@ -71,11 +73,16 @@ export function createRegistryFollower(
       case "subscription_set": {
         const rt = services.get(change.subscription.serviceId);
         if (rt === undefined) return;
-        const existing = rt.subs.get(change.subscription.callerId);
-        const sub = subscriptionState(change.subscription, existing?.announced ?? NOTHING_ANNOUNCED);
-        rt.subs.set(change.subscription.callerId, sub);
+        const { callerId } = change.subscription;
+        const existing = rt.subs.get(callerId);
+        // Changed in place: an evaluation in flight commits its announcement to this same state.
+        if (existing === undefined) rt.subs.set(callerId, subscriptionState(change.subscription, NOTHING_ANNOUNCED));
+        else {
+          existing.config = change.subscription;
+          existing.gracePeriodMs = change.subscription.gracePeriodMs;
+        }
         recomputeInterval(rt);
-        const announced = announcer.evaluate(rt, { only: sub });
+        const announced = announcer.evaluate(rt.config.id, { only: callerId });
         services.plan(rt, now);
         return announced;
       }
@@ -93,7 +100,7 @@ export function createRegistryFollower(
         if (rt === undefined) return;
         rt.outages = registry.listOutages(rt.config.id).filter((outage) => outage.endMs > now);
         // Cancelling an outage we are inside of ends it now: reconcile.
-        const reconciled = announcer.evaluate(rt);
+        const reconciled = announcer.evaluate(rt.config.id);
         services.plan(rt, now);
         return reconciled;
       }

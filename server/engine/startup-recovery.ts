@@ -59,7 +59,7 @@ export function recoverAtStartup(deps: StartupRecoveryDeps, recovered: Recovered
     const observation = observations.get(config.id);
     if (observation === undefined) services.plan(rt, now);
     else {
-      rt.observation = observation;
+      rt.observation = notAfter(observation, now);
       services.plan(rt, now, firstCheckAfterRestart(rt, now));
     }
   }
@@ -73,6 +73,17 @@ export function recoverAtStartup(deps: StartupRecoveryDeps, recovered: Recovered
     }
   }
   announcer.emit(leftovers);
+}
+
+/**
+ * The observation with no time after `now`: if the clock was set back while
+ * the server was down, a last check "in the future" would hold the next one
+ * off, and a `down_since` in the future would put DOWN off, by as much.
+ */
+function notAfter(observation: Observation, now: Millis): Observation {
+  const { lastCheckAt, sinceMs } = observation;
+  if (sinceMs <= now && (lastCheckAt === undefined || lastCheckAt <= now)) return observation;
+  return { ...observation, sinceMs: Math.min(sinceMs, now), lastCheckAt: lastCheckAt === undefined ? undefined : Math.min(lastCheckAt, now) };
 }
 
 /**

@@ -62,6 +62,8 @@ interface Waiting {
   readonly planner: Planner<unknown>;
   resolve(value: unknown): void;
   reject(error: unknown): void;
+  /** Written in a batch of its own: its last batch failed for a reason that may be its own. */
+  alone?: boolean;
 }
 
 interface Planned {
@@ -91,7 +93,7 @@ export function createCommitQueue(options: CommitQueueOptions): CommitQueue {
   const { store, model, publish } = options;
   const sequences = new Map<string, number>();
   for (const { callerId, lastSequence } of options.sequences) sequences.set(callerId, lastSequence);
-  let waiting: Waiting[] = [];
+  const waiting: Waiting[] = [];
   let running: Promise<void> | undefined;
   let scheduled = false;
 
@@ -102,11 +104,32 @@ export function createCommitQueue(options: CommitQueueOptions): CommitQueue {
     // delivers (requests, probe results) joins the batch.
     setImmediate(() => {
       scheduled = false;
-      running = runBatch().finally(() => {
-        running = undefined;
-        if (waiting.length > 0) schedule();
-      });
+      if (running !== undefined) return;
+      running = runBatch()
+        .catch((error: unknown) => options.onError?.(error, "running a batch"))
+        .finally(() => {
+          running = undefined;
+          if (waiting.length > 0) schedule();
+        });
     });
+  }
+
+  /** The next batch: everything waiting, or one submission being isolated. */
+  function takeBatch(): Waiting[] {
+    if (waiting[0]?.alone === true) return [waiting.shift()!];
+    const end = waiting.findIndex((entry) => entry.alone === true);
+    return end < 0 ? waiting.splice(0) : waiting.splice(0, end);
+  }
+
+  function settleFailed(planned: readonly Planned[], refusal: unknown): void {
+    for (const { plan, waiting: entry } of planned) {
+      try {
+        plan.failed?.();
+      } catch (error) {
+        options.onError?.(error, "undoing a failed plan");
+      }
+      entry.reject(refusal);
+    }
   }
 
   /** Plans every waiting submission; returns the plans and the ops to write, memory unchanged. */
@@ -163,8 +186,7 @@ export function createCommitQueue(options: CommitQueueOptions): CommitQueue {
   }
 
   async function runBatch(): Promise<void> {
-    const batch = waiting;
-    waiting = [];
+    const batch = takeBatch();
     const { planned, ops } = planBatch(batch, options.now());
     if (planned.length === 0) return;
     const started = performance.now();
@@ -172,17 +194,24 @@ export function createCommitQueue(options: CommitQueueOptions): CommitQueue {
       if (ops.length > 0) await store.write(ops);
     } catch (error) {
       options.onError?.(error, `writing a batch of ${ops.length} ops to the store`);
-      const refusal =
-        error instanceof StoreError && error.kind === "unavailable"
-          ? new MonitorError("unavailable", "the store could not save the change; nothing was changed, try again")
-          : error;
-      for (const { plan, waiting: entry } of planned) {
-        try {
-          plan.failed?.();
-        } finally {
-          entry.reject(refusal);
+      const unavailable = error instanceof StoreError && error.kind === "unavailable";
+      if (!unavailable && planned.length > 1) {
+        // Not the store being down: one plan may be at fault (a bug, a bad
+        // value). Plan and write each again on its own, so only it fails.
+        for (const { plan } of planned) {
+          try {
+            plan.failed?.();
+          } catch (undoError) {
+            options.onError?.(undoError, "undoing a failed plan");
+          }
         }
+        waiting.unshift(...planned.map(({ waiting: entry }) => ({ ...entry, alone: true })));
+        return;
       }
+      settleFailed(
+        planned,
+        unavailable ? new MonitorError("unavailable", "the store could not save the change; nothing was changed, try again") : error,
+      );
       return;
     }
     const events = planned.flatMap((p) => p.logged);
@@ -194,6 +223,7 @@ export function createCommitQueue(options: CommitQueueOptions): CommitQueue {
     // Durable: show it, in one synchronous step.
     for (const op of ops) {
       if (op.kind === "append_event") sequences.set(op.event.callerId, op.event.sequence);
+      else if (op.kind === "set_last_sequence") sequences.set(op.callerId, Math.max(op.lastSequence, sequences.get(op.callerId) ?? 0));
       else model.apply(op);
     }
     const values: unknown[] = [];

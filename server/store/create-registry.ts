@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { MonitorError, notFound } from "../domain/monitor-error.js";
+import { UNOBSERVED } from "../domain/observe.js";
 import { quoteInput } from "../domain/quote-input.js";
+import { checksSameTarget } from "../domain/same-check-target.js";
 import type { CallerConfig, PlannedOutage, ServiceConfig } from "../domain/types.js";
 import type { CommitQueue, Step } from "./commit-queue.js";
 import type { Registry, RegistryChange } from "./registry.js";
@@ -9,6 +11,8 @@ import type { RegistryModel } from "./registry-model.js";
 export interface RegistryOptions {
   /** Makes ids for services ("svc") and outages ("out"); random by default. */
   readonly newId?: (prefix: "svc" | "out") => string;
+  /** Told when a change listener throws; the change is durable and the other listeners still hear it. */
+  readonly onListenerError?: (error: unknown, change: RegistryChange) => void;
 }
 
 function randomId(prefix: string): string {
@@ -40,8 +44,12 @@ export function createRegistry(model: RegistryModel, queue: CommitQueue, options
   function tell(change: RegistryChange): Promise<unknown>[] {
     const followUps: Promise<unknown>[] = [];
     for (const listener of listeners) {
-      const followUp = listener(change);
-      if (followUp !== undefined) followUps.push(followUp);
+      try {
+        const followUp = listener(change);
+        if (followUp !== undefined) followUps.push(followUp);
+      } catch (error) {
+        options.onListenerError?.(error, change);
+      }
     }
     return followUps;
   }
@@ -108,8 +116,11 @@ export function createRegistry(model: RegistryModel, queue: CommitQueue, options
       return mutate(() => {
         const previous = requireService(service.id);
         requireFreeAddress(service.host, service.port, service.id);
+        const steps: Step[] = [{ kind: "put_service", service }];
+        // Moved: what the checks saw of the old address must not survive a restart.
+        if (!checksSameTarget(previous, service)) steps.push({ kind: "put_observation", serviceId: service.id, observation: UNOBSERVED });
         return {
-          steps: [{ kind: "put_service", service }],
+          steps,
           change: { kind: "service_updated", service, previous },
           value: service,
         };

@@ -31,8 +31,11 @@ export interface PostgresSessionLock extends StoreLock {
   readonly fenceSql: string;
   /** Why the lock was lost, once it was; undefined while it is held. */
   lost(): StoreError | undefined;
-  /** Records a loss found by the fence (and tells `onLost`, once). */
-  markLost(why: string): StoreError;
+  /**
+   * Records a loss found by the fence (and tells `onLost`, once). `message`
+   * replaces the lost-lock wording for other reasons this server must stop.
+   */
+  markLost(why: string, message?: string): StoreError;
 }
 
 /** ("SMON", 1): the two int4 halves of the one-server advisory lock key. */
@@ -69,13 +72,14 @@ export async function takePostgresSessionLock(options: TakeSessionLockOptions): 
   let releasing = false;
   let lostError: StoreError | undefined;
 
-  function markLost(why: string): StoreError {
+  function markLost(why: string, message?: string): StoreError {
     if (lostError !== undefined) return lostError;
     lostError = new StoreError(
       "unavailable",
       target.redact(
-        `${target.description}: lost the session holding the one-server lock (${why}); ` +
-          "another server may take the database over, so this one must stop",
+        message ??
+          `${target.description}: lost the session holding the one-server lock (${why}); ` +
+            "another server may take the database over, so this one must stop",
       ),
     );
     const error = lostError;

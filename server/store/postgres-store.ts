@@ -166,7 +166,22 @@ function createPostgresStore({ target, pool, lock, retention }: StoreParts): Sto
       const fence = Array.isArray(begun) ? begun[1] : begun;
       if (fence === undefined || fence.rowCount !== 1) throw lock.markLost("it no longer holds the lock");
       for (const statement of statements) await client.query(statement);
-      await client.query("COMMIT");
+      try {
+        await client.query("COMMIT");
+      } catch (err) {
+        // The connection broke during COMMIT: the batch may or may not have
+        // committed, so memory can no longer be trusted to match the
+        // database. Fatal, like a lost lock: the server stops, and a
+        // restart reloads what is really there.
+        if (!(err instanceof pg.DatabaseError)) {
+          throw lock.markLost(
+            "commit outcome unknown",
+            `${description}: the connection broke during a COMMIT, whose outcome is unknown; ` +
+              "memory may no longer match the database, so this server must stop (a restart reloads it)",
+          );
+        }
+        throw err;
+      }
     });
   }
 

@@ -524,6 +524,24 @@ describe("engine: restart", () => {
     await stream.stop();
   });
 
+  it("keeps checking after a restart with the clock set back an hour, and owes DOWN from the failure it saw", async () => {
+    const storePath = join(mkdtempSync(join(tmpdir(), "watch-restart-")), "monitor.db");
+    const m1 = await monitor({ storePath });
+    m1.answers.set(5000, "refused");
+    const { serviceId } = await setup(m1, { polling: 5, grace: 30 });
+    await m1.time.advance(10_000);
+    await m1.close();
+
+    const m2 = await monitor({ storePath, startMs: m1.clock.now() - 3_600_000 });
+    m2.answers.set(5000, "refused");
+    const before = m2.probes.length;
+    await m2.time.advance(5000);
+    expect(m2.probes.length).toBeGreaterThan(before); // not an hour away
+    await m2.time.advance(30_000);
+    expect((await m2.log.read("bot")).map((e) => e.event.kind === "status_change" && e.event.status)).toEqual(["down"]);
+    expect(m2.engine.stateOf(serviceId)?.observation.sinceMs).toBeLessThanOrEqual(m2.clock.now());
+  });
+
   it("spreads first checks after a restart over each service's interval", async () => {
     const storePath = join(mkdtempSync(join(tmpdir(), "watch-restart-")), "monitor.db");
     const m1 = await monitor({ storePath });

@@ -151,4 +151,26 @@ describe("the commit queue", () => {
     expect(writes).toEqual([1, 5]);
     await queue.idle();
   });
+
+  it("isolates the plan a store refuses for its own reasons: written alone, only it fails", async () => {
+    const writes: string[][] = [];
+    const queue = createCommitQueue({
+      store: {
+        async write(ops) {
+          const ids = ops.flatMap((op) => (op.kind === "put_caller" ? [op.caller.id] : []));
+          writes.push(ids);
+          if (ids.includes("bad")) throw new Error("FOREIGN KEY constraint failed");
+        },
+      },
+      model: createRegistryModel(),
+      sequences: [],
+      now: () => 0,
+      publish: () => {},
+    });
+    const put = (id: string) => queue.submit(() => ({ steps: [{ kind: "put_caller", caller: caller(id) }] }));
+    const results = await Promise.allSettled([put("a"), put("bad"), put("c")]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ message: "FOREIGN KEY constraint failed" });
+    expect(writes).toEqual([["a", "bad", "c"], ["a"], ["bad"], ["c"]]);
+  });
 });

@@ -15,7 +15,7 @@ import { createStoreStack } from "../support/store-stack.js";
 async function engineUnderTest(options: { maxConcurrentChecks?: number; observer?: EngineObserver } = {}) {
   const time = createManualTime();
   const hub = createEventHub();
-  const { registry, queue, log } = await createStoreStack({ now: time.clock.now, hub });
+  const { registry, queue, log, store } = await createStoreStack({ now: time.clock.now, hub });
   /** Checks in flight, in the order they started; resolve one to finish it. */
   const running: Array<{ port: number; target: ProbeTarget; finish: (status: "up" | "down") => void }> = [];
   const probe = (target: ProbeTarget) =>
@@ -49,7 +49,13 @@ async function engineUnderTest(options: { maxConcurrentChecks?: number; observer
     running.splice(index, 1)[0]!.finish(status);
     await time.settle();
   };
-  return { time, registry, log, engine, running, errors, addService, finish };
+  /** Finishes the running check of `port` without waiting: whatever else this turn submits shares its batch. */
+  const finishNow = (port: number, status: "up" | "down") => {
+    const index = running.findIndex((check) => check.port === port);
+    if (index < 0) throw new Error(`no check of port ${port} is running`);
+    running.splice(index, 1)[0]!.finish(status);
+  };
+  return { time, registry, log, store, engine, running, errors, addService, finish, finishNow };
 }
 
 let engine: MonitorEngine | undefined;
@@ -155,5 +161,65 @@ describe("the monitor engine", () => {
     await t.finish(5001, "up");
     expect((await t.log.read("c")).map((logged) => logged.event.kind)).toEqual(["status_change"]);
     expect(t.errors.map(([, context]) => context)).toEqual(["engine observer checkFinished"]);
+  });
+
+  describe("a batch that carries registry changes and check results together", () => {
+    /** A service checked UP once, with caller c subscribed and told UP; its next check running. */
+    async function upAndCheckingAgain() {
+      const t = await engineUnderTest();
+      engine = t.engine;
+      await t.registry.addCaller({ id: "c", displayName: "", createdAt: 0 });
+      const service = await t.addService(7001);
+      await t.registry.setSubscription({ callerId: "c", serviceId: service.id, pollingIntervalMs: 5000, gracePeriodMs: 0 });
+      await t.time.advance(0);
+      await t.finish(7001, "up");
+      await t.time.advance(5000);
+      expect(t.running.map((check) => check.port)).toEqual([7001]);
+      return { t, service };
+    }
+    const statuses = async (t: Awaited<ReturnType<typeof engineUnderTest>>) =>
+      (await t.log.read("c")).map((e) => (e.event.kind === "status_change" ? `${e.sequence}:${e.event.status}` : `${e.sequence}:ended`));
+
+    it("announces a DOWN once when the subscription changes in the same batch as the failed check", async () => {
+      const { t, service } = await upAndCheckingAgain();
+      const changed = t.registry.setSubscription({ callerId: "c", serviceId: service.id, pollingIntervalMs: 2000, gracePeriodMs: 0 });
+      t.finishNow(7001, "down");
+      await changed;
+      await t.time.settle();
+      expect(await statuses(t)).toEqual(["1:up", "2:down"]);
+      expect(t.engine.snapshot("c").map((entry) => entry.announced.status)).toEqual(["down"]);
+    });
+
+    it("announces a DOWN once when the caller unsubscribes and subscribes again in the same batch as the failed check", async () => {
+      const { t, service } = await upAndCheckingAgain();
+      const sub = { callerId: "c", serviceId: service.id, pollingIntervalMs: 5000, gracePeriodMs: 0 };
+      const again = Promise.all([t.registry.removeSubscription("c", service.id), t.registry.setSubscription(sub)]);
+      t.finishNow(7001, "down");
+      await again;
+      await t.time.settle();
+      expect(await statuses(t)).toEqual(["1:up", "2:ended", "3:down"]);
+    });
+
+    it("still tells a new subscriber the status when the service is updated in the same batch", async () => {
+      const { t, service } = await upAndCheckingAgain();
+      await t.finish(7001, "up");
+      await t.registry.addCaller({ id: "late", displayName: "", createdAt: 0 });
+      await Promise.all([
+        t.registry.setSubscription({ callerId: "late", serviceId: service.id, pollingIntervalMs: 5000, gracePeriodMs: 0 }),
+        t.registry.updateService({ ...service, displayName: "renamed" }),
+      ]);
+      await t.time.settle();
+      expect((await t.log.read("late")).map((e) => e.event.kind === "status_change" && e.event.status)).toEqual(["up"]);
+    });
+
+    it("starts the observation over, in memory and in the store, when an update moves the service", async () => {
+      const { t, service } = await upAndCheckingAgain();
+      await t.finish(7001, "down");
+      expect((await t.store.load()).observations[0]?.observation.status).toBe("down");
+      await t.registry.updateService({ ...service, port: 7002 });
+      await t.time.settle();
+      expect(t.engine.stateOf(service.id)?.observation.status).toBe("unknown");
+      expect((await t.store.load()).observations.map((o) => o.observation.status)).toEqual(["unknown"]);
+    });
   });
 });
