@@ -26,10 +26,10 @@ export interface Announcer {
    * Applies the notification rules to every subscription of the service (or
    * only to the caller `only`'s) and commits what they call for; with
    * `observed`, the service's observation is written in the same
-   * transaction. Resolves once that is durable, or failed (reported to
-   * onError, never rejected).
+   * transaction. Resolves true once that is durable (or there was nothing to
+   * commit), false when the write failed (reported to onError; never rejects).
    */
-  evaluate(serviceId: string, options?: { readonly only?: string; readonly observed?: boolean }): Promise<void>;
+  evaluate(serviceId: string, options?: { readonly only?: string; readonly observed?: boolean }): Promise<boolean>;
   /** Commits events that need no rule (recovery's missing `subscription_ended`). */
   emit(steps: readonly Step[]): void;
 }
@@ -84,7 +84,7 @@ export function createAnnouncer(options: AnnouncerOptions): Announcer {
     return { steps, decided };
   }
 
-  function evaluate(serviceId: string, opts: { readonly only?: string; readonly observed?: boolean } = {}): Promise<void> {
+  function evaluate(serviceId: string, opts: { readonly only?: string; readonly observed?: boolean } = {}): Promise<boolean> {
     return queue
       .submit((now) => {
         const rt = services.get(serviceId);
@@ -111,7 +111,13 @@ export function createAnnouncer(options: AnnouncerOptions): Announcer {
           failed: settle,
         };
       })
-      .then(() => {}, report(`committing the evaluation of service ${serviceId}`));
+      .then(
+        () => true,
+        (error: unknown) => {
+          onError(error, `committing the evaluation of service ${serviceId}`);
+          return false;
+        },
+      );
   }
 
   function emit(steps: readonly Step[]): void {

@@ -17,6 +17,9 @@ import { recoverAtStartup, type RecoveredState } from "./startup-recovery.js";
 
 export type { EngineStats, SnapshotEntry } from "./engine-read-model.js";
 
+/** How soon a service whose decision could not be saved is checked again. */
+export const RETRY_UNSAVED_MS = 5000;
+
 export interface MonitorEngine extends EngineReadModel {
   /** Rebuilds from the registry and what the store recovered, plans every service, follows registry changes. */
   start(recovered?: RecoveredState): void;
@@ -81,7 +84,7 @@ export function createMonitorEngine(options: MonitorEngineOptions): MonitorEngin
       return;
     }
     // An outage boundary: reconcile (notification rule 4), then plan again.
-    void announcer.evaluate(id);
+    retryIfUnsaved(id, announcer.evaluate(id));
     // Ended windows can never matter again; the registry keeps them for the record.
     rt.outages = rt.outages.filter((outage) => outage.endMs > now);
     services.plan(rt, now);
@@ -91,8 +94,22 @@ export function createMonitorEngine(options: MonitorEngineOptions): MonitorEngin
     const now = clock.now();
     rt.observation = observe(rt.observation, result);
     // The observation commits with what it decides: one write per check tick.
-    void announcer.evaluate(rt.config.id, { observed: true });
+    retryIfUnsaved(rt.config.id, announcer.evaluate(rt.config.id, { observed: true }));
     services.plan(rt, now);
+  }
+
+  /**
+   * A decision the store could not save (it was unavailable) is owed still:
+   * check again within RETRY_UNSAVED_MS rather than a whole interval later,
+   * so a short store outage delays a DOWN by seconds.
+   */
+  function retryIfUnsaved(id: string, saved: Promise<boolean>): void {
+    void saved.then((ok) => {
+      const rt = services.get(id);
+      if (ok || stopped || rt === undefined) return;
+      const now = clock.now();
+      if (rt.nextCheckAt > now + RETRY_UNSAVED_MS) services.plan(rt, now, now + RETRY_UNSAVED_MS);
+    });
   }
 
   return {

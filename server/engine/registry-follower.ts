@@ -27,7 +27,7 @@ export interface RegistryFollowerDeps {
  */
 export function createRegistryFollower(
   deps: RegistryFollowerDeps,
-): (change: RegistryChange, now: number) => Promise<void> | undefined {
+): (change: RegistryChange, now: number) => Promise<unknown> | undefined {
   const { registry, hub, services, announcer } = deps;
 
   return (change, now) => {

@@ -5,7 +5,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { MonitorError } from "../../server/domain/monitor-error.js";
 import type { RegistryChange } from "../../server/store/registry.js";
 import { openSqliteStore } from "../../server/store/sqlite-store.js";
-import { StoreError, type Store } from "../../server/store/store.js";
+import type { Store } from "../../server/store/store.js";
+import { failable } from "../support/failable-store.js";
 import { createStoreStack } from "../support/store-stack.js";
 
 const service = (port: number, host = "h.example") => ({
@@ -23,24 +24,6 @@ const closers: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const close of closers.splice(0)) await close();
 });
-
-/** A store whose writes fail with `unavailable` while `failing` is set, as a full or read-only disk does. */
-function failable(store: Store) {
-  const state = { failing: false, writes: 0 };
-  const wrapped: Store = {
-    description: store.description,
-    load: () => store.load(),
-    async write(ops) {
-      state.writes++;
-      if (state.failing) throw new StoreError("unavailable", `${store.description}: database or disk is full (SQLITE_FULL)`);
-      return store.write(ops);
-    },
-    readEvents: (c, a, l) => store.readEvents(c, a, l),
-    firstRetained: (c) => store.firstRetained(c),
-    close: () => store.close(),
-  };
-  return { store: wrapped, state };
-}
 
 async function stack(options: { path?: string; store?: Store } = {}) {
   const s = await createStoreStack({ now: () => 1000, ...options });

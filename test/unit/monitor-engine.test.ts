@@ -2,9 +2,11 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { CheckResult, ServiceConfig } from "../../server/domain/types.js";
 import { createEventHub } from "../../server/engine/event-hub.js";
 import type { EngineObserver } from "../../server/engine/engine-observer.js";
-import { createMonitorEngine, type MonitorEngine } from "../../server/engine/monitor-engine.js";
+import { createMonitorEngine, RETRY_UNSAVED_MS, type MonitorEngine } from "../../server/engine/monitor-engine.js";
 import type { ProbeTarget } from "../../server/engine/probe.js";
 import { createManualTime } from "../support/manual-time.js";
+import { openSqliteStore } from "../../server/store/sqlite-store.js";
+import { failable } from "../support/failable-store.js";
 import { createStoreStack } from "../support/store-stack.js";
 
 /**
@@ -15,7 +17,8 @@ import { createStoreStack } from "../support/store-stack.js";
 async function engineUnderTest(options: { maxConcurrentChecks?: number; observer?: EngineObserver } = {}) {
   const time = createManualTime();
   const hub = createEventHub();
-  const { registry, queue, log, store } = await createStoreStack({ now: time.clock.now, hub });
+  const { store: flaky, state: storeState } = failable(await openSqliteStore({ path: ":memory:" }));
+  const { registry, queue, log, store } = await createStoreStack({ now: time.clock.now, hub, store: flaky });
   /** Checks in flight, in the order they started; resolve one to finish it. */
   const running: Array<{ port: number; target: ProbeTarget; finish: (status: "up" | "down") => void }> = [];
   const probe = (target: ProbeTarget) =>
@@ -55,7 +58,7 @@ async function engineUnderTest(options: { maxConcurrentChecks?: number; observer
     if (index < 0) throw new Error(`no check of port ${port} is running`);
     running.splice(index, 1)[0]!.finish(status);
   };
-  return { time, registry, log, store, engine, running, errors, addService, finish, finishNow };
+  return { time, registry, log, store, storeState, engine, running, errors, addService, finish, finishNow };
 }
 
 let engine: MonitorEngine | undefined;
@@ -221,5 +224,23 @@ describe("the monitor engine", () => {
       expect(t.engine.stateOf(service.id)?.observation.status).toBe("unknown");
       expect((await t.store.load()).observations.map((o) => o.observation.status)).toEqual(["unknown"]);
     });
+  });
+
+  it("checks again within seconds, not an interval, when the store could not save what a check decided", async () => {
+    const t = await engineUnderTest();
+    engine = t.engine;
+    await t.registry.addCaller({ id: "c", displayName: "", createdAt: 0 });
+    const service = await t.addService(8001); // checked every 10 s
+    await t.registry.setSubscription({ callerId: "c", serviceId: service.id, pollingIntervalMs: 10_000, gracePeriodMs: 0 });
+    await t.time.advance(0);
+    t.storeState.failing = true;
+    await t.finish(8001, "down");
+    expect(await t.log.read("c")).toEqual([]);
+    expect(t.errors.map(([, context]) => context)).toEqual([`committing the evaluation of service ${service.id}`]);
+    t.storeState.failing = false;
+    await t.time.advance(RETRY_UNSAVED_MS);
+    expect(t.running.map((check) => check.port)).toEqual([8001]);
+    await t.finish(8001, "down");
+    expect((await t.log.read("c")).map((e) => e.event.kind === "status_change" && e.event.status)).toEqual(["down"]);
   });
 });
