@@ -85,3 +85,37 @@ async function firstMessage<T>(watch: Client<typeof WatchService>, callerId: str
     abort.abort();
   }
 }
+
+/**
+ * The first event of the caller's log after `afterSequence` that `matches`,
+ * as a Watch resumed there delivers it (replayed or live; from 0, after the
+ * fresh watch's Snapshot); fails after `timeoutMs` naming `what`.
+ */
+export async function nextEvent(
+  watch: Client<typeof WatchService>,
+  callerId: string,
+  afterSequence: number,
+  matches: (entry: LogEntry) => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<LogEntry> {
+  const abort = new AbortController();
+  const seen: LogEntry[] = [];
+  const timer = setTimeout(() => abort.abort(new Error(`${callerId}: no ${what} in ${timeoutMs} ms; got ${JSON.stringify(seen)}`)), timeoutMs);
+  try {
+    for await (const msg of watch.watch({ callerId, afterSequence: BigInt(afterSequence) }, { signal: abort.signal })) {
+      const entry = toEntry(msg);
+      if (entry === "snapshot") {
+        // A fresh watch begins with one; a resumed one must not need one.
+        if (afterSequence === 0 && seen.length === 0) continue;
+        throw new Error(`${callerId}: resuming after ${afterSequence} gave a Snapshot`);
+      }
+      seen.push(entry);
+      if (matches(entry)) return entry;
+    }
+    throw new Error(`${callerId}: the Watch stream ended before ${what}; got ${JSON.stringify(seen)}`);
+  } finally {
+    clearTimeout(timer);
+    abort.abort();
+  }
+}

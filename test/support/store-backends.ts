@@ -5,7 +5,7 @@ import { createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import pg from "pg";
-import { describe, onTestFinished } from "vitest";
+import { describe, onTestFinished, type OnTestFinishedHandler } from "vitest";
 import { SERVER_LOCK_KEY } from "../../server/store/postgres-session-lock.js";
 import { ManagementService } from "../../sdk/gen/monitor/v1/management_service_pb.js";
 import { WatchService } from "../../sdk/gen/monitor/v1/watch_service_pb.js";
@@ -24,9 +24,16 @@ import { spawnServer } from "./spawn-server.js";
  */
 export interface StoreBackend {
   readonly name: "sqlite" | "postgres";
-  /** An empty store for the current test, removed when it finishes. */
-  freshStore(): Promise<TestStore>;
+  /**
+   * An empty store for the current test, removed when it finishes. A
+   * concurrent test passes its context's `onTestFinished` (vitest cannot tell
+   * concurrent tests apart in the global one).
+   */
+  freshStore(onFinished?: OnTestFinished): Promise<TestStore>;
 }
+
+/** vitest's onTestFinished: the global one, or a concurrent test's own from its context. */
+export type OnTestFinished = (fn: OnTestFinishedHandler) => void;
 
 /** One test's store: what a server needs to be started on it, again and again. */
 export interface TestStore {
@@ -46,26 +53,26 @@ export interface TestStore {
 
 const sqlite: StoreBackend = {
   name: "sqlite",
-  async freshStore() {
-    const dataDir = tempDataDir();
+  async freshStore(onFinished = onTestFinished) {
+    const dataDir = tempDataDir(onFinished);
     return { backend: "sqlite", dataDir, serverArgs: [], released: async () => {} };
   },
 };
 
 const postgres: StoreBackend = {
   name: "postgres",
-  async freshStore() {
-    const dataDir = tempDataDir();
+  async freshStore(onFinished = onTestFinished) {
+    const dataDir = tempDataDir(onFinished);
     const url = await testDatabaseUrl();
     // After the test's own afterEach hooks have stopped its servers; FORCE ends any session left.
-    onTestFinished(() => dropTestDatabase(url));
+    onFinished(() => dropTestDatabase(url));
     return { backend: "postgres", dataDir, serverArgs: ["--database", url], released: () => lockReleased(url) };
   },
 };
 
-function tempDataDir(): string {
+function tempDataDir(onFinished: OnTestFinished): string {
   const dataDir = mkdtempSync(join(tmpdir(), "monitor-backend-"));
-  onTestFinished(() => rmSync(dataDir, { recursive: true, force: true }));
+  onFinished(() => rmSync(dataDir, { recursive: true, force: true }));
   return dataDir;
 }
 
