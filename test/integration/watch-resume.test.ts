@@ -1,9 +1,8 @@
-import { afterEach, describe, expect, it } from "vitest";
-import type { SimListener } from "../../simulator/index.js";
+import { describe, expect, it } from "vitest";
 import { createReservedPortListener } from "../support/reserved-port-listener.js";
 import { ServiceStatus } from "../../sdk/gen/monitor/v1/resources_pb.js";
 import type { LiveMonitor } from "../support/live-monitor.js";
-import { forEachBackend, startMonitorOn, type TestStore } from "../support/store-backends.js";
+import { forEachBackend, startMonitorOn, type OnTestFinished, type TestStore } from "../support/store-backends.js";
 import { recordConnectWatch, recordGrpcJsWatch, type RecordedEvent, type WatchRecorder } from "../support/watch-recorder.js";
 import { sleep, waitUntil } from "../support/wait-until.js";
 
@@ -15,18 +14,27 @@ import { sleep, waitUntil } from "../support/wait-until.js";
  * PostgreSQL.
  */
 
-const monitors: LiveMonitor[] = [];
-let listener: SimListener | undefined;
-afterEach(async () => {
-  await Promise.all(monitors.splice(0).map((m) => m.close()));
-  await listener?.close();
-  listener = undefined;
-});
-
-async function start(store: TestStore) {
-  const m = await startMonitorOn(store);
-  monitors.push(m);
-  return m;
+/** What one test opens (its servers, its listener), closed when it finishes: the tests run concurrently. */
+function harness(onTestFinished: OnTestFinished) {
+  return {
+    async start(store: TestStore): Promise<LiveMonitor> {
+      const m = await startMonitorOn(store);
+      onTestFinished(async () => void (await m.close()));
+      return m;
+    },
+    /** A service checked every second with grace 0, a caller subscribed, and a watch that has heard UP (sequence 1). */
+    async subscribedCaller(m: LiveMonitor, callerId: string) {
+      const { listener, port } = await createReservedPortListener();
+      onTestFinished(() => listener.close());
+      const serviceId = await m.registerService(port);
+      await m.registerCaller(callerId);
+      const watch = recordGrpcJsWatch(m.grpcJs, callerId);
+      await watch.waitFor(isSnapshot, 5000, "the snapshot");
+      await m.subscribe(callerId, serviceId, 1000, 0);
+      await watch.waitFor(isChangeTo("UP"), 10_000, "UP");
+      return { serviceId, watch, listener };
+    },
+  };
 }
 
 const isSnapshot = (e: RecordedEvent) => e.kind === "snapshot";
@@ -37,20 +45,6 @@ async function waitForServiceStatus(m: LiveMonitor, serviceId: string, status: S
   await waitUntil(async () => (await m.management.getService({ serviceId })).service?.state?.status === status, 10_000, `service ${ServiceStatus[status]}`);
 }
 
-/** A service checked every second with grace 0, a caller subscribed, and a watch that has heard UP (sequence 1). */
-async function subscribedCaller(m: LiveMonitor, callerId: string) {
-  const reserved = await createReservedPortListener();
-  listener = reserved.listener;
-  const port = reserved.port;
-  const serviceId = await m.registerService(port);
-  await m.registerCaller(callerId);
-  const watch = recordGrpcJsWatch(m.grpcJs, callerId);
-  await watch.waitFor(isSnapshot, 5000, "the snapshot");
-  await m.subscribe(callerId, serviceId, 1000, 0);
-  await watch.waitFor(isChangeTo("UP"), 10_000, "UP");
-  return { serviceId, watch };
-}
-
 /** Stays a while to show nothing else arrives (no duplicate, no extra event). */
 async function expectQuiet(watch: WatchRecorder, ms: number) {
   const before = watch.events.length;
@@ -58,19 +52,21 @@ async function expectQuiet(watch: WatchRecorder, ms: number) {
   expect(summary(watch.events.slice(before))).toEqual([]);
 }
 
+// Concurrent: the tests spend most of their time waiting for checks and quiet periods.
 describe("resuming a watch", () => forEachBackend((backend) => {
-  it("replays exactly the events missed while disconnected, in order, then goes live", async () => {
-    const m = await start(await backend.freshStore());
-    const { serviceId, watch } = await subscribedCaller(m, "roamer");
+  it.concurrent("replays exactly the events missed while disconnected, in order, then goes live", async ({ onTestFinished }) => {
+    const { start, subscribedCaller } = harness(onTestFinished);
+    const m = await start(await backend.freshStore(onTestFinished));
+    const { serviceId, watch, listener } = await subscribedCaller(m, "roamer");
     expect(summary(watch.events)).toEqual(["0:snapshot", "1:UP"]);
     watch.cancel();
     expect((await watch.ended).code).toBe("CANCELLED");
 
     // Two transitions while nobody listens: they wait in the log.
-    await listener!.down();
+    await listener.down();
     await waitForServiceStatus(m, serviceId, ServiceStatus.DOWN);
     await sleep(500);
-    await listener!.up();
+    await listener.up();
     await waitForServiceStatus(m, serviceId, ServiceStatus.UP);
     await sleep(500);
 
@@ -81,7 +77,7 @@ describe("resuming a watch", () => forEachBackend((backend) => {
     expect(summary(resumed.events)).toEqual(["2:DOWN", "3:UP"]);
 
     // And then live.
-    await listener!.down();
+    await listener.down();
     await resumed.waitFor((e) => e.sequence === 4, 10_000, "a live DOWN");
     expect(summary(resumed.events)).toEqual(["2:DOWN", "3:UP", "4:DOWN"]);
 
@@ -93,11 +89,12 @@ describe("resuming a watch", () => forEachBackend((backend) => {
     fresh.cancel();
   });
 
-  it("loses and repeats nothing across SIGKILL and restart, and sequences keep growing", async () => {
-    const store = await backend.freshStore();
+  it.concurrent("loses and repeats nothing across SIGKILL and restart, and sequences keep growing", async ({ onTestFinished }) => {
+    const { start, subscribedCaller } = harness(onTestFinished);
+    const store = await backend.freshStore(onTestFinished);
     const first = await start(store);
-    const { serviceId, watch } = await subscribedCaller(first, "survivor");
-    await listener!.down();
+    const { serviceId, watch, listener } = await subscribedCaller(first, "survivor");
+    await listener.down();
     await watch.waitFor(isChangeTo("DOWN"), 10_000, "DOWN");
     expect(summary(watch.events)).toEqual(["0:snapshot", "1:UP", "2:DOWN"]);
 
@@ -105,7 +102,7 @@ describe("resuming a watch", () => forEachBackend((backend) => {
     expect(await first.close("SIGKILL")).toBe("SIGKILL");
     expect((await watch.ended).code).toBe("UNAVAILABLE");
     // The service recovers while the monitor is dead.
-    await listener!.up();
+    await listener.up();
 
     const second = await start(store);
     const afterFirstRestart = recordGrpcJsWatch(second.grpcJs, "survivor", 2);
@@ -121,7 +118,7 @@ describe("resuming a watch", () => forEachBackend((backend) => {
     const afterSecondRestart = recordConnectWatch(third.watch, "survivor", 3);
     await waitForServiceStatus(third, serviceId, ServiceStatus.UP);
     await expectQuiet(afterSecondRestart, 2500);
-    await listener!.down();
+    await listener.down();
     await afterSecondRestart.waitFor(isChangeTo("DOWN"), 10_000, "DOWN after the second restart");
     expect(summary(afterSecondRestart.events)).toEqual(["4:DOWN"]);
 
@@ -131,8 +128,9 @@ describe("resuming a watch", () => forEachBackend((backend) => {
     afterSecondRestart.cancel();
   });
 
-  it("ends open watch streams with UNAVAILABLE on SIGTERM and exits 0", async () => {
-    const m = await start(await backend.freshStore());
+  it.concurrent("ends open watch streams with UNAVAILABLE on SIGTERM and exits 0", async ({ onTestFinished }) => {
+    const { start, subscribedCaller } = harness(onTestFinished);
+    const m = await start(await backend.freshStore(onTestFinished));
     const { watch } = await subscribedCaller(m, "listener");
     const other = recordConnectWatch(m.watch, "listener");
     await other.waitFor(isSnapshot, 5000, "the second stream's snapshot");
