@@ -1,5 +1,5 @@
 import { timestampMs } from "@bufbuild/protobuf/wkt";
-import { expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ServiceStatus } from "../../sdk/gen/monitor/v1/resources_pb.js";
 import type { LiveMonitor } from "../support/live-monitor.js";
 import { nextEvent, readEventLog } from "../support/read-event-log.js";
@@ -26,9 +26,9 @@ async function start(store: TestStore, onTestFinished: OnTestFinished): Promise<
   return m;
 }
 
-forEachBackend((backend) => {
-  // Concurrent: most of each test is waiting out the grace period.
-  it.concurrent.for(["SIGTERM", "SIGKILL"] as const)(
+// Concurrent, both stores at once: most of each test is waiting out the grace period.
+describe.concurrent("observed state across a restart", () => forEachBackend((backend) => {
+  it.for(["SIGTERM", "SIGKILL"] as const)(
     "after a %s restart, DOWN comes at down_since + grace with since = the first failed check",
     { timeout: 60_000 },
     async (signal, { onTestFinished }) => {
@@ -73,4 +73,4 @@ forEachBackend((backend) => {
       expect(down.eventTimeMs).toBeLessThan(restartAt + GRACE_MS);
     },
   );
-});
+}));

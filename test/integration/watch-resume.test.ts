@@ -52,9 +52,9 @@ async function expectQuiet(watch: WatchRecorder, ms: number) {
   expect(summary(watch.events.slice(before))).toEqual([]);
 }
 
-// Concurrent: the tests spend most of their time waiting for checks and quiet periods.
-describe("resuming a watch", () => forEachBackend((backend) => {
-  it.concurrent("replays exactly the events missed while disconnected, in order, then goes live", async ({ onTestFinished }) => {
+// Concurrent, both stores at once: the tests spend most of their time waiting for checks and quiet periods.
+describe.concurrent("resuming a watch", () => forEachBackend((backend) => {
+  it("replays exactly the events missed while disconnected, in order, then goes live", async ({ onTestFinished }) => {
     const { start, subscribedCaller } = harness(onTestFinished);
     const m = await start(await backend.freshStore(onTestFinished));
     const { serviceId, watch, listener } = await subscribedCaller(m, "roamer");
@@ -89,7 +89,7 @@ describe("resuming a watch", () => forEachBackend((backend) => {
     fresh.cancel();
   });
 
-  it.concurrent("loses and repeats nothing across SIGKILL and restart, and sequences keep growing", async ({ onTestFinished }) => {
+  it("loses and repeats nothing across SIGKILL and restart, and sequences keep growing", async ({ onTestFinished }) => {
     const { start, subscribedCaller } = harness(onTestFinished);
     const store = await backend.freshStore(onTestFinished);
     const first = await start(store);
@@ -128,7 +128,7 @@ describe("resuming a watch", () => forEachBackend((backend) => {
     afterSecondRestart.cancel();
   });
 
-  it.concurrent("ends open watch streams with UNAVAILABLE on SIGTERM and exits 0", async ({ onTestFinished }) => {
+  it("ends open watch streams with UNAVAILABLE on SIGTERM and exits 0", async ({ onTestFinished }) => {
     const { start, subscribedCaller } = harness(onTestFinished);
     const m = await start(await backend.freshStore(onTestFinished));
     const { watch } = await subscribedCaller(m, "listener");
