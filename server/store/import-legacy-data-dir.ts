@@ -35,6 +35,11 @@ export interface ImportLegacyDataDirOptions {
   readonly log: (message: string) => void;
 }
 
+/** Whether `dataDir` holds files of the previous release (or of an import under way). */
+export function hasLegacyData(dataDir: string): boolean {
+  return [REGISTRY, EVENT_LOG].some((name) => ["", ".importing"].some((stage) => existsSync(join(dataDir, `${name}${stage}`))));
+}
+
 /** True when the store holds nothing, not even a removed caller's sequence. */
 export function isEmptyStore(contents: StoreContents): boolean {
   return Object.values(contents).every((rows: readonly unknown[]) => rows.length === 0);

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { acquireDataDirLock } from "./data-dir-lock.js";
-import { importLegacyDataDir, isEmptyStore } from "./import-legacy-data-dir.js";
+import { hasLegacyData, importLegacyDataDir, isEmptyStore } from "./import-legacy-data-dir.js";
 import { openPostgresStore } from "./postgres-store.js";
 import { openSqliteStore } from "./sqlite-store.js";
 import type { StoreLock } from "./store-lock.js";
@@ -30,7 +30,8 @@ export interface ServerStore {
  * Opens the server's one store, owned for the process's lifetime: the data
  * directory's lock before SQLite's file is touched, or PostgreSQL's advisory
  * lock (taken by the store itself). A data directory of the previous version
- * (registry.json + events.db) is imported into a new monitor.db first. What
+ * (registry.json + events.db) is imported into a new store first — into
+ * monitor.db, or into an empty PostgreSQL database when one is given. What
  * is loaded is validated like RPC input; any failure closes what was opened
  * and throws an error naming the store and what to do.
  */
@@ -39,6 +40,14 @@ export async function openServerStore(options: ServerStoreOptions): Promise<Serv
   if (options.databaseUrl !== undefined) {
     const store = await openPostgresStore({ url: options.databaseUrl, onLockLost: options.onLockLost, ...retention });
     const lock: StoreLock = { resource: store.description, release: () => store.close() };
+    try {
+      // An upgrade straight onto PostgreSQL: the old data dir is imported
+      // too, holding its lock while its files are renamed.
+      if (hasLegacyData(options.dataDir)) await importWithDataDirLocked(options, store);
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
     return { store, lock, contents: await loadChecked(store, lock) };
   }
   const lock = await acquireDataDirLock(options.dataDir);
@@ -54,6 +63,16 @@ export async function openServerStore(options: ServerStoreOptions): Promise<Serv
     await store?.close().catch(() => {});
     await lock.release();
     throw error;
+  }
+}
+
+async function importWithDataDirLocked(options: ServerStoreOptions, store: Store): Promise<void> {
+  const dirLock = await acquireDataDirLock(options.dataDir);
+  try {
+    const contents = await store.load();
+    await importLegacyDataDir({ dataDir: options.dataDir, store, storeIsEmpty: isEmptyStore(contents), log: options.log });
+  } finally {
+    await dirLock.release();
   }
 }
 

@@ -3,6 +3,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startLiveMonitor, type LiveMonitor } from "../support/live-monitor.js";
+import { describePostgres, dropTestDatabase, testDatabaseUrl } from "../support/postgres.js";
+import { startMonitorOn } from "../support/store-backends.js";
 import { recordConnectWatch, type RecordedEvent } from "../support/watch-recorder.js";
 
 /**
@@ -100,5 +102,28 @@ describe("starting on the previous release's data dir", () => {
     );
     expect(failed).toContain("exited with");
     expect(failed).toContain("move registry.json and events.db away if they were already imported");
+  });
+});
+
+describePostgres("upgrading the previous release's data dir straight onto PostgreSQL", () => {
+  it("imports it into the empty database, renames the old files, and keeps the sequences", async () => {
+    const dir = legacyDataDir();
+    const url = await testDatabaseUrl();
+    try {
+      const m = await startMonitorOn({ backend: "postgres", dataDir: dir, serverArgs: ["--database", url], released: async () => {} });
+      monitors.push(m);
+      expect(m.server.output()).toContain("importing the previous release's data");
+      expect(fs.readdirSync(dir)).toEqual(expect.arrayContaining(["registry.json.imported", "events.db.imported"]));
+      expect(fs.existsSync(path.join(dir, "monitor.db"))).toBe(false);
+      expect((await m.management.listServices({})).services.map((s) => s.id).sort()).toEqual([IDLE, UP, DOWN].sort());
+      const replay = recordConnectWatch(m.watch, "alice", 1);
+      await replay.waitFor((e) => e.sequence === 2, 10_000, "alice's imported event 2");
+      expect(summary(replay.events)[0]).toBe(`2:DOWN:${DOWN}`);
+      replay.cancel();
+      await m.close("SIGTERM");
+      monitors.splice(monitors.indexOf(m), 1);
+    } finally {
+      await dropTestDatabase(url);
+    }
   });
 });
