@@ -131,7 +131,7 @@ const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]
 /** Headers that must not follow a redirect to another origin (as the Fetch standard drops them). */
 const CREDENTIAL_HEADERS: readonly string[] = ["authorization", "cookie", "proxy-authorization"];
 
-/** Where a check is, for the words of a timeout. */
+/** Where a check is when it times out or fails: chooses the detail's words. */
 export type HttpPhase = "resolving" | "connecting" | "tls" | "waiting" | "reading";
 
 const PHASE_WORDS: Readonly<Record<HttpPhase, string>> = {
@@ -172,6 +172,8 @@ export function describeHttpError(error: unknown, phase: HttpPhase): string {
     return phase === "waiting" ? "connection closed before the response" : "connection closed while reading the body";
   }
   if (code === "ECONNRESET" && phase === "tls") return "connection reset during the TLS handshake";
+  // The system's own connect timeout, not the check's (which has its own words).
+  if (code === "ETIMEDOUT") return `connection timed out ${PHASE_WORDS[phase]}`;
   return describeConnectError(error, 0);
 }
 

@@ -159,6 +159,21 @@ describe("request", () => {
     expect(asked).toEqual(["service.test", "gone.test"]);
   });
 
+  it("checks an IPv6 literal URL on ::1 (skipped where the machine has no IPv6 loopback)", async (ctx) => {
+    const server = createHttpServer(withBody(ok));
+    const listening = await new Promise<boolean>((resolve) => {
+      server.once("error", () => resolve(false));
+      server.listen(0, "::1", () => resolve(true));
+    });
+    if (!listening) ctx.skip();
+    servers.push(server);
+    const { asked, resolve } = stubResolver();
+    const port = (server.address() as AddressInfo).port;
+    const result = await createHttpProbe({ resolve })({ url: `http://[::1]:${port}/`, timeoutMs: 5_000 });
+    expect(result).toMatchObject({ status: "up", httpStatus: 200 });
+    expect(asked).toEqual(["::1"]);
+  });
+
   it("reports an invalid header as a value, not an exception", async () => {
     const port = await httpServer(ok);
     const result = await probe()({ url: `http://127.0.0.1:${port}/`, headers: { "bad header": "x" }, timeoutMs: 5_000 });
@@ -222,6 +237,7 @@ describe("failures", () => {
       "TLS: wrong version number",
     );
     expect(describeHttpError(error("EHOSTUNREACH", "connect EHOSTUNREACH"), "connecting")).toBe("host unreachable");
+    expect(describeHttpError(error("ETIMEDOUT", "connect ETIMEDOUT"), "connecting")).toBe("connection timed out while connecting");
   });
 });
 
@@ -369,6 +385,10 @@ describe("TLS", () => {
     const result = await probe({ ca: CA })({ url: `https://localhost:${port}/`, bodyKeyword: "ok", timeoutMs: 5_000 });
     expect(result).toMatchObject({ status: "up", detail: "", httpStatus: 200, tlsExpiresAt: expiryOf("good.crt") });
     expectPhasesConsistent(result);
+    // Present: a real connect, handshake and response each take some time (not a threshold).
+    expect(result.phases.connectMs).toBeGreaterThan(0);
+    expect(result.phases.tlsMs).toBeGreaterThan(0);
+    expect(result.phases.firstByteMs).toBeGreaterThan(0);
   });
 
   it("verifies by default: a self-signed certificate is DOWN with the reason", async () => {
