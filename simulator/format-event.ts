@@ -16,7 +16,7 @@ export function formatEventText(event: ScenarioEvent): string {
   const time = new Date(event.atMs).toISOString();
   switch (event.type) {
     case "open":
-      return `${time}  ${"open".padStart(9)}  ${event.listener} listening on ${address(event.host, event.port)}, initially ${event.state}`;
+      return `${time}  ${"open".padStart(9)}  ${event.listener} listening on ${event.url ?? address(event.host, event.port)}, initially ${event.state}`;
     case "transition":
       return `${time}  ${offset(event.offsetMs).padStart(9)}  ${event.listener} ${event.state}`;
     case "error":

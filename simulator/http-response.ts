@@ -26,6 +26,13 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // Visible ASCII, space and tab; no CR/LF, so a value cannot smuggle a second header.
 const HEADER_VALUE = /^[\t\x20-\x7e]*$/;
 
+/** Why `name: value` cannot be sent as a response header, or `undefined` if it can. */
+export function headerProblem(name: string, value: unknown): string | undefined {
+  if (!HEADER_NAME.test(name)) return `"${name}" is not a valid header name`;
+  if (typeof value !== "string" || !HEADER_VALUE.test(value)) return `"${name}": not a valid header value (visible ASCII, no line breaks)`;
+  return undefined;
+}
+
 /**
  * Merges `change` over `current`, checking each given field, so a bad value
  * throws at the call that set it rather than inside a request handler later.
@@ -37,10 +44,8 @@ export function mergeHttpResponse(current: HttpResponseSpec, change: Partial<Htt
   }
   if (typeof next.body !== "string") throw new TypeError("body must be a string");
   for (const [name, value] of Object.entries(next.headers)) {
-    if (!HEADER_NAME.test(name)) throw new RangeError(`headers: "${name}" is not a valid header name`);
-    if (typeof value !== "string" || !HEADER_VALUE.test(value)) {
-      throw new RangeError(`headers.${name}: not a valid header value`);
-    }
+    const problem = headerProblem(name, value);
+    if (problem !== undefined) throw new RangeError(`headers: ${problem}`);
   }
   if (!Number.isFinite(next.delayMs) || next.delayMs < 0) {
     throw new RangeError(`delayMs must be a finite number >= 0, got ${next.delayMs}`);

@@ -1,6 +1,6 @@
 /**
- * The simulator's public surface: loopback TCP listeners that go up and down
- * on a timed script, for driving the monitor against real sockets.
+ * The simulator's public surface: loopback TCP, HTTP and HTTPS listeners that
+ * go up and down on a timed script, for driving the monitor against real sockets.
  */
 export type { BindRetry } from "./bind-server.js";
 export { DEFAULT_BIND_RETRY } from "./bind-server.js";
@@ -8,11 +8,18 @@ export type { Transition } from "./compute-schedule.js";
 export { computeSchedule, isUnbounded, scheduleTransitions } from "./compute-schedule.js";
 export type { ListenerOptions, SimListener } from "./create-listener.js";
 export { createListener } from "./create-listener.js";
+export { createHttpListener } from "./create-http-listener.js";
+export type { HttpsListenerOptions, SimHttpsListener } from "./create-https-listener.js";
+export { createHttpsListener } from "./create-https-listener.js";
+export type { HttpRequestRecord, SimHttpListener, WebListenerOptions } from "./create-web-listener.js";
+export type { HttpResponseSpec } from "./http-response.js";
+export { DEFAULT_HTTP_RESPONSE } from "./http-response.js";
+export type { CertificateValidity, SimCertificate } from "./make-certificate.js";
 export { DEFAULT_HOST, LOOPBACK_HOSTS, isLoopbackHost } from "./is-loopback-host.js";
 export { loadScenarioFile } from "./load-scenario-file.js";
 export type { DurationResult } from "@service-monitor/sdk";
 export { formatDuration, parseDuration } from "@service-monitor/sdk";
-export type { ListenerPattern, ListenerSpec, ListenerState, Scenario, ScriptStep } from "./scenario.js";
+export type { ListenerPattern, ListenerSpec, ListenerState, Scenario, ScriptStep, ServiceSpec } from "./scenario.js";
 export type { ScenarioIssue } from "./scenario-error.js";
 export { ScenarioError } from "./scenario-error.js";
 export type { ScenarioEnd, ScenarioEvent } from "./scenario-event.js";

@@ -15,6 +15,8 @@ export type ScenarioEvent =
       readonly host: string;
       readonly port: number;
       readonly state: ListenerState;
+      /** HTTP(S) listeners only: where to point a check, e.g. "https://127.0.0.1:38523/". */
+      readonly url?: string;
     }
   | {
       readonly type: "transition";

@@ -3,6 +3,7 @@
  * (schedule, runner, CLI) works on this shape, never on raw JSON, so defaults
  * and units are resolved exactly once, in the validator.
  */
+import type { HttpResponseSpec } from "./http-response.js";
 
 /** Whether a simulated service accepts connections ("up") or refuses them ("down"). */
 export type ListenerState = "up" | "down";
@@ -31,6 +32,20 @@ export type ListenerPattern =
       readonly count?: number;
     };
 
+/**
+ * What a listener speaks while up. TCP only accepts; HTTP(S) answer every
+ * request with `response` (changed at run time through the library only).
+ */
+export type ServiceSpec =
+  | { readonly kind: "tcp" }
+  | { readonly kind: "http"; readonly response: HttpResponseSpec }
+  | {
+      readonly kind: "https";
+      readonly response: HttpResponseSpec;
+      /** From the moment the certificate is made (the first up); negative = already expired. */
+      readonly certificateExpiresInMs: number;
+    };
+
 /** One simulated service: where it listens and how its state evolves. */
 export interface ListenerSpec {
   readonly name: string;
@@ -39,6 +54,8 @@ export interface ListenerSpec {
   readonly port: number;
   readonly initial: ListenerState;
   readonly pattern: ListenerPattern;
+  /** Absent = TCP, so specs written before HTTP listeners existed keep their meaning. */
+  readonly service?: ServiceSpec;
 }
 
 /** A whole scenario; without `durationMs` it runs until stopped. */

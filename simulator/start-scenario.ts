@@ -3,8 +3,11 @@ import { scheduleTransitions } from "./compute-schedule.js";
 import type { Transition } from "./compute-schedule.js";
 import type { SimListener } from "./create-listener.js";
 import { createListener } from "./create-listener.js";
+import { createHttpListener } from "./create-http-listener.js";
+import { createHttpsListener } from "./create-https-listener.js";
+import type { SimHttpListener } from "./create-web-listener.js";
 import { createTimeline } from "./create-timeline.js";
-import type { Scenario } from "./scenario.js";
+import type { ListenerSpec, Scenario } from "./scenario.js";
 import type { ScenarioEnd, ScenarioEvent } from "./scenario-event.js";
 import type { Clock, Scheduler } from "./scheduler.js";
 import { realScheduler } from "./scheduler.js";
@@ -24,13 +27,36 @@ export interface RunningScenario {
   readonly startedAtMs: number;
   /** Real port of each listener by name (port 0 resolved). */
   readonly ports: Readonly<Record<string, number>>;
-  readonly listeners: ReadonlyMap<string, SimListener>;
+  /** HTTP(S) listeners are {@link SimHttpListener}s (narrow with `"protocol" in listener`), so a test can change their answer. */
+  readonly listeners: ReadonlyMap<string, SimListener | SimHttpListener>;
   /** Every event so far, oldest first. */
   events(): readonly ScenarioEvent[];
   /** Cancels the rest of the script and closes every listener; resolves like `done`. */
   stop(): Promise<ScenarioEnd>;
   /** Settles once everything is closed, at the duration or after `stop()`; rejects only if `onEvent` threw. */
   readonly done: Promise<ScenarioEnd>;
+}
+
+/** The listener a spec asks for; TCP when it names no service. */
+function listenerFor(
+  spec: ListenerSpec,
+  common: { readonly clock: Clock; readonly bindRetry?: BindRetry },
+): SimListener | SimHttpListener {
+  const options = { name: spec.name, host: spec.host, port: spec.port, ...common };
+  const service = spec.service ?? { kind: "tcp" };
+  switch (service.kind) {
+    case "tcp":
+      return createListener(options);
+    case "http":
+      return createHttpListener({ ...options, response: service.response });
+    case "https":
+      return createHttpsListener({ ...options, response: service.response, certificateExpiresInMs: service.certificateExpiresInMs });
+  }
+}
+
+/** `http(s)://host:port/` of a web listener, for the `open` event; nothing for TCP. */
+function urlOf(listener: SimListener | SimHttpListener): { readonly url?: string } {
+  return "protocol" in listener ? { url: listener.url() } : {};
 }
 
 /**
@@ -47,10 +73,8 @@ export async function startScenario(scenario: Scenario, options: StartScenarioOp
     options.onEvent?.(event);
   };
   const bindRetry = options.bindRetry === undefined ? {} : { bindRetry: options.bindRetry };
-  const listeners = new Map<string, SimListener>();
-  for (const { name, host, port } of scenario.listeners) {
-    listeners.set(name, createListener({ name, host, port, clock, ...bindRetry }));
-  }
+  const listeners = new Map<string, SimListener | SimHttpListener>();
+  for (const spec of scenario.listeners) listeners.set(spec.name, listenerFor(spec, { clock, ...bindRetry }));
   const ports: Record<string, number> = {};
   try {
     // One at a time, so `open` events (and CLI lines) follow the file order.
@@ -61,7 +85,7 @@ export async function startScenario(scenario: Scenario, options: StartScenarioOp
       const port = await listener.up();
       if (spec.initial === "down") await listener.down();
       ports[spec.name] = port;
-      emit({ type: "open", atMs: clock(), listener: spec.name, host: spec.host, port, state: spec.initial });
+      emit({ type: "open", atMs: clock(), listener: spec.name, host: spec.host, port, state: spec.initial, ...urlOf(listener) });
     }
   } catch (err) {
     await Promise.allSettled([...listeners.values()].map((l) => l.close()));

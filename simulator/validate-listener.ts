@@ -4,8 +4,9 @@ import { describeValue } from "./describe-value.js";
 import { DEFAULT_HOST, isLoopbackHost } from "./is-loopback-host.js";
 import type { ListenerPattern, ListenerSpec, ListenerState } from "./scenario.js";
 import { validateFlap, validateScript } from "./validate-pattern.js";
+import { validateService } from "./validate-service.js";
 
-const LISTENER_KEYS = ["name", "host", "port", "initial", "script", "flap"] as const;
+const LISTENER_KEYS = ["name", "kind", "host", "port", "initial", "script", "flap", "response", "certificate"] as const;
 const STATES: readonly ListenerState[] = ["up", "down"];
 // Names appear in CLI output and test lookups, so keep them shell- and log-friendly.
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -35,8 +36,8 @@ function readPort(raw: unknown, path: string, check: Checker): number | undefine
 }
 
 /**
- * Validates one entry of `listeners`, applying defaults (host 127.0.0.1,
- * port 0, initial "up", steady pattern). Returns `undefined` when any of its
+ * Validates one entry of `listeners`, applying defaults (kind "tcp", host
+ * 127.0.0.1, port 0, initial "up", steady pattern). Returns `undefined` when any of its
  * fields is invalid; the issues are in `check`.
  */
 export function validateListener(
@@ -48,6 +49,7 @@ export function validateListener(
   const listener = check.object(raw, path, LISTENER_KEYS);
   if (listener === undefined) return undefined;
   const name = readName(listener["name"], fieldPath(path, "name"), check);
+  const service = validateService(listener, path, check);
   const host = readHost(listener["host"], fieldPath(path, "host"), check);
   const port = readPort(listener["port"], fieldPath(path, "port"), check);
   const initial =
@@ -62,8 +64,12 @@ export function validateListener(
     if (script !== undefined) pattern = validateScript(script, fieldPath(path, "script"), ctx);
     if (flap !== undefined) pattern = validateFlap(flap, fieldPath(path, "flap"), ctx);
   }
-  if (name === undefined || host === undefined || port === undefined || initial === undefined || pattern === undefined) {
+  if (
+    name === undefined || service === undefined || host === undefined || port === undefined ||
+    initial === undefined || pattern === undefined
+  ) {
     return undefined;
   }
-  return { name, host, port, initial, pattern };
+  // TCP stays without `service`, the shape specs had before HTTP listeners.
+  return service.kind === "tcp" ? { name, host, port, initial, pattern } : { name, host, port, initial, pattern, service };
 }

@@ -60,7 +60,7 @@ describe("validateScenario: errors name the field", () => {
     ["a listener that is not an object", { listeners: ["db"] }, ['listeners[0]: expected an object, got "db"']],
     ["a missing name", { listeners: [{ port: 1 }] }, ['listeners[0].name: required (a name such as "db")']],
     ["a bad name", { listeners: [{ name: "my db" }] }, ['listeners[0].name: expected a name of letters, digits, ".", "_" or "-", got "my db"']],
-    ["an unknown listener key", one({ intial: "up" }), ["listeners[0].intial: unknown key (expected one of: name, host, port, initial, script, flap)"]],
+    ["an unknown listener key", one({ intial: "up" }), ["listeners[0].intial: unknown key (expected one of: name, kind, host, port, initial, script, flap, response, certificate)"]],
     ["a non-loopback host", one({ host: "0.0.0.0" }), ['listeners[0].host: only loopback is allowed: expected "127.0.0.1" or "::1", got "0.0.0.0"']],
     ["localhost", one({ host: "localhost" }), ['listeners[0].host: only loopback is allowed: expected "127.0.0.1" or "::1", got "localhost"']],
     ["a port above 65535", one({ port: 70000 }), ["listeners[0].port: expected an integer from 0 to 65535 (0 = any free port), got 70000"]],
