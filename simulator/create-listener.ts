@@ -1,8 +1,7 @@
 import { createServer } from "node:net";
-import type { Server, Socket } from "node:net";
+import type { Socket } from "node:net";
 import type { BindRetry } from "./bind-server.js";
-import { DEFAULT_BIND_RETRY, bindServer } from "./bind-server.js";
-import { DEFAULT_HOST, isLoopbackHost } from "./is-loopback-host.js";
+import { createConnectionLog, createListenerLifecycle } from "./listener-lifecycle.js";
 import type { ListenerState } from "./scenario.js";
 import type { Clock } from "./scheduler.js";
 
@@ -47,86 +46,27 @@ export interface SimListener {
   onConnection(callback: (atMs: number) => void): () => void;
 }
 
-type Phase =
-  | { readonly kind: "down" }
-  | { readonly kind: "up"; readonly server: Server; readonly port: number }
-  | { readonly kind: "closed" };
-
 /** Creates a listener in the "down" state; call `up()` to start it. */
 export function createListener(options: ListenerOptions = {}): SimListener {
-  const host = options.host ?? DEFAULT_HOST;
-  if (!isLoopbackHost(host)) {
-    throw new Error(`simulator listeners bind to loopback only: expected "127.0.0.1" or "::1", got "${host}"`);
-  }
-  const requested = options.port ?? 0;
-  if (!Number.isInteger(requested) || requested < 0 || requested > 65535) {
-    throw new RangeError(`port must be an integer from 0 to 65535, got ${requested}`);
-  }
-  const clock = options.clock ?? Date.now;
-  const retry = options.bindRetry ?? DEFAULT_BIND_RETRY;
-  let port: number | undefined = requested === 0 ? undefined : requested;
-  let phase: Phase = { kind: "down" };
-  let closing = false;
-  let queue: Promise<unknown> = Promise.resolve();
-  const stamps: number[] = [];
-  const subscribers = new Set<(atMs: number) => void>();
-  const label = (): string =>
-    `listener${options.name === undefined ? "" : ` "${options.name}"`} on ${host}:${port ?? 0}`;
-
-  const serialize = <T>(op: () => Promise<T>): Promise<T> => {
-    const result = queue.then(op);
-    queue = result.catch(() => undefined);
-    return result;
-  };
-
+  const log = createConnectionLog(options.clock ?? Date.now);
   const onSocket = (socket: Socket): void => {
     // The monitor's probe resets the connection right after connecting.
     socket.on("error", () => {});
     socket.destroy();
-    const atMs = clock();
-    stamps.push(atMs);
-    for (const subscriber of subscribers) subscriber(atMs);
+    log.record();
   };
-
-  const goDown = async (): Promise<void> => {
-    if (phase.kind !== "up") return;
-    const { server } = phase;
-    phase = { kind: "down" };
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  };
-
+  const lifecycle = createListenerLifecycle(options, { labelPrefix: "", makeServer: () => createServer(onSocket) });
   return {
-    host,
-    port: () => port,
-    state: () => (phase.kind === "up" ? "up" : "down"),
-    up: () =>
-      serialize(async () => {
-        if (phase.kind === "closed") throw new Error(`${label()} is closed`);
-        if (phase.kind === "up") return phase.port;
-        const bound = await bindServer(() => createServer(onSocket), host, port ?? 0, retry, () => closing, label());
-        // Errors after listening (e.g. EMFILE on accept) must not crash a test run.
-        bound.server.on("error", () => {});
-        port = bound.port;
-        phase = { kind: "up", server: bound.server, port: bound.port };
-        return bound.port;
-      }),
-    down: () => serialize(goDown),
-    close: () => {
-      closing = true;
-      return serialize(async () => {
-        await goDown();
-        phase = { kind: "closed" };
-      });
-    },
-    connections: () => stamps.slice(),
-    connectionCount: () => stamps.length,
-    connectionsBetween: (fromMs, toMs) => stamps.filter((t) => t >= fromMs && t < toMs),
-    resetConnections: () => {
-      stamps.length = 0;
-    },
-    onConnection: (callback) => {
-      subscribers.add(callback);
-      return () => subscribers.delete(callback);
-    },
+    host: lifecycle.host,
+    port: lifecycle.port,
+    state: lifecycle.state,
+    up: lifecycle.up,
+    down: lifecycle.down,
+    close: lifecycle.close,
+    connections: log.connections,
+    connectionCount: log.connectionCount,
+    connectionsBetween: log.connectionsBetween,
+    resetConnections: log.reset,
+    onConnection: log.onConnection,
   };
 }

@@ -1,11 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Server, Socket } from "node:net";
-import type { BindRetry } from "./bind-server.js";
-import { DEFAULT_BIND_RETRY, bindServer } from "./bind-server.js";
 import type { ListenerOptions, SimListener } from "./create-listener.js";
 import type { HttpResponseSpec } from "./http-response.js";
 import { DEFAULT_HTTP_RESPONSE, mergeHttpResponse } from "./http-response.js";
-import { DEFAULT_HOST, isLoopbackHost } from "./is-loopback-host.js";
+import { createConnectionLog, createListenerLifecycle } from "./listener-lifecycle.js";
 
 /** One request as the simulated service saw it. */
 export interface HttpRequestRecord {
@@ -65,51 +63,22 @@ export interface WebListenerHandle {
   currentServer(): Server | undefined;
 }
 
-type Phase =
-  | { readonly kind: "down" }
-  | { readonly kind: "up"; readonly server: Server; readonly port: number }
-  | { readonly kind: "closed" };
-
 /** Shared body of {@link createHttpListener} and {@link createHttpsListener}. */
 export function createWebListener(options: WebListenerOptions, factory: WebServerFactory): WebListenerHandle {
-  const host = options.host ?? DEFAULT_HOST;
-  if (!isLoopbackHost(host)) {
-    throw new Error(`simulator listeners bind to loopback only: expected "127.0.0.1" or "::1", got "${host}"`);
-  }
-  const requested = options.port ?? 0;
-  if (!Number.isInteger(requested) || requested < 0 || requested > 65535) {
-    throw new RangeError(`port must be an integer from 0 to 65535, got ${requested}`);
-  }
   let answer = mergeHttpResponse(DEFAULT_HTTP_RESPONSE, options.response ?? {});
   const clock = options.clock ?? Date.now;
-  const retry: BindRetry = options.bindRetry ?? DEFAULT_BIND_RETRY;
-  let port: number | undefined = requested === 0 ? undefined : requested;
-  let phase: Phase = { kind: "down" };
-  let closing = false;
-  let queue: Promise<unknown> = Promise.resolve();
-  const stamps: number[] = [];
+  const connections = createConnectionLog(clock);
   const log: HttpRequestRecord[] = [];
-  const connectionSubscribers = new Set<(atMs: number) => void>();
   const requestSubscribers = new Set<(request: HttpRequestRecord) => void>();
   // Open sockets, so "down" can drop them: server.close() alone waits for every one to end.
   const sockets = new Set<Socket>();
-  const label = (): string =>
-    `${factory.protocol} listener${options.name === undefined ? "" : ` "${options.name}"`} on ${host}:${port ?? 0}`;
-
-  const serialize = <T>(op: () => Promise<T>): Promise<T> => {
-    const result = queue.then(op);
-    queue = result.catch(() => undefined);
-    return result;
-  };
 
   const onConnection = (socket: Socket): void => {
     // Clients reset, time out and reject certificates; none of that may crash a test run.
     socket.on("error", () => {});
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
-    const atMs = clock();
-    stamps.push(atMs);
-    for (const subscriber of connectionSubscribers) subscriber(atMs);
+    connections.record();
   };
 
   const handler: RequestHandler = (request, response) => {
@@ -128,73 +97,50 @@ export function createWebListener(options: WebListenerOptions, factory: WebServe
     response.once("close", () => clearTimeout(timer));
   };
 
-  const goDown = async (): Promise<void> => {
-    if (phase.kind !== "up") return;
-    const { server } = phase;
-    phase = { kind: "down" };
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    for (const socket of sockets) socket.destroy();
-    await closed;
-  };
+  const lifecycle = createListenerLifecycle(options, {
+    labelPrefix: `${factory.protocol} `,
+    prepare: () => factory.prepare(),
+    makeServer: () => factory.makeServer(handler).on("connection", onConnection),
+    dropConnections: () => {
+      for (const socket of sockets) socket.destroy();
+    },
+  });
 
   const listener: SimHttpListener = {
-    host,
+    host: lifecycle.host,
     protocol: factory.protocol,
-    port: () => port,
-    state: () => (phase.kind === "up" ? "up" : "down"),
+    port: lifecycle.port,
+    state: lifecycle.state,
     url: (path = "/") => {
-      if (port === undefined) throw new Error(`${label()} has no port yet: call up() first`);
-      const authority = host.includes(":") ? `[${host}]` : host;
+      const port = lifecycle.port();
+      if (port === undefined) throw new Error(`${lifecycle.label()} has no port yet: call up() first`);
+      const authority = lifecycle.host.includes(":") ? `[${lifecycle.host}]` : lifecycle.host;
       return `${factory.protocol}://${authority}:${port}${path.startsWith("/") ? path : `/${path}`}`;
     },
-    up: () =>
-      serialize(async () => {
-        if (phase.kind === "closed") throw new Error(`${label()} is closed`);
-        if (phase.kind === "up") return phase.port;
-        await factory.prepare();
-        const makeServer = (): Server => {
-          const server = factory.makeServer(handler);
-          server.on("connection", onConnection);
-          return server;
-        };
-        const bound = await bindServer(makeServer, host, port ?? 0, retry, () => closing, label());
-        bound.server.on("error", () => {});
-        port = bound.port;
-        phase = { kind: "up", server: bound.server, port: bound.port };
-        return bound.port;
-      }),
-    down: () => serialize(goDown),
-    close: () => {
-      closing = true;
-      return serialize(async () => {
-        await goDown();
-        phase = { kind: "closed" };
-      });
-    },
+    up: lifecycle.up,
+    down: lifecycle.down,
+    close: lifecycle.close,
     response: () => answer,
     respond: (change) => {
       answer = mergeHttpResponse(answer, change);
       return answer;
     },
-    connections: () => stamps.slice(),
-    connectionCount: () => stamps.length,
-    connectionsBetween: (fromMs, toMs) => stamps.filter((t) => t >= fromMs && t < toMs),
+    connections: connections.connections,
+    connectionCount: connections.connectionCount,
+    connectionsBetween: connections.connectionsBetween,
     requests: () => log.slice(),
     requestCount: () => log.length,
     requestsBetween: (fromMs, toMs) => log.filter((r) => r.atMs >= fromMs && r.atMs < toMs),
     /** Clears the request log too, so both counts start again together. */
     resetConnections: () => {
-      stamps.length = 0;
+      connections.reset();
       log.length = 0;
     },
-    onConnection: (callback) => {
-      connectionSubscribers.add(callback);
-      return () => connectionSubscribers.delete(callback);
-    },
+    onConnection: connections.onConnection,
     onRequest: (callback) => {
       requestSubscribers.add(callback);
       return () => requestSubscribers.delete(callback);
     },
   };
-  return { listener, currentServer: () => (phase.kind === "up" ? phase.server : undefined) };
+  return { listener, currentServer: lifecycle.currentServer };
 }

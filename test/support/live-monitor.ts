@@ -22,8 +22,12 @@ export interface LiveMonitor {
   close(signal?: NodeJS.Signals): Promise<number | NodeJS.Signals>;
 }
 
-export async function startLiveMonitor(options: { dataDir?: string } = {}): Promise<LiveMonitor> {
-  const server = await spawnServer(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
+/** The compiled server (on `dataDir`, with extra server `args`) and its two clients. */
+export async function startLiveMonitor(options: { dataDir?: string; args?: readonly string[] } = {}): Promise<LiveMonitor> {
+  const server = await spawnServer({
+    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+    ...(options.args === undefined ? {} : { args: [...options.args] }),
+  });
   const grpcJs = createGrpcJsClients(server.port);
   const transport = createGrpcTransport({ baseUrl: server.baseUrl });
   const management = createClient(ManagementService, transport);

@@ -1,18 +1,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createClient } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
-import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import pg from "pg";
 import { describe, onTestFinished, type OnTestFinishedHandler } from "vitest";
 import { SERVER_LOCK_KEY } from "../../server/store/postgres-session-lock.js";
-import { ManagementService } from "../../sdk/gen/monitor/v1/management_service_pb.js";
-import { WatchService } from "../../sdk/gen/monitor/v1/watch_service_pb.js";
-import { createGrpcJsClients } from "./grpc-js-client.js";
-import type { LiveMonitor } from "./live-monitor.js";
+import { startLiveMonitor, type LiveMonitor } from "./live-monitor.js";
 import { describePostgres, dropTestDatabase, testDatabaseUrl } from "./postgres.js";
-import { spawnServer } from "./spawn-server.js";
 
 /**
  * The two stores the server can run on, for integration tests whose body must
@@ -109,34 +102,10 @@ export function forEachBackend(fn: (backend: StoreBackend) => void): void {
 }
 
 /**
- * The compiled server on `store` with the two clients of {@link LiveMonitor}
- * (startLiveMonitor takes no server arguments, so it cannot reach PostgreSQL).
+ * The compiled server on `store` with the two clients of {@link LiveMonitor}.
  * Waits for the store to be free first, so a restart after SIGKILL just works.
  */
 export async function startMonitorOn(store: TestStore, extraArgs: readonly string[] = []): Promise<LiveMonitor> {
   await store.released();
-  const server = await spawnServer({ dataDir: store.dataDir, args: [...store.serverArgs, ...extraArgs] });
-  const grpcJs = createGrpcJsClients(server.port);
-  const transport = createGrpcTransport({ baseUrl: server.baseUrl });
-  const management = createClient(ManagementService, transport);
-  return {
-    server,
-    grpcJs,
-    management,
-    watch: createClient(WatchService, transport),
-    async registerService(port, checkIntervalMs = 60_000) {
-      const { service } = await management.registerService({ host: "127.0.0.1", port, checkInterval: durationFromMs(checkIntervalMs) });
-      return service!.id;
-    },
-    async registerCaller(callerId) {
-      await management.registerCaller({ callerId });
-    },
-    async subscribe(callerId, serviceId, pollingMs, graceMs) {
-      await management.subscribe({ callerId, serviceId, pollingInterval: durationFromMs(pollingMs), gracePeriod: durationFromMs(graceMs) });
-    },
-    async close(signal = "SIGKILL") {
-      grpcJs.close();
-      return server.stop(signal);
-    },
-  };
+  return startLiveMonitor({ dataDir: store.dataDir, args: [...store.serverArgs, ...extraArgs] });
 }
