@@ -10,29 +10,16 @@ import { freeLoopbackPort } from "../support/postgres-cluster.js";
 import { startPostgresProxy } from "../support/postgres-proxy.js";
 import { describePostgres, dropTestDatabase, testDatabaseUrl } from "../support/postgres.js";
 import { waitUntil } from "../support/wait-until.js";
-import { describeStoreContract, type StoreBackend } from "./store-contract.js";
+import { describeStoreContract, reopenableBackend } from "./store-contract.js";
 
 /** Each store in a database of its own, dropped after the test. */
-const backend: StoreBackend = {
-  async create(options) {
-    const url = await testDatabaseUrl();
-    const open = () =>
-      openPostgresStore(options?.retentionPerCaller === undefined ? { url } : { url, retentionPerCaller: options.retentionPerCaller });
-    const stores: Store[] = [await open()];
-    return {
-      store: stores[0]!,
-      async reopen() {
-        const store = await open();
-        stores.push(store);
-        return store;
-      },
-      async cleanup() {
-        for (const store of stores) await store.close();
-        await dropTestDatabase(url);
-      },
-    };
-  },
-};
+const backend = reopenableBackend(async () => {
+  const url = await testDatabaseUrl();
+  return {
+    open: (options) => openPostgresStore({ url, ...options }),
+    remove: () => dropTestDatabase(url),
+  };
+});
 
 describePostgres("postgres store", () => {
   describeStoreContract("postgres", backend);

@@ -12,30 +12,17 @@ import { sqliteStoreError } from "../../server/store/sqlite-store-error.js";
 import { decodeAnnounced, decodeCaller, decodeObservation } from "../../server/store/store-rows.js";
 import { SQLITE_STORE_APPLICATION_ID, SQLITE_STORE_SCHEMA_VERSION } from "../../server/store/sqlite-store-schema.js";
 import { StoreError, type Store, type StoreOp } from "../../server/store/store.js";
-import { describeStoreContract, type StoreBackend } from "./store-contract.js";
+import { describeStoreContract, reopenableBackend } from "./store-contract.js";
 
 /** Each store in a temp dir of its own, as monitor.db: the real file path, WAL and all. */
-const fileBackend: StoreBackend = {
-  async create(options) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sqlite-store-"));
-    const file = path.join(dir, "monitor.db");
-    const open = () =>
-      openSqliteStore(options?.retentionPerCaller === undefined ? { path: file } : { path: file, retentionPerCaller: options.retentionPerCaller });
-    const stores: Store[] = [await open()];
-    return {
-      store: stores[0]!,
-      async reopen() {
-        const store = await open();
-        stores.push(store);
-        return store;
-      },
-      async cleanup() {
-        for (const store of stores) await store.close();
-        fs.rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  },
-};
+const fileBackend = reopenableBackend(async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sqlite-store-"));
+  const file = path.join(dir, "monitor.db");
+  return {
+    open: (options) => openSqliteStore({ path: file, ...options }),
+    remove: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
+});
 
 describeStoreContract("sqlite file", fileBackend);
 

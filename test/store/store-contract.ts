@@ -33,6 +33,34 @@ export interface StoreBackend {
   }>;
 }
 
+/**
+ * A backend from where a store lives: `setUp` makes a fresh place for one
+ * (a file, a database) and says how to open a store there and how to remove
+ * the place once every store opened on it is closed.
+ */
+export function reopenableBackend(
+  setUp: () => Promise<{ open(options: { retentionPerCaller?: number }): Promise<Store>; remove(): Promise<void> | void }>,
+): StoreBackend {
+  return {
+    async create(options = {}) {
+      const place = await setUp();
+      const stores: Store[] = [await place.open(options)];
+      return {
+        store: stores[0]!,
+        async reopen() {
+          const store = await place.open(options);
+          stores.push(store);
+          return store;
+        },
+        async cleanup() {
+          for (const store of stores) await store.close();
+          await place.remove();
+        },
+      };
+    },
+  };
+}
+
 const T0 = 1_700_000_000_000;
 
 function service(id: string, over: Partial<ServiceConfig> = {}): ServiceConfig {
