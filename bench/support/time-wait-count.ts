@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { procTcpSockets } from "./proc-net-tcp.js";
 
 /** TCP state 06 in /proc/net/tcp{,6}: TIME_WAIT. */
 const TIME_WAIT = "06";
@@ -12,26 +13,7 @@ const TIME_WAIT = "06";
  * Returns undefined where /proc/net is not there (not Linux).
  */
 export function timeWaitCount(ports: ReadonlySet<number>): number | undefined {
-  let count = 0;
-  let found = false;
-  for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
-    let text: string;
-    try {
-      text = readFileSync(file, "latin1");
-    } catch {
-      continue;
-    }
-    found = true;
-    // "  sl  local_address rem_address   st ...": addresses are HEX_IP:HEX_PORT.
-    for (const line of text.split("\n").slice(1)) {
-      const fields = line.trim().split(/\s+/);
-      if (fields[3] !== TIME_WAIT) continue;
-      const local = Number.parseInt(fields[1]!.slice(fields[1]!.lastIndexOf(":") + 1), 16);
-      const remote = Number.parseInt(fields[2]!.slice(fields[2]!.lastIndexOf(":") + 1), 16);
-      if (ports.has(local) || ports.has(remote)) count++;
-    }
-  }
-  return found ? count : undefined;
+  return procTcpSockets()?.filter((s) => s.state === TIME_WAIT && (ports.has(s.localPort) || ports.has(s.remotePort))).length;
 }
 
 /** The kernel's cap on TIME_WAIT sockets (beyond it, closing sockets skip TIME_WAIT), if readable. */

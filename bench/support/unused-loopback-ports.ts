@@ -1,25 +1,11 @@
-import { readFileSync } from "node:fs";
+import { procTcpSockets } from "./proc-net-tcp.js";
 
 /** TCP state 0A in /proc/net/tcp{,6}: LISTEN. */
 const LISTEN = "0A";
 
-/** Local ports something listens on now, from /proc/net/tcp and tcp6 (empty where they are not readable). */
+/** Local ports something listens on now (empty where /proc/net is not readable). */
 function listeningPorts(): Set<number> {
-  const ports = new Set<number>();
-  for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
-    let text: string;
-    try {
-      text = readFileSync(file, "latin1");
-    } catch {
-      continue;
-    }
-    for (const line of text.split("\n").slice(1)) {
-      const fields = line.trim().split(/\s+/);
-      if (fields[3] !== LISTEN) continue;
-      ports.add(Number.parseInt(fields[1]!.slice(fields[1]!.lastIndexOf(":") + 1), 16));
-    }
-  }
-  return ports;
+  return new Set((procTcpSockets() ?? []).filter((s) => s.state === LISTEN).map((s) => s.localPort));
 }
 
 /**
