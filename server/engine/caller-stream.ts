@@ -137,20 +137,21 @@ export async function* openCallerStream(
     const last = deps.lastSequence(callerId);
     // A replay after N needs N + 1 retained (after 0: event 1, or an empty
     // log) and N not beyond the log.
+    const afterSequence = start.kind === "replay" ? start.afterSequence : undefined;
     let canReplay = false;
-    if (start.kind === "replay" && start.afterSequence <= last) {
+    if (afterSequence !== undefined && afterSequence <= last) {
       const first = (await store.firstRetained(callerId)) ?? last + 1;
-      canReplay = start.afterSequence >= first - 1;
+      canReplay = afterSequence >= first - 1;
     }
     if (signal.aborted) return;
-    if (!canReplay) {
+    if (!canReplay || afterSequence === undefined) {
       // A fresh start, or events after N are gone (or N is from a log this
       // server never wrote): a snapshot the client can start over from.
       const item = snapshot(start.kind === "replay");
       lastSent = item.sequence;
       yield item;
     } else {
-      let cursor = (start as { afterSequence: number }).afterSequence;
+      let cursor = afterSequence;
       for (;;) {
         // Durable before the read was sent, so the read must see it: an empty
         // page below it is a gap. (Events committed while the read is in

@@ -36,53 +36,50 @@ export interface ServerStore {
  * and throws an error naming the store and what to do.
  */
 export async function openServerStore(options: ServerStoreOptions): Promise<ServerStore> {
-  const retention = options.retentionPerCaller === undefined ? {} : { retentionPerCaller: options.retentionPerCaller };
-  if (options.databaseUrl !== undefined) {
-    const store = await openPostgresStore({ url: options.databaseUrl, onLockLost: options.onLockLost, ...retention });
-    const lock: StoreLock = { resource: store.description, release: () => store.close() };
-    try {
-      // An upgrade straight onto PostgreSQL: the old data dir is imported
-      // too, holding its lock while its files are renamed.
-      if (hasLegacyData(options.dataDir)) await importWithDataDirLocked(options, store);
-    } catch (error) {
-      await lock.release();
-      throw error;
-    }
-    return { store, lock, contents: await loadChecked(store, lock) };
-  }
-  const lock = await acquireDataDirLock(options.dataDir);
-  let store: Store | undefined;
+  const { store, lock, dataDirLocked } = await openLocked(options);
   try {
-    store = await openSqliteStore({ path: join(options.dataDir, "monitor.db"), ...retention });
     let contents = await store.load();
-    const imported = await importLegacyDataDir({ dataDir: options.dataDir, store, storeIsEmpty: isEmptyStore(contents), log: options.log });
-    if (imported === "imported") contents = await store.load();
+    if (dataDirLocked || hasLegacyData(options.dataDir)) {
+      // On PostgreSQL (an upgrade straight onto it) the data dir is locked
+      // only while its old files are imported and renamed.
+      const imported = await withDataDirLock(options.dataDir, dataDirLocked, () =>
+        importLegacyDataDir({ dataDir: options.dataDir, store, storeIsEmpty: isEmptyStore(contents), log: options.log }),
+      );
+      if (imported === "imported") contents = await store.load();
+    }
     validateStoreContents(contents, store.description);
     return { store, lock, contents };
   } catch (error) {
-    await store?.close().catch(() => {});
+    await store.close().catch(() => {});
     await lock.release();
     throw error;
   }
 }
 
-async function importWithDataDirLocked(options: ServerStoreOptions, store: Store): Promise<void> {
-  const dirLock = await acquireDataDirLock(options.dataDir);
-  try {
-    const contents = await store.load();
-    await importLegacyDataDir({ dataDir: options.dataDir, store, storeIsEmpty: isEmptyStore(contents), log: options.log });
-  } finally {
-    await dirLock.release();
+/** The store and the lock that makes it this server's: PostgreSQL's own, or the data directory's for SQLite. */
+async function openLocked(options: ServerStoreOptions): Promise<{ store: Store; lock: StoreLock; dataDirLocked: boolean }> {
+  const retention = options.retentionPerCaller === undefined ? {} : { retentionPerCaller: options.retentionPerCaller };
+  if (options.databaseUrl !== undefined) {
+    const store = await openPostgresStore({ url: options.databaseUrl, onLockLost: options.onLockLost, ...retention });
+    return { store, lock: { resource: store.description, release: () => store.close() }, dataDirLocked: false };
   }
-}
-
-async function loadChecked(store: Store, lock: StoreLock): Promise<StoreContents> {
+  // Before SQLite's file is touched: a second server must not even open it.
+  const lock = await acquireDataDirLock(options.dataDir);
   try {
-    const contents = await store.load();
-    validateStoreContents(contents, store.description);
-    return contents;
+    const store = await openSqliteStore({ path: join(options.dataDir, "monitor.db"), ...retention });
+    return { store, lock, dataDirLocked: true };
   } catch (error) {
     await lock.release();
     throw error;
+  }
+}
+
+async function withDataDirLock<T>(dataDir: string, held: boolean, fn: () => Promise<T>): Promise<T> {
+  if (held) return fn();
+  const lock = await acquireDataDirLock(dataDir);
+  try {
+    return await fn();
+  } finally {
+    await lock.release();
   }
 }
