@@ -12,7 +12,11 @@ export type Millis = number;
 /** What a check found, or "unknown" before the first check. */
 export type Status = "unknown" | "up" | "down";
 
-/** A registered host:port. */
+/**
+ * A registered service: a host:port checked by TCP connect, or a URL checked
+ * by HTTP(S). For an HTTP check `host` and `port` are the URL's (so events,
+ * logs and filters name every service the same way); the URL is the target.
+ */
 export interface ServiceConfig {
   readonly id: string;
   readonly host: string;
@@ -27,6 +31,11 @@ export interface ServiceConfig {
    * changes every service that did not choose.
    */
   readonly probe?: ProbeConfig;
+  /**
+   * Set while the service is paused (PauseService): when it was paused. A
+   * paused service is not checked and announces nothing.
+   */
+  readonly pausedAt?: Millis;
   /**
    * "config": declared in the --config file, which creates, updates and
    * removes it; absent: created through the API, which the file never removes.
@@ -43,7 +52,45 @@ export interface ServiceConfig {
 export type TcpCloseMode = "fin" | "reset";
 
 /** A service's check settings; one variant per kind of check (the API's `oneof probe`). */
-export type ProbeConfig = { readonly kind: "tcp"; readonly closeMode: TcpCloseMode };
+export type ProbeConfig = TcpProbeConfig | HttpProbeConfig;
+
+export interface TcpProbeConfig {
+  readonly kind: "tcp";
+  readonly closeMode: TcpCloseMode;
+}
+
+/** The methods an HTTP check may use. */
+export type HttpMethod = "GET" | "HEAD" | "POST";
+
+/** Accepted HTTP status codes from min to max, both included. */
+export interface StatusRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+/**
+ * An HTTP(S) check, as validated: defaults filled in, so what is stored and
+ * shown is what runs. Mirrors the API's HttpProbe.
+ */
+export interface HttpProbeConfig {
+  readonly kind: "http";
+  /** Absolute http: or https: URL, as the URL parser normalises it. */
+  readonly url: string;
+  readonly method: HttpMethod;
+  /** Request headers, names as given. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Request body (POST only); empty for none. */
+  readonly body: Uint8Array;
+  /** Never empty (default 200–399). */
+  readonly acceptedStatuses: readonly StatusRange[];
+  /** RE2 syntax; "" for none. At most one of bodyRegex and bodyKeyword is non-empty. */
+  readonly bodyRegex: string;
+  readonly bodyKeyword: string;
+  readonly invertBodyMatch: boolean;
+  /** 0: redirects are not followed. */
+  readonly maxRedirects: number;
+  readonly skipTlsVerify: boolean;
+}
 
 export interface CallerConfig {
   readonly id: string;
@@ -83,8 +130,8 @@ export interface PlannedOutage {
 }
 
 /**
- * The outcome of one TCP check. A failure is a value, never an exception:
- * `detail` says why ("connection refused", "timed out after 2000 ms", ...).
+ * The outcome of one check. A failure is a value, never an exception:
+ * `detail` says why ("connection refused", "status 503 not in 200–399", ...).
  */
 export interface CheckResult {
   readonly status: "up" | "down";
@@ -92,6 +139,31 @@ export interface CheckResult {
   readonly at: Millis;
   readonly latencyMs: number;
   readonly detail: string;
+  /** HTTP checks: what the exchange showed beside status and detail. */
+  readonly http?: HttpCheckDetails;
+}
+
+/** How long each phase of an HTTP check took, in ms, summed over redirects; 0 when not reached. */
+export interface HttpPhases {
+  readonly dnsMs: number;
+  readonly connectMs: number;
+  readonly tlsMs: number;
+  /** From the connection being ready to the response's headers. */
+  readonly firstByteMs: number;
+  /** The whole exchange, body included. */
+  readonly totalMs: number;
+}
+
+/** What an HTTP check reports beside up/down and its detail. */
+export interface HttpCheckDetails {
+  /** The final response's status code; undefined when no response came. */
+  readonly statusCode: number | undefined;
+  readonly phases: HttpPhases;
+  /** HTTPS: when the certificate expires (the soonest over redirects). */
+  readonly tlsExpiresAt: Millis | undefined;
+  /** The body regex's groups in order; null for a group that took no part. */
+  readonly captures: readonly (string | null)[];
+  readonly namedCaptures: Readonly<Record<string, string | null>>;
 }
 
 /**
@@ -104,6 +176,14 @@ export interface Observation {
   readonly lastCheckAt: Millis | undefined;
   readonly lastLatencyMs: number;
   readonly detail: string;
+  /** HTTP checks: what the last check showed. */
+  readonly http?: HttpCheckDetails;
+  /**
+   * Set when UpdateService changed what is checked ("check target changed
+   * from 127.0.0.1:80 to https://…"): kept through the first status period
+   * after the change, so the notification that period brings says why.
+   */
+  readonly note?: string;
 }
 
 /** What a subscription last announced to its caller. */
@@ -120,11 +200,13 @@ export interface Announcement {
   readonly status: "up" | "down";
   readonly sinceMs: Millis;
   readonly detail: string;
+  readonly http?: HttpCheckDetails;
 }
 
 /**
  * An entry of a caller's event log, before it is numbered. The host and port
- * are copied in so a replayed event stays meaningful after the service is gone.
+ * (and an HTTP check's URL) are copied in so a replayed event stays
+ * meaningful after the service is gone.
  */
 export type CallerEvent =
   | {
@@ -132,16 +214,23 @@ export type CallerEvent =
       readonly serviceId: string;
       readonly host: string;
       readonly port: number;
+      /** HTTP checks only. */
+      readonly url?: string;
       readonly previous: Status;
       readonly status: "up" | "down";
       readonly sinceMs: Millis;
       readonly detail: string;
+      /** HTTP checks only: what the deciding check saw. */
+      readonly http?: HttpCheckDetails;
     }
   | {
       readonly kind: "subscription_ended";
       readonly serviceId: string;
       readonly reason: "unsubscribed" | "service unregistered";
-    };
+    }
+  /** PauseService / ResumeService, one to each subscriber. */
+  | { readonly kind: "service_paused"; readonly serviceId: string }
+  | { readonly kind: "service_resumed"; readonly serviceId: string };
 
 /** An event as stored: numbered within its caller's log. */
 export interface LoggedEvent {

@@ -22,6 +22,10 @@ export interface RegistryData {
 export type RegistryChange =
   | { readonly kind: "service_added"; readonly service: ServiceConfig }
   | { readonly kind: "service_updated"; readonly service: ServiceConfig; readonly previous: ServiceConfig }
+  /** PauseService: `service.pausedAt` is set; each subscriber's service_paused committed with it. */
+  | { readonly kind: "service_paused"; readonly service: ServiceConfig }
+  /** ResumeService: `pausedAt` is cleared; each subscriber's service_resumed committed with it. */
+  | { readonly kind: "service_resumed"; readonly service: ServiceConfig; readonly previous: ServiceConfig }
   | {
       readonly kind: "service_removed";
       readonly service: ServiceConfig;
@@ -76,10 +80,23 @@ export interface Registry {
   /** Registers a service; `id` is generated unless given (the config file names its services). */
   addService(input: Omit<ServiceConfig, "id"> & { readonly id?: string }): Promise<ServiceConfig>;
   /**
-   * Replaces a service's settings, keeping its id, subscriptions, outages and
-   * observed state (refused with already_exists if the new address is another's).
+   * Replaces a service's settings, keeping its id, subscriptions, outages,
+   * pause state and (for the same target) observed state; refused with
+   * already_exists if the new target is another service's.
    */
   updateService(service: ServiceConfig): Promise<ServiceConfig>;
+  /**
+   * Pauses the service at `at`, committing one service_paused event to each
+   * subscriber with it. Pausing a paused service changes nothing (no event)
+   * and resolves with it as it is.
+   */
+  pauseService(id: string, at: number): Promise<ServiceConfig>;
+  /**
+   * Resumes the service, committing one service_resumed event to each
+   * subscriber and a fresh observation with it. Resuming a service that is
+   * not paused changes nothing.
+   */
+  resumeService(id: string): Promise<ServiceConfig>;
   /** Unregisters the service; every subscriber's subscription_ended commits with it. */
   removeService(id: string): Promise<void>;
   addCaller(caller: CallerConfig): Promise<CallerConfig>;

@@ -2,11 +2,11 @@
 // @generated from file monitor/v1/management_service.proto (package monitor.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { Caller, PlannedOutage, Service, Subscription, TcpProbe } from "./resources_pb.js";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { Duration, FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Caller, HttpProbe, PlannedOutage, Service, Subscription, TcpProbe } from "./resources_pb.js";
 import { file_monitor_v1_resources } from "./resources_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -14,21 +14,21 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file monitor/v1/management_service.proto.
  */
 export const file_monitor_v1_management_service: GenFile = /*@__PURE__*/
-  fileDesc("CiNtb25pdG9yL3YxL21hbmFnZW1lbnRfc2VydmljZS5wcm90bxIKbW9uaXRvci52MSLdAQoWUmVnaXN0ZXJTZXJ2aWNlUmVxdWVzdBIMCgRob3N0GAEgASgJEgwKBHBvcnQYAiABKA0SFAoMZGlzcGxheV9uYW1lGAMgASgJEjEKDmNoZWNrX2ludGVydmFsGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjAKDWNoZWNrX3RpbWVvdXQYBSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SIwoDdGNwGAYgASgLMhQubW9uaXRvci52MS5UY3BQcm9iZUgAQgcKBXByb2JlIj8KF1JlZ2lzdGVyU2VydmljZVJlc3BvbnNlEiQKB3NlcnZpY2UYASABKAsyEy5tb25pdG9yLnYxLlNlcnZpY2UiJwoRR2V0U2VydmljZVJlcXVlc3QSEgoKc2VydmljZV9pZBgBIAEoCSI6ChJHZXRTZXJ2aWNlUmVzcG9uc2USJAoHc2VydmljZRgBIAEoCzITLm1vbml0b3IudjEuU2VydmljZSI8ChNMaXN0U2VydmljZXNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJIlYKFExpc3RTZXJ2aWNlc1Jlc3BvbnNlEiUKCHNlcnZpY2VzGAEgAygLMhMubW9uaXRvci52MS5TZXJ2aWNlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIuChhVbnJlZ2lzdGVyU2VydmljZVJlcXVlc3QSEgoKc2VydmljZV9pZBgBIAEoCSIbChlVbnJlZ2lzdGVyU2VydmljZVJlc3BvbnNlIkAKFVJlZ2lzdGVyQ2FsbGVyUmVxdWVzdBIRCgljYWxsZXJfaWQYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJIjwKFlJlZ2lzdGVyQ2FsbGVyUmVzcG9uc2USIgoGY2FsbGVyGAEgASgLMhIubW9uaXRvci52MS5DYWxsZXIiLAoXVW5yZWdpc3RlckNhbGxlclJlcXVlc3QSEQoJY2FsbGVyX2lkGAEgASgJIhoKGFVucmVnaXN0ZXJDYWxsZXJSZXNwb25zZSI7ChJMaXN0Q2FsbGVyc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkiUwoTTGlzdENhbGxlcnNSZXNwb25zZRIjCgdjYWxsZXJzGAEgAygLMhIubW9uaXRvci52MS5DYWxsZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIp8BChBTdWJzY3JpYmVSZXF1ZXN0EhEKCWNhbGxlcl9pZBgBIAEoCRISCgpzZXJ2aWNlX2lkGAIgASgJEjMKEHBvbGxpbmdfaW50ZXJ2YWwYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SLwoMZ3JhY2VfcGVyaW9kGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIkMKEVN1YnNjcmliZVJlc3BvbnNlEi4KDHN1YnNjcmlwdGlvbhgBIAEoCzIYLm1vbml0b3IudjEuU3Vic2NyaXB0aW9uIjsKElVuc3Vic2NyaWJlUmVxdWVzdBIRCgljYWxsZXJfaWQYASABKAkSEgoKc2VydmljZV9pZBgCIAEoCSIVChNVbnN1YnNjcmliZVJlc3BvbnNlIkEKGExpc3RTdWJzY3JpcHRpb25zUmVxdWVzdBIRCgljYWxsZXJfaWQYASABKAkSEgoKc2VydmljZV9pZBgCIAEoCSJMChlMaXN0U3Vic2NyaXB0aW9uc1Jlc3BvbnNlEi8KDXN1YnNjcmlwdGlvbnMYASADKAsyGC5tb25pdG9yLnYxLlN1YnNjcmlwdGlvbiKgAQocU2NoZWR1bGVQbGFubmVkT3V0YWdlUmVxdWVzdBISCgpzZXJ2aWNlX2lkGAEgASgJEi4KCnN0YXJ0X3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZyZWFzb24YBCABKAkiSgodU2NoZWR1bGVQbGFubmVkT3V0YWdlUmVzcG9uc2USKQoGb3V0YWdlGAEgASgLMhkubW9uaXRvci52MS5QbGFubmVkT3V0YWdlIi8KGkNhbmNlbFBsYW5uZWRPdXRhZ2VSZXF1ZXN0EhEKCW91dGFnZV9pZBgBIAEoCSIdChtDYW5jZWxQbGFubmVkT3V0YWdlUmVzcG9uc2UiLwoZTGlzdFBsYW5uZWRPdXRhZ2VzUmVxdWVzdBISCgpzZXJ2aWNlX2lkGAEgASgJIkgKGkxpc3RQbGFubmVkT3V0YWdlc1Jlc3BvbnNlEioKB291dGFnZXMYASADKAsyGS5tb25pdG9yLnYxLlBsYW5uZWRPdXRhZ2UysAkKEU1hbmFnZW1lbnRTZXJ2aWNlEloKD1JlZ2lzdGVyU2VydmljZRIiLm1vbml0b3IudjEuUmVnaXN0ZXJTZXJ2aWNlUmVxdWVzdBojLm1vbml0b3IudjEuUmVnaXN0ZXJTZXJ2aWNlUmVzcG9uc2USSwoKR2V0U2VydmljZRIdLm1vbml0b3IudjEuR2V0U2VydmljZVJlcXVlc3QaHi5tb25pdG9yLnYxLkdldFNlcnZpY2VSZXNwb25zZRJRCgxMaXN0U2VydmljZXMSHy5tb25pdG9yLnYxLkxpc3RTZXJ2aWNlc1JlcXVlc3QaIC5tb25pdG9yLnYxLkxpc3RTZXJ2aWNlc1Jlc3BvbnNlEmAKEVVucmVnaXN0ZXJTZXJ2aWNlEiQubW9uaXRvci52MS5VbnJlZ2lzdGVyU2VydmljZVJlcXVlc3QaJS5tb25pdG9yLnYxLlVucmVnaXN0ZXJTZXJ2aWNlUmVzcG9uc2USVwoOUmVnaXN0ZXJDYWxsZXISIS5tb25pdG9yLnYxLlJlZ2lzdGVyQ2FsbGVyUmVxdWVzdBoiLm1vbml0b3IudjEuUmVnaXN0ZXJDYWxsZXJSZXNwb25zZRJdChBVbnJlZ2lzdGVyQ2FsbGVyEiMubW9uaXRvci52MS5VbnJlZ2lzdGVyQ2FsbGVyUmVxdWVzdBokLm1vbml0b3IudjEuVW5yZWdpc3RlckNhbGxlclJlc3BvbnNlEk4KC0xpc3RDYWxsZXJzEh4ubW9uaXRvci52MS5MaXN0Q2FsbGVyc1JlcXVlc3QaHy5tb25pdG9yLnYxLkxpc3RDYWxsZXJzUmVzcG9uc2USSAoJU3Vic2NyaWJlEhwubW9uaXRvci52MS5TdWJzY3JpYmVSZXF1ZXN0Gh0ubW9uaXRvci52MS5TdWJzY3JpYmVSZXNwb25zZRJOCgtVbnN1YnNjcmliZRIeLm1vbml0b3IudjEuVW5zdWJzY3JpYmVSZXF1ZXN0Gh8ubW9uaXRvci52MS5VbnN1YnNjcmliZVJlc3BvbnNlEmAKEUxpc3RTdWJzY3JpcHRpb25zEiQubW9uaXRvci52MS5MaXN0U3Vic2NyaXB0aW9uc1JlcXVlc3QaJS5tb25pdG9yLnYxLkxpc3RTdWJzY3JpcHRpb25zUmVzcG9uc2USbAoVU2NoZWR1bGVQbGFubmVkT3V0YWdlEigubW9uaXRvci52MS5TY2hlZHVsZVBsYW5uZWRPdXRhZ2VSZXF1ZXN0GikubW9uaXRvci52MS5TY2hlZHVsZVBsYW5uZWRPdXRhZ2VSZXNwb25zZRJmChNDYW5jZWxQbGFubmVkT3V0YWdlEiYubW9uaXRvci52MS5DYW5jZWxQbGFubmVkT3V0YWdlUmVxdWVzdBonLm1vbml0b3IudjEuQ2FuY2VsUGxhbm5lZE91dGFnZVJlc3BvbnNlEmMKEkxpc3RQbGFubmVkT3V0YWdlcxIlLm1vbml0b3IudjEuTGlzdFBsYW5uZWRPdXRhZ2VzUmVxdWVzdBomLm1vbml0b3IudjEuTGlzdFBsYW5uZWRPdXRhZ2VzUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_monitor_v1_resources]);
+  fileDesc("CiNtb25pdG9yL3YxL21hbmFnZW1lbnRfc2VydmljZS5wcm90bxIKbW9uaXRvci52MSKEAgoWUmVnaXN0ZXJTZXJ2aWNlUmVxdWVzdBIMCgRob3N0GAEgASgJEgwKBHBvcnQYAiABKA0SFAoMZGlzcGxheV9uYW1lGAMgASgJEjEKDmNoZWNrX2ludGVydmFsGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjAKDWNoZWNrX3RpbWVvdXQYBSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SIwoDdGNwGAYgASgLMhQubW9uaXRvci52MS5UY3BQcm9iZUgAEiUKBGh0dHAYByABKAsyFS5tb25pdG9yLnYxLkh0dHBQcm9iZUgAQgcKBXByb2JlIj8KF1JlZ2lzdGVyU2VydmljZVJlc3BvbnNlEiQKB3NlcnZpY2UYASABKAsyEy5tb25pdG9yLnYxLlNlcnZpY2UiJwoRR2V0U2VydmljZVJlcXVlc3QSEgoKc2VydmljZV9pZBgBIAEoCSI6ChJHZXRTZXJ2aWNlUmVzcG9uc2USJAoHc2VydmljZRgBIAEoCzITLm1vbml0b3IudjEuU2VydmljZSKEAQoTTGlzdFNlcnZpY2VzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIOCgZmaWx0ZXIYAyABKAkSNgoNc3RhdHVzX2ZpbHRlchgEIAEoDjIfLm1vbml0b3IudjEuU2VydmljZVN0YXR1c0ZpbHRlciJWChRMaXN0U2VydmljZXNSZXNwb25zZRIlCghzZXJ2aWNlcxgBIAMoCzITLm1vbml0b3IudjEuU2VydmljZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkibQoUVXBkYXRlU2VydmljZVJlcXVlc3QSJAoHc2VydmljZRgBIAEoCzITLm1vbml0b3IudjEuU2VydmljZRIvCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2siPQoVVXBkYXRlU2VydmljZVJlc3BvbnNlEiQKB3NlcnZpY2UYASABKAsyEy5tb25pdG9yLnYxLlNlcnZpY2UiKQoTUGF1c2VTZXJ2aWNlUmVxdWVzdBISCgpzZXJ2aWNlX2lkGAEgASgJIjwKFFBhdXNlU2VydmljZVJlc3BvbnNlEiQKB3NlcnZpY2UYASABKAsyEy5tb25pdG9yLnYxLlNlcnZpY2UiKgoUUmVzdW1lU2VydmljZVJlcXVlc3QSEgoKc2VydmljZV9pZBgBIAEoCSI9ChVSZXN1bWVTZXJ2aWNlUmVzcG9uc2USJAoHc2VydmljZRgBIAEoCzITLm1vbml0b3IudjEuU2VydmljZSIuChhVbnJlZ2lzdGVyU2VydmljZVJlcXVlc3QSEgoKc2VydmljZV9pZBgBIAEoCSIbChlVbnJlZ2lzdGVyU2VydmljZVJlc3BvbnNlIkAKFVJlZ2lzdGVyQ2FsbGVyUmVxdWVzdBIRCgljYWxsZXJfaWQYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJIjwKFlJlZ2lzdGVyQ2FsbGVyUmVzcG9uc2USIgoGY2FsbGVyGAEgASgLMhIubW9uaXRvci52MS5DYWxsZXIiLAoXVW5yZWdpc3RlckNhbGxlclJlcXVlc3QSEQoJY2FsbGVyX2lkGAEgASgJIhoKGFVucmVnaXN0ZXJDYWxsZXJSZXNwb25zZSI7ChJMaXN0Q2FsbGVyc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkiUwoTTGlzdENhbGxlcnNSZXNwb25zZRIjCgdjYWxsZXJzGAEgAygLMhIubW9uaXRvci52MS5DYWxsZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIp8BChBTdWJzY3JpYmVSZXF1ZXN0EhEKCWNhbGxlcl9pZBgBIAEoCRISCgpzZXJ2aWNlX2lkGAIgASgJEjMKEHBvbGxpbmdfaW50ZXJ2YWwYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SLwoMZ3JhY2VfcGVyaW9kGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIkMKEVN1YnNjcmliZVJlc3BvbnNlEi4KDHN1YnNjcmlwdGlvbhgBIAEoCzIYLm1vbml0b3IudjEuU3Vic2NyaXB0aW9uIjsKElVuc3Vic2NyaWJlUmVxdWVzdBIRCgljYWxsZXJfaWQYASABKAkSEgoKc2VydmljZV9pZBgCIAEoCSIVChNVbnN1YnNjcmliZVJlc3BvbnNlIkEKGExpc3RTdWJzY3JpcHRpb25zUmVxdWVzdBIRCgljYWxsZXJfaWQYASABKAkSEgoKc2VydmljZV9pZBgCIAEoCSJMChlMaXN0U3Vic2NyaXB0aW9uc1Jlc3BvbnNlEi8KDXN1YnNjcmlwdGlvbnMYASADKAsyGC5tb25pdG9yLnYxLlN1YnNjcmlwdGlvbiKgAQocU2NoZWR1bGVQbGFubmVkT3V0YWdlUmVxdWVzdBISCgpzZXJ2aWNlX2lkGAEgASgJEi4KCnN0YXJ0X3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZyZWFzb24YBCABKAkiSgodU2NoZWR1bGVQbGFubmVkT3V0YWdlUmVzcG9uc2USKQoGb3V0YWdlGAEgASgLMhkubW9uaXRvci52MS5QbGFubmVkT3V0YWdlIi8KGkNhbmNlbFBsYW5uZWRPdXRhZ2VSZXF1ZXN0EhEKCW91dGFnZV9pZBgBIAEoCSIdChtDYW5jZWxQbGFubmVkT3V0YWdlUmVzcG9uc2UiLwoZTGlzdFBsYW5uZWRPdXRhZ2VzUmVxdWVzdBISCgpzZXJ2aWNlX2lkGAEgASgJIkgKGkxpc3RQbGFubmVkT3V0YWdlc1Jlc3BvbnNlEioKB291dGFnZXMYASADKAsyGS5tb25pdG9yLnYxLlBsYW5uZWRPdXRhZ2UqvwEKE1NlcnZpY2VTdGF0dXNGaWx0ZXISJQohU0VSVklDRV9TVEFUVVNfRklMVEVSX1VOU1BFQ0lGSUVEEAASHAoYU0VSVklDRV9TVEFUVVNfRklMVEVSX1VQEAESHgoaU0VSVklDRV9TVEFUVVNfRklMVEVSX0RPV04QAhIgChxTRVJWSUNFX1NUQVRVU19GSUxURVJfUEFVU0VEEAMSIQodU0VSVklDRV9TVEFUVVNfRklMVEVSX1VOS05PV04QBDKvCwoRTWFuYWdlbWVudFNlcnZpY2USWgoPUmVnaXN0ZXJTZXJ2aWNlEiIubW9uaXRvci52MS5SZWdpc3RlclNlcnZpY2VSZXF1ZXN0GiMubW9uaXRvci52MS5SZWdpc3RlclNlcnZpY2VSZXNwb25zZRJLCgpHZXRTZXJ2aWNlEh0ubW9uaXRvci52MS5HZXRTZXJ2aWNlUmVxdWVzdBoeLm1vbml0b3IudjEuR2V0U2VydmljZVJlc3BvbnNlElEKDExpc3RTZXJ2aWNlcxIfLm1vbml0b3IudjEuTGlzdFNlcnZpY2VzUmVxdWVzdBogLm1vbml0b3IudjEuTGlzdFNlcnZpY2VzUmVzcG9uc2USVAoNVXBkYXRlU2VydmljZRIgLm1vbml0b3IudjEuVXBkYXRlU2VydmljZVJlcXVlc3QaIS5tb25pdG9yLnYxLlVwZGF0ZVNlcnZpY2VSZXNwb25zZRJRCgxQYXVzZVNlcnZpY2USHy5tb25pdG9yLnYxLlBhdXNlU2VydmljZVJlcXVlc3QaIC5tb25pdG9yLnYxLlBhdXNlU2VydmljZVJlc3BvbnNlElQKDVJlc3VtZVNlcnZpY2USIC5tb25pdG9yLnYxLlJlc3VtZVNlcnZpY2VSZXF1ZXN0GiEubW9uaXRvci52MS5SZXN1bWVTZXJ2aWNlUmVzcG9uc2USYAoRVW5yZWdpc3RlclNlcnZpY2USJC5tb25pdG9yLnYxLlVucmVnaXN0ZXJTZXJ2aWNlUmVxdWVzdBolLm1vbml0b3IudjEuVW5yZWdpc3RlclNlcnZpY2VSZXNwb25zZRJXCg5SZWdpc3RlckNhbGxlchIhLm1vbml0b3IudjEuUmVnaXN0ZXJDYWxsZXJSZXF1ZXN0GiIubW9uaXRvci52MS5SZWdpc3RlckNhbGxlclJlc3BvbnNlEl0KEFVucmVnaXN0ZXJDYWxsZXISIy5tb25pdG9yLnYxLlVucmVnaXN0ZXJDYWxsZXJSZXF1ZXN0GiQubW9uaXRvci52MS5VbnJlZ2lzdGVyQ2FsbGVyUmVzcG9uc2USTgoLTGlzdENhbGxlcnMSHi5tb25pdG9yLnYxLkxpc3RDYWxsZXJzUmVxdWVzdBofLm1vbml0b3IudjEuTGlzdENhbGxlcnNSZXNwb25zZRJICglTdWJzY3JpYmUSHC5tb25pdG9yLnYxLlN1YnNjcmliZVJlcXVlc3QaHS5tb25pdG9yLnYxLlN1YnNjcmliZVJlc3BvbnNlEk4KC1Vuc3Vic2NyaWJlEh4ubW9uaXRvci52MS5VbnN1YnNjcmliZVJlcXVlc3QaHy5tb25pdG9yLnYxLlVuc3Vic2NyaWJlUmVzcG9uc2USYAoRTGlzdFN1YnNjcmlwdGlvbnMSJC5tb25pdG9yLnYxLkxpc3RTdWJzY3JpcHRpb25zUmVxdWVzdBolLm1vbml0b3IudjEuTGlzdFN1YnNjcmlwdGlvbnNSZXNwb25zZRJsChVTY2hlZHVsZVBsYW5uZWRPdXRhZ2USKC5tb25pdG9yLnYxLlNjaGVkdWxlUGxhbm5lZE91dGFnZVJlcXVlc3QaKS5tb25pdG9yLnYxLlNjaGVkdWxlUGxhbm5lZE91dGFnZVJlc3BvbnNlEmYKE0NhbmNlbFBsYW5uZWRPdXRhZ2USJi5tb25pdG9yLnYxLkNhbmNlbFBsYW5uZWRPdXRhZ2VSZXF1ZXN0GicubW9uaXRvci52MS5DYW5jZWxQbGFubmVkT3V0YWdlUmVzcG9uc2USYwoSTGlzdFBsYW5uZWRPdXRhZ2VzEiUubW9uaXRvci52MS5MaXN0UGxhbm5lZE91dGFnZXNSZXF1ZXN0GiYubW9uaXRvci52MS5MaXN0UGxhbm5lZE91dGFnZXNSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_monitor_v1_resources]);
 
 /**
  * @generated from message monitor.v1.RegisterServiceRequest
  */
 export type RegisterServiceRequest = Message<"monitor.v1.RegisterServiceRequest"> & {
   /**
-   * Hostname or IP literal, at most 253 characters.
+   * Hostname or IP literal, at most 253 characters. TCP only: empty with http.
    *
    * @generated from field: string host = 1;
    */
   host: string;
 
   /**
-   * 1 to 65535.
+   * 1 to 65535. TCP only: 0 with http.
    *
    * @generated from field: uint32 port = 2;
    */
@@ -67,6 +67,14 @@ export type RegisterServiceRequest = Message<"monitor.v1.RegisterServiceRequest"
      */
     value: TcpProbe;
     case: "tcp";
+  } | {
+    /**
+     * An HTTP(S) request to http.url.
+     *
+     * @generated from field: monitor.v1.HttpProbe http = 7;
+     */
+    value: HttpProbe;
+    case: "http";
   } | { case: undefined; value?: undefined };
 };
 
@@ -140,11 +148,27 @@ export type ListServicesRequest = Message<"monitor.v1.ListServicesRequest"> & {
   pageSize: number;
 
   /**
-   * From a previous ListServicesResponse.next_page_token; empty for the first page.
+   * From a previous ListServicesResponse.next_page_token (made with the same
+   * filter and status_filter); empty for the first page.
    *
    * @generated from field: string page_token = 2;
    */
   pageToken: string;
+
+  /**
+   * Only services whose display name, host, host:port or URL contains this
+   * text, ignoring case; empty for all. At most 256 characters.
+   *
+   * @generated from field: string filter = 3;
+   */
+  filter: string;
+
+  /**
+   * Only services in this state; unspecified for all.
+   *
+   * @generated from field: monitor.v1.ServiceStatusFilter status_filter = 4;
+   */
+  statusFilter: ServiceStatusFilter;
 };
 
 /**
@@ -179,6 +203,124 @@ export const ListServicesResponseSchema: GenMessage<ListServicesResponse> = /*@_
   messageDesc(file_monitor_v1_management_service, 5);
 
 /**
+ * @generated from message monitor.v1.UpdateServiceRequest
+ */
+export type UpdateServiceRequest = Message<"monitor.v1.UpdateServiceRequest"> & {
+  /**
+   * The service to change (by service.id) with the new values of the fields
+   * the mask names. Output-only fields are ignored.
+   *
+   * @generated from field: monitor.v1.Service service = 1;
+   */
+  service?: Service | undefined;
+
+  /**
+   * Fields to change: display_name, check_interval, check_timeout, host and
+   * port (TCP), tcp, http (the whole probe; switches the kind of check), or
+   * one field of the probe (tcp.close_mode, http.url, http.method,
+   * http.headers, http.body, http.accepted_statuses, http.body_regex,
+   * http.body_keyword, http.invert_body_match, http.max_redirects,
+   * http.skip_tls_verify). Empty: every field set in service. "*": every
+   * field, unset ones to their defaults.
+   *
+   * @generated from field: google.protobuf.FieldMask update_mask = 2;
+   */
+  updateMask?: FieldMask | undefined;
+};
+
+/**
+ * Describes the message monitor.v1.UpdateServiceRequest.
+ * Use `create(UpdateServiceRequestSchema)` to create a new message.
+ */
+export const UpdateServiceRequestSchema: GenMessage<UpdateServiceRequest> = /*@__PURE__*/
+  messageDesc(file_monitor_v1_management_service, 6);
+
+/**
+ * @generated from message monitor.v1.UpdateServiceResponse
+ */
+export type UpdateServiceResponse = Message<"monitor.v1.UpdateServiceResponse"> & {
+  /**
+   * @generated from field: monitor.v1.Service service = 1;
+   */
+  service?: Service | undefined;
+};
+
+/**
+ * Describes the message monitor.v1.UpdateServiceResponse.
+ * Use `create(UpdateServiceResponseSchema)` to create a new message.
+ */
+export const UpdateServiceResponseSchema: GenMessage<UpdateServiceResponse> = /*@__PURE__*/
+  messageDesc(file_monitor_v1_management_service, 7);
+
+/**
+ * @generated from message monitor.v1.PauseServiceRequest
+ */
+export type PauseServiceRequest = Message<"monitor.v1.PauseServiceRequest"> & {
+  /**
+   * @generated from field: string service_id = 1;
+   */
+  serviceId: string;
+};
+
+/**
+ * Describes the message monitor.v1.PauseServiceRequest.
+ * Use `create(PauseServiceRequestSchema)` to create a new message.
+ */
+export const PauseServiceRequestSchema: GenMessage<PauseServiceRequest> = /*@__PURE__*/
+  messageDesc(file_monitor_v1_management_service, 8);
+
+/**
+ * @generated from message monitor.v1.PauseServiceResponse
+ */
+export type PauseServiceResponse = Message<"monitor.v1.PauseServiceResponse"> & {
+  /**
+   * @generated from field: monitor.v1.Service service = 1;
+   */
+  service?: Service | undefined;
+};
+
+/**
+ * Describes the message monitor.v1.PauseServiceResponse.
+ * Use `create(PauseServiceResponseSchema)` to create a new message.
+ */
+export const PauseServiceResponseSchema: GenMessage<PauseServiceResponse> = /*@__PURE__*/
+  messageDesc(file_monitor_v1_management_service, 9);
+
+/**
+ * @generated from message monitor.v1.ResumeServiceRequest
+ */
+export type ResumeServiceRequest = Message<"monitor.v1.ResumeServiceRequest"> & {
+  /**
+   * @generated from field: string service_id = 1;
+   */
+  serviceId: string;
+};
+
+/**
+ * Describes the message monitor.v1.ResumeServiceRequest.
+ * Use `create(ResumeServiceRequestSchema)` to create a new message.
+ */
+export const ResumeServiceRequestSchema: GenMessage<ResumeServiceRequest> = /*@__PURE__*/
+  messageDesc(file_monitor_v1_management_service, 10);
+
+/**
+ * @generated from message monitor.v1.ResumeServiceResponse
+ */
+export type ResumeServiceResponse = Message<"monitor.v1.ResumeServiceResponse"> & {
+  /**
+   * @generated from field: monitor.v1.Service service = 1;
+   */
+  service?: Service | undefined;
+};
+
+/**
+ * Describes the message monitor.v1.ResumeServiceResponse.
+ * Use `create(ResumeServiceResponseSchema)` to create a new message.
+ */
+export const ResumeServiceResponseSchema: GenMessage<ResumeServiceResponse> = /*@__PURE__*/
+  messageDesc(file_monitor_v1_management_service, 11);
+
+/**
  * @generated from message monitor.v1.UnregisterServiceRequest
  */
 export type UnregisterServiceRequest = Message<"monitor.v1.UnregisterServiceRequest"> & {
@@ -193,7 +335,7 @@ export type UnregisterServiceRequest = Message<"monitor.v1.UnregisterServiceRequ
  * Use `create(UnregisterServiceRequestSchema)` to create a new message.
  */
 export const UnregisterServiceRequestSchema: GenMessage<UnregisterServiceRequest> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_management_service, 6);
+  messageDesc(file_monitor_v1_management_service, 12);
 
 /**
  * @generated from message monitor.v1.UnregisterServiceResponse
@@ -206,7 +348,7 @@ export type UnregisterServiceResponse = Message<"monitor.v1.UnregisterServiceRes
  * Use `create(UnregisterServiceResponseSchema)` to create a new message.
  */
 export const UnregisterServiceResponseSchema: GenMessage<UnregisterServiceResponse> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_management_service, 7);
+  messageDesc(file_monitor_v1_management_service, 13);
 
 /**
  * @generated from message monitor.v1.RegisterCallerRequest
@@ -230,7 +372,7 @@ export type RegisterCallerRequest = Message<"monitor.v1.RegisterCallerRequest"> 
  * Use `create(RegisterCallerRequestSchema)` to create a new message.
  */
 export const RegisterCallerRequestSchema: GenMessage<RegisterCallerRequest> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_management_service, 8);
+  messageDesc(file_monitor_v1_management_service, 14);
 
 /**
  * @generated from message monitor.v1.RegisterCallerResponse
@@ -247,7 +389,7 @@ export type RegisterCallerResponse = Message<"monitor.v1.RegisterCallerResponse"
  * Use `create(RegisterCallerResponseSchema)` to create a new message.
  */
 export const RegisterCallerResponseSchema: GenMessage<RegisterCallerResponse> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_management_service, 9);
+  messageDesc(file_monitor_v1_management_service, 15);
 
 /**
  * @generated from message monitor.v1.UnregisterCallerRequest
@@ -264,7 +406,7 @@ export type UnregisterCallerRequest = Message<"monitor.v1.UnregisterCallerReques
  * Use `create(UnregisterCallerRequestSchema)` to create a new message.
  */
 export const UnregisterCallerRequestSchema: GenMessage<UnregisterCallerRequest> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_management_service, 10);
+  messageDesc(file_monitor_v1_management_service, 16);
 
 /**
  * @generated from message monitor.v1.UnregisterCallerResponse
@@ -277,7 +419,7 @@ export type UnregisterCallerResponse = Message<"monitor.v1.UnregisterCallerRespo
  * Use `create(UnregisterCallerResponseSchema)` to create a new message.
  */
 export const UnregisterCallerResponseSchema: GenMessage<UnregisterCallerResponse> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_management_service, 11);
+  messageDesc(file_monitor_v1_management_service, 17);
 
 /**
  * @generated from message monitor.v1.ListCallersRequest
@@ -299,7 +441,7 @@ export type ListCallersRequest = Message<"monitor.v1.ListCallersRequest"> & {
  * Use `create(ListCallersRequestSchema)` to create a new message.
  */
 export const ListCallersRequestSchema: GenMessage<ListCallersRequest> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_management_service, 12);
+  messageDesc(file_monitor_v1_management_service, 18);
 
 /**
  * @generated from message monitor.v1.ListCallersResponse
@@ -321,7 +463,7 @@ export type ListCallersResponse = Message<"monitor.v1.ListCallersResponse"> & {
  * Use `create(ListCallersResponseSchema)` to create a new message.
  */
 export const ListCallersResponseSchema: GenMessage<ListCallersResponse> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_management_service, 13);
+  messageDesc(file_monitor_v1_management_service, 19);
 
 /**
  * @generated from message monitor.v1.SubscribeRequest
@@ -357,7 +499,7 @@ export type SubscribeRequest = Message<"monitor.v1.SubscribeRequest"> & {
  * Use `create(SubscribeRequestSchema)` to create a new message.
  */
 export const SubscribeRequestSchema: GenMessage<SubscribeRequest> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_management_service, 14);
+  messageDesc(file_monitor_v1_management_service, 20);
 
 /**
  * @generated from message monitor.v1.SubscribeResponse
@@ -374,7 +516,7 @@ export type SubscribeResponse = Message<"monitor.v1.SubscribeResponse"> & {
  * Use `create(SubscribeResponseSchema)` to create a new message.
  */
 export const SubscribeResponseSchema: GenMessage<SubscribeResponse> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_management_service, 15);
+  messageDesc(file_monitor_v1_management_service, 21);
 
 /**
  * @generated from message monitor.v1.UnsubscribeRequest
@@ -396,7 +538,7 @@ export type UnsubscribeRequest = Message<"monitor.v1.UnsubscribeRequest"> & {
  * Use `create(UnsubscribeRequestSchema)` to create a new message.
  */
 export const UnsubscribeRequestSchema: GenMessage<UnsubscribeRequest> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_management_service, 16);
+  messageDesc(file_monitor_v1_management_service, 22);
 
 /**
  * @generated from message monitor.v1.UnsubscribeResponse
@@ -409,7 +551,7 @@ export type UnsubscribeResponse = Message<"monitor.v1.UnsubscribeResponse"> & {
  * Use `create(UnsubscribeResponseSchema)` to create a new message.
  */
 export const UnsubscribeResponseSchema: GenMessage<UnsubscribeResponse> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_management_service, 17);
+  messageDesc(file_monitor_v1_management_service, 23);
 
 /**
  * @generated from message monitor.v1.ListSubscriptionsRequest
@@ -435,7 +577,7 @@ export type ListSubscriptionsRequest = Message<"monitor.v1.ListSubscriptionsRequ
  * Use `create(ListSubscriptionsRequestSchema)` to create a new message.
  */
 export const ListSubscriptionsRequestSchema: GenMessage<ListSubscriptionsRequest> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_management_service, 18);
+  messageDesc(file_monitor_v1_management_service, 24);
 
 /**
  * @generated from message monitor.v1.ListSubscriptionsResponse
@@ -452,7 +594,7 @@ export type ListSubscriptionsResponse = Message<"monitor.v1.ListSubscriptionsRes
  * Use `create(ListSubscriptionsResponseSchema)` to create a new message.
  */
 export const ListSubscriptionsResponseSchema: GenMessage<ListSubscriptionsResponse> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_management_service, 19);
+  messageDesc(file_monitor_v1_management_service, 25);
 
 /**
  * @generated from message monitor.v1.SchedulePlannedOutageRequest
@@ -486,7 +628,7 @@ export type SchedulePlannedOutageRequest = Message<"monitor.v1.SchedulePlannedOu
  * Use `create(SchedulePlannedOutageRequestSchema)` to create a new message.
  */
 export const SchedulePlannedOutageRequestSchema: GenMessage<SchedulePlannedOutageRequest> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_management_service, 20);
+  messageDesc(file_monitor_v1_management_service, 26);
 
 /**
  * @generated from message monitor.v1.SchedulePlannedOutageResponse
@@ -503,7 +645,7 @@ export type SchedulePlannedOutageResponse = Message<"monitor.v1.SchedulePlannedO
  * Use `create(SchedulePlannedOutageResponseSchema)` to create a new message.
  */
 export const SchedulePlannedOutageResponseSchema: GenMessage<SchedulePlannedOutageResponse> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_management_service, 21);
+  messageDesc(file_monitor_v1_management_service, 27);
 
 /**
  * @generated from message monitor.v1.CancelPlannedOutageRequest
@@ -520,7 +662,7 @@ export type CancelPlannedOutageRequest = Message<"monitor.v1.CancelPlannedOutage
  * Use `create(CancelPlannedOutageRequestSchema)` to create a new message.
  */
 export const CancelPlannedOutageRequestSchema: GenMessage<CancelPlannedOutageRequest> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_management_service, 22);
+  messageDesc(file_monitor_v1_management_service, 28);
 
 /**
  * @generated from message monitor.v1.CancelPlannedOutageResponse
@@ -533,7 +675,7 @@ export type CancelPlannedOutageResponse = Message<"monitor.v1.CancelPlannedOutag
  * Use `create(CancelPlannedOutageResponseSchema)` to create a new message.
  */
 export const CancelPlannedOutageResponseSchema: GenMessage<CancelPlannedOutageResponse> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_management_service, 23);
+  messageDesc(file_monitor_v1_management_service, 29);
 
 /**
  * @generated from message monitor.v1.ListPlannedOutagesRequest
@@ -552,7 +694,7 @@ export type ListPlannedOutagesRequest = Message<"monitor.v1.ListPlannedOutagesRe
  * Use `create(ListPlannedOutagesRequestSchema)` to create a new message.
  */
 export const ListPlannedOutagesRequestSchema: GenMessage<ListPlannedOutagesRequest> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_management_service, 24);
+  messageDesc(file_monitor_v1_management_service, 30);
 
 /**
  * @generated from message monitor.v1.ListPlannedOutagesResponse
@@ -569,7 +711,55 @@ export type ListPlannedOutagesResponse = Message<"monitor.v1.ListPlannedOutagesR
  * Use `create(ListPlannedOutagesResponseSchema)` to create a new message.
  */
 export const ListPlannedOutagesResponseSchema: GenMessage<ListPlannedOutagesResponse> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_management_service, 25);
+  messageDesc(file_monitor_v1_management_service, 31);
+
+/**
+ * The states ListServices can select.
+ *
+ * @generated from enum monitor.v1.ServiceStatusFilter
+ */
+export enum ServiceStatusFilter {
+  /**
+   * Every service.
+   *
+   * @generated from enum value: SERVICE_STATUS_FILTER_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Not paused, last check passed.
+   *
+   * @generated from enum value: SERVICE_STATUS_FILTER_UP = 1;
+   */
+  UP = 1,
+
+  /**
+   * Not paused, last check failed.
+   *
+   * @generated from enum value: SERVICE_STATUS_FILTER_DOWN = 2;
+   */
+  DOWN = 2,
+
+  /**
+   * Paused.
+   *
+   * @generated from enum value: SERVICE_STATUS_FILTER_PAUSED = 3;
+   */
+  PAUSED = 3,
+
+  /**
+   * Not paused, not checked yet.
+   *
+   * @generated from enum value: SERVICE_STATUS_FILTER_UNKNOWN = 4;
+   */
+  UNKNOWN = 4,
+}
+
+/**
+ * Describes the enum monitor.v1.ServiceStatusFilter.
+ */
+export const ServiceStatusFilterSchema: GenEnum<ServiceStatusFilter> = /*@__PURE__*/
+  enumDesc(file_monitor_v1_management_service, 0);
 
 /**
  * Registers services and callers, subscriptions and planned outages.
@@ -579,7 +769,9 @@ export const ListPlannedOutagesResponseSchema: GenMessage<ListPlannedOutagesResp
  */
 export const ManagementService: GenService<{
   /**
-   * Registers a host:port to be checked. ALREADY_EXISTS if host:port is registered.
+   * Registers a host:port (TCP) or a URL (HTTP) to be checked. ALREADY_EXISTS
+   * if a TCP check of that host:port, or an HTTP check of that method and
+   * URL, is registered.
    *
    * @generated from rpc monitor.v1.ManagementService.RegisterService
    */
@@ -597,12 +789,51 @@ export const ManagementService: GenService<{
     output: typeof GetServiceResponseSchema;
   },
   /**
+   * Lists services by id, optionally filtered.
+   *
    * @generated from rpc monitor.v1.ManagementService.ListServices
    */
   listServices: {
     methodKind: "unary";
     input: typeof ListServicesRequestSchema;
     output: typeof ListServicesResponseSchema;
+  },
+  /**
+   * Changes the fields named in update_mask; takes effect at the next check
+   * and keeps every subscription and what each caller was last told. A change
+   * of address or kind of check starts the observed state over, and the next
+   * notification's detail says so.
+   *
+   * @generated from rpc monitor.v1.ManagementService.UpdateService
+   */
+  updateService: {
+    methodKind: "unary";
+    input: typeof UpdateServiceRequestSchema;
+    output: typeof UpdateServiceResponseSchema;
+  },
+  /**
+   * Stops checking the service; nothing is announced for it while paused.
+   * Each subscriber receives one ServicePaused event. Pausing a paused
+   * service changes nothing.
+   *
+   * @generated from rpc monitor.v1.ManagementService.PauseService
+   */
+  pauseService: {
+    methodKind: "unary";
+    input: typeof PauseServiceRequestSchema;
+    output: typeof PauseServiceResponseSchema;
+  },
+  /**
+   * Checks the service again at once, its observed state started over. Each
+   * subscriber receives one ServiceResumed event. Resuming a service that is
+   * not paused changes nothing.
+   *
+   * @generated from rpc monitor.v1.ManagementService.ResumeService
+   */
+  resumeService: {
+    methodKind: "unary";
+    input: typeof ResumeServiceRequestSchema;
+    output: typeof ResumeServiceResponseSchema;
   },
   /**
    * Removes the service with its subscriptions and planned outages; each

@@ -12,10 +12,10 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file monitor/v1/resources.proto.
  */
 export const file_monitor_v1_resources: GenFile = /*@__PURE__*/
-  fileDesc("Chptb25pdG9yL3YxL3Jlc291cmNlcy5wcm90bxIKbW9uaXRvci52MSK0AgoHU2VydmljZRIKCgJpZBgBIAEoCRIMCgRob3N0GAIgASgJEgwKBHBvcnQYAyABKA0SFAoMZGlzcGxheV9uYW1lGAQgASgJEjEKDmNoZWNrX2ludGVydmFsGAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjAKDWNoZWNrX3RpbWVvdXQYBiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SJwoFc3RhdGUYByABKAsyGC5tb25pdG9yLnYxLlNlcnZpY2VTdGF0ZRIvCgtjcmVhdGVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASIwoDdGNwGAkgASgLMhQubW9uaXRvci52MS5UY3BQcm9iZUgAQgcKBXByb2JlIjgKCFRjcFByb2JlEiwKCmNsb3NlX21vZGUYASABKA4yGC5tb25pdG9yLnYxLlRjcENsb3NlTW9kZSLmAgoMU2VydmljZVN0YXRlEikKBnN0YXR1cxgBIAEoDjIZLm1vbml0b3IudjEuU2VydmljZVN0YXR1cxIuCgpzaW5jZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIzCg9sYXN0X2NoZWNrX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KDGxhc3RfbGF0ZW5jeRgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIOCgZkZXRhaWwYBSABKAkSNQoSZWZmZWN0aXZlX2ludGVydmFsGAYgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhkKEWluX3BsYW5uZWRfb3V0YWdlGAcgASgIEjMKD25leHRfY2hlY2tfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiWwoGQ2FsbGVyEgoKAmlkGAEgASgJEhQKDGRpc3BsYXlfbmFtZRgCIAEoCRIvCgtjcmVhdGVfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAimwEKDFN1YnNjcmlwdGlvbhIRCgljYWxsZXJfaWQYASABKAkSEgoKc2VydmljZV9pZBgCIAEoCRIzChBwb2xsaW5nX2ludGVydmFsGAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEi8KDGdyYWNlX3BlcmlvZBgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiKdAQoNUGxhbm5lZE91dGFnZRIKCgJpZBgBIAEoCRISCgpzZXJ2aWNlX2lkGAIgASgJEi4KCnN0YXJ0X3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZyZWFzb24YBSABKAkqXwoNU2VydmljZVN0YXR1cxIeChpTRVJWSUNFX1NUQVRVU19VTlNQRUNJRklFRBAAEhUKEVNFUlZJQ0VfU1RBVFVTX1VQEAESFwoTU0VSVklDRV9TVEFUVVNfRE9XThACKmAKDFRjcENsb3NlTW9kZRIeChpUQ1BfQ0xPU0VfTU9ERV9VTlNQRUNJRklFRBAAEhYKElRDUF9DTE9TRV9NT0RFX0ZJThABEhgKFFRDUF9DTE9TRV9NT0RFX1JFU0VUEAJiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("Chptb25pdG9yL3YxL3Jlc291cmNlcy5wcm90bxIKbW9uaXRvci52MSKbAwoHU2VydmljZRIKCgJpZBgBIAEoCRIMCgRob3N0GAIgASgJEgwKBHBvcnQYAyABKA0SFAoMZGlzcGxheV9uYW1lGAQgASgJEjEKDmNoZWNrX2ludGVydmFsGAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjAKDWNoZWNrX3RpbWVvdXQYBiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SJwoFc3RhdGUYByABKAsyGC5tb25pdG9yLnYxLlNlcnZpY2VTdGF0ZRIvCgtjcmVhdGVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASIwoDdGNwGAkgASgLMhQubW9uaXRvci52MS5UY3BQcm9iZUgAEiUKBGh0dHAYCiABKAsyFS5tb25pdG9yLnYxLkh0dHBQcm9iZUgAEg4KBnBhdXNlZBgLIAEoCBIuCgpwYXVzZV90aW1lGAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIHCgVwcm9iZSLbAgoJSHR0cFByb2JlEgsKA3VybBgBIAEoCRIOCgZtZXRob2QYAiABKAkSMwoHaGVhZGVycxgDIAMoCzIiLm1vbml0b3IudjEuSHR0cFByb2JlLkhlYWRlcnNFbnRyeRIMCgRib2R5GAQgASgMEjIKEWFjY2VwdGVkX3N0YXR1c2VzGAUgAygLMhcubW9uaXRvci52MS5TdGF0dXNSYW5nZRISCgpib2R5X3JlZ2V4GAYgASgJEhQKDGJvZHlfa2V5d29yZBgHIAEoCRIZChFpbnZlcnRfYm9keV9tYXRjaBgIIAEoCBIaCg1tYXhfcmVkaXJlY3RzGAkgASgNSACIAQESFwoPc2tpcF90bHNfdmVyaWZ5GAogASgIGi4KDEhlYWRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQhAKDl9tYXhfcmVkaXJlY3RzIicKC1N0YXR1c1JhbmdlEgsKA21pbhgBIAEoDRILCgNtYXgYAiABKA0iwAMKD0h0dHBDaGVja1Jlc3VsdBITCgtzdGF0dXNfY29kZRgBIAEoDRImCgNkbnMYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SKgoHY29ubmVjdBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhImCgN0bHMYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SLQoKZmlyc3RfYnl0ZRgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIoCgV0b3RhbBgGIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIzCg90bHNfZXhwaXJlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCGNhcHR1cmVzGAggAygJEkYKDm5hbWVkX2NhcHR1cmVzGAkgAygLMi4ubW9uaXRvci52MS5IdHRwQ2hlY2tSZXN1bHQuTmFtZWRDYXB0dXJlc0VudHJ5GjQKEk5hbWVkQ2FwdHVyZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIjgKCFRjcFByb2JlEiwKCmNsb3NlX21vZGUYASABKA4yGC5tb25pdG9yLnYxLlRjcENsb3NlTW9kZSKRAwoMU2VydmljZVN0YXRlEikKBnN0YXR1cxgBIAEoDjIZLm1vbml0b3IudjEuU2VydmljZVN0YXR1cxIuCgpzaW5jZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIzCg9sYXN0X2NoZWNrX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KDGxhc3RfbGF0ZW5jeRgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIOCgZkZXRhaWwYBSABKAkSNQoSZWZmZWN0aXZlX2ludGVydmFsGAYgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhkKEWluX3BsYW5uZWRfb3V0YWdlGAcgASgIEjMKD25leHRfY2hlY2tfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoEaHR0cBgJIAEoCzIbLm1vbml0b3IudjEuSHR0cENoZWNrUmVzdWx0IlsKBkNhbGxlchIKCgJpZBgBIAEoCRIUCgxkaXNwbGF5X25hbWUYAiABKAkSLwoLY3JlYXRlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpsBCgxTdWJzY3JpcHRpb24SEQoJY2FsbGVyX2lkGAEgASgJEhIKCnNlcnZpY2VfaWQYAiABKAkSMwoQcG9sbGluZ19pbnRlcnZhbBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIvCgxncmFjZV9wZXJpb2QYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24inQEKDVBsYW5uZWRPdXRhZ2USCgoCaWQYASABKAkSEgoKc2VydmljZV9pZBgCIAEoCRIuCgpzdGFydF90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGcmVhc29uGAUgASgJKl8KDVNlcnZpY2VTdGF0dXMSHgoaU0VSVklDRV9TVEFUVVNfVU5TUEVDSUZJRUQQABIVChFTRVJWSUNFX1NUQVRVU19VUBABEhcKE1NFUlZJQ0VfU1RBVFVTX0RPV04QAipgCgxUY3BDbG9zZU1vZGUSHgoaVENQX0NMT1NFX01PREVfVU5TUEVDSUZJRUQQABIWChJUQ1BfQ0xPU0VfTU9ERV9GSU4QARIYChRUQ1BfQ0xPU0VfTU9ERV9SRVNFVBACYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
- * A host:port pair that the server checks by TCP connect.
+ * Something the server checks: a host:port by TCP connect, or a URL by HTTP(S).
  *
  * @generated from message monitor.v1.Service
  */
@@ -28,14 +28,15 @@ export type Service = Message<"monitor.v1.Service"> & {
   id: string;
 
   /**
-   * Hostname or IP literal.
+   * Hostname or IP literal. For an HTTP check, the URL's host.
    *
    * @generated from field: string host = 2;
    */
   host: string;
 
   /**
-   * The TCP port checked, 1 to 65535.
+   * The TCP port checked, 1 to 65535. For an HTTP check, the URL's port (80
+   * or 443 when the URL names none).
    *
    * @generated from field: uint32 port = 3;
    */
@@ -77,8 +78,7 @@ export type Service = Message<"monitor.v1.Service"> & {
   createTime?: Timestamp | undefined;
 
   /**
-   * How the service is checked. Always set in answers: today every service is
-   * checked by TCP connect (a later version adds other kinds here).
+   * How the service is checked. Always set in answers.
    *
    * @generated from oneof monitor.v1.Service.probe
    */
@@ -91,7 +91,31 @@ export type Service = Message<"monitor.v1.Service"> & {
      */
     value: TcpProbe;
     case: "tcp";
+  } | {
+    /**
+     * An HTTP(S) request, with every setting as the server applies it
+     * (defaults filled in).
+     *
+     * @generated from field: monitor.v1.HttpProbe http = 10;
+     */
+    value: HttpProbe;
+    case: "http";
   } | { case: undefined; value?: undefined };
+
+  /**
+   * True while the service is paused (PauseService): it is not checked and
+   * nothing is announced for it until ResumeService. Output only.
+   *
+   * @generated from field: bool paused = 11;
+   */
+  paused: boolean;
+
+  /**
+   * When the service was paused; unset while it is not. Output only.
+   *
+   * @generated from field: google.protobuf.Timestamp pause_time = 12;
+   */
+  pauseTime?: Timestamp | undefined;
 };
 
 /**
@@ -100,6 +124,200 @@ export type Service = Message<"monitor.v1.Service"> & {
  */
 export const ServiceSchema: GenMessage<Service> = /*@__PURE__*/
   messageDesc(file_monitor_v1_resources, 0);
+
+/**
+ * Settings of an HTTP(S) check: one request on a fresh connection (no
+ * keep-alive), up when the final response's status is accepted and the body
+ * check, if any, passes. The service's check_timeout covers the whole
+ * exchange, redirects included; at most 64 KiB of the body is read.
+ *
+ * @generated from message monitor.v1.HttpProbe
+ */
+export type HttpProbe = Message<"monitor.v1.HttpProbe"> & {
+  /**
+   * An absolute http:// or https:// URL, at most 2048 characters, without
+   * user:password.
+   *
+   * @generated from field: string url = 1;
+   */
+  url: string;
+
+  /**
+   * GET (the default when empty), HEAD or POST.
+   *
+   * @generated from field: string method = 2;
+   */
+  method: string;
+
+  /**
+   * Request headers (valid HTTP header names and values; at most 32, 8 KiB
+   * in all). Host, Content-Length, Connection and Transfer-Encoding are set
+   * by the check itself and refused here.
+   *
+   * @generated from field: map<string, string> headers = 3;
+   */
+  headers: { [key: string]: string };
+
+  /**
+   * Request body, POST only; at most 16 KiB.
+   *
+   * @generated from field: bytes body = 4;
+   */
+  body: Uint8Array;
+
+  /**
+   * The status codes that count as up; empty means 200-399.
+   *
+   * @generated from field: repeated monitor.v1.StatusRange accepted_statuses = 5;
+   */
+  acceptedStatuses: StatusRange[];
+
+  /**
+   * An RE2 regular expression the body must match (at most 1024
+   * characters); its capture groups are reported. Not with body_keyword.
+   *
+   * @generated from field: string body_regex = 6;
+   */
+  bodyRegex: string;
+
+  /**
+   * A plain string the body must contain. Not with body_regex.
+   *
+   * @generated from field: string body_keyword = 7;
+   */
+  bodyKeyword: string;
+
+  /**
+   * Up when the body does NOT match body_regex / contain body_keyword.
+   *
+   * @generated from field: bool invert_body_match = 8;
+   */
+  invertBodyMatch: boolean;
+
+  /**
+   * Redirects followed at most (0 to 20); unset means 10, 0 means none are
+   * followed and a 3xx is judged as the response.
+   *
+   * @generated from field: optional uint32 max_redirects = 9;
+   */
+  maxRedirects?: number | undefined;
+
+  /**
+   * Accept any TLS certificate (expired, self-signed, wrong name). The
+   * certificate's expiry is still reported.
+   *
+   * @generated from field: bool skip_tls_verify = 10;
+   */
+  skipTlsVerify: boolean;
+};
+
+/**
+ * Describes the message monitor.v1.HttpProbe.
+ * Use `create(HttpProbeSchema)` to create a new message.
+ */
+export const HttpProbeSchema: GenMessage<HttpProbe> = /*@__PURE__*/
+  messageDesc(file_monitor_v1_resources, 1);
+
+/**
+ * HTTP status codes from min to max, both included; max 0 means min alone.
+ * Both within 100-599.
+ *
+ * @generated from message monitor.v1.StatusRange
+ */
+export type StatusRange = Message<"monitor.v1.StatusRange"> & {
+  /**
+   * @generated from field: uint32 min = 1;
+   */
+  min: number;
+
+  /**
+   * @generated from field: uint32 max = 2;
+   */
+  max: number;
+};
+
+/**
+ * Describes the message monitor.v1.StatusRange.
+ * Use `create(StatusRangeSchema)` to create a new message.
+ */
+export const StatusRangeSchema: GenMessage<StatusRange> = /*@__PURE__*/
+  messageDesc(file_monitor_v1_resources, 2);
+
+/**
+ * What the last HTTP check saw, beside its status and detail.
+ *
+ * @generated from message monitor.v1.HttpCheckResult
+ */
+export type HttpCheckResult = Message<"monitor.v1.HttpCheckResult"> & {
+  /**
+   * The final response's status code; 0 when no response came.
+   *
+   * @generated from field: uint32 status_code = 1;
+   */
+  statusCode: number;
+
+  /**
+   * The latency split into phases, summed over redirects (as
+   * blackbox_exporter's resolve, connect, tls, processing); a phase not
+   * reached is zero.
+   *
+   * @generated from field: google.protobuf.Duration dns = 2;
+   */
+  dns?: Duration | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Duration connect = 3;
+   */
+  connect?: Duration | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Duration tls = 4;
+   */
+  tls?: Duration | undefined;
+
+  /**
+   * From the connection being ready to the response's headers.
+   *
+   * @generated from field: google.protobuf.Duration first_byte = 5;
+   */
+  firstByte?: Duration | undefined;
+
+  /**
+   * The whole exchange, body included.
+   *
+   * @generated from field: google.protobuf.Duration total = 6;
+   */
+  total?: Duration | undefined;
+
+  /**
+   * HTTPS: when the server's certificate expires (the soonest over redirects),
+   * reported even when verification failed or was skipped.
+   *
+   * @generated from field: google.protobuf.Timestamp tls_expire_time = 7;
+   */
+  tlsExpireTime?: Timestamp | undefined;
+
+  /**
+   * body_regex's capture groups in order ("" for a group that took no part).
+   *
+   * @generated from field: repeated string captures = 8;
+   */
+  captures: string[];
+
+  /**
+   * body_regex's named groups.
+   *
+   * @generated from field: map<string, string> named_captures = 9;
+   */
+  namedCaptures: { [key: string]: string };
+};
+
+/**
+ * Describes the message monitor.v1.HttpCheckResult.
+ * Use `create(HttpCheckResultSchema)` to create a new message.
+ */
+export const HttpCheckResultSchema: GenMessage<HttpCheckResult> = /*@__PURE__*/
+  messageDesc(file_monitor_v1_resources, 3);
 
 /**
  * Settings of a TCP connect check. The check's target is the service's host
@@ -121,7 +339,7 @@ export type TcpProbe = Message<"monitor.v1.TcpProbe"> & {
  * Use `create(TcpProbeSchema)` to create a new message.
  */
 export const TcpProbeSchema: GenMessage<TcpProbe> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_resources, 1);
+  messageDesc(file_monitor_v1_resources, 4);
 
 /**
  * The observed state of a service. Output only.
@@ -176,11 +394,19 @@ export type ServiceState = Message<"monitor.v1.ServiceState"> & {
   inPlannedOutage: boolean;
 
   /**
-   * When the next check is planned.
+   * When the next check is planned; unset while paused.
    *
    * @generated from field: google.protobuf.Timestamp next_check_time = 8;
    */
   nextCheckTime?: Timestamp | undefined;
+
+  /**
+   * HTTP checks: the last check's status code, phases, certificate expiry
+   * and captures. Unset for TCP checks and before the first check.
+   *
+   * @generated from field: monitor.v1.HttpCheckResult http = 9;
+   */
+  http?: HttpCheckResult | undefined;
 };
 
 /**
@@ -188,7 +414,7 @@ export type ServiceState = Message<"monitor.v1.ServiceState"> & {
  * Use `create(ServiceStateSchema)` to create a new message.
  */
 export const ServiceStateSchema: GenMessage<ServiceState> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_resources, 2);
+  messageDesc(file_monitor_v1_resources, 5);
 
 /**
  * A program that subscribes to services and watches for their status changes.
@@ -219,7 +445,7 @@ export type Caller = Message<"monitor.v1.Caller"> & {
  * Use `create(CallerSchema)` to create a new message.
  */
 export const CallerSchema: GenMessage<Caller> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_resources, 3);
+  messageDesc(file_monitor_v1_resources, 6);
 
 /**
  * One caller's interest in one service, with its own timing.
@@ -257,7 +483,7 @@ export type Subscription = Message<"monitor.v1.Subscription"> & {
  * Use `create(SubscriptionSchema)` to create a new message.
  */
 export const SubscriptionSchema: GenMessage<Subscription> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_resources, 4);
+  messageDesc(file_monitor_v1_resources, 7);
 
 /**
  * A time window in which the service's notifications are silenced. Checks go on.
@@ -296,10 +522,10 @@ export type PlannedOutage = Message<"monitor.v1.PlannedOutage"> & {
  * Use `create(PlannedOutageSchema)` to create a new message.
  */
 export const PlannedOutageSchema: GenMessage<PlannedOutage> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_resources, 5);
+  messageDesc(file_monitor_v1_resources, 8);
 
 /**
- * The status of a service as seen by its TCP check.
+ * The status of a service as seen by its checks.
  *
  * @generated from enum monitor.v1.ServiceStatus
  */
@@ -312,14 +538,16 @@ export enum ServiceStatus {
   UNSPECIFIED = 0,
 
   /**
-   * The last check connected.
+   * The last check passed: a TCP check connected; an HTTP check got an
+   * accepted status and its body check (if any) passed.
    *
    * @generated from enum value: SERVICE_STATUS_UP = 1;
    */
   UP = 1,
 
   /**
-   * The last check failed: refused, reset, unreachable, unresolvable or timed out.
+   * The last check failed: refused, reset, unreachable, unresolvable, timed
+   * out, or (HTTP) a status not accepted, a body that did not match, a TLS error.
    *
    * @generated from enum value: SERVICE_STATUS_DOWN = 2;
    */

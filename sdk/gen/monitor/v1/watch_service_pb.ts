@@ -6,7 +6,7 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { ServiceStatus } from "./resources_pb.js";
+import type { HttpCheckResult, ServiceStatus } from "./resources_pb.js";
 import { file_monitor_v1_resources } from "./resources_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file monitor/v1/watch_service.proto.
  */
 export const file_monitor_v1_watch_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch5tb25pdG9yL3YxL3dhdGNoX3NlcnZpY2UucHJvdG8SCm1vbml0b3IudjEiVAoMV2F0Y2hSZXF1ZXN0EhEKCWNhbGxlcl9pZBgBIAEoCRIWCg5hZnRlcl9zZXF1ZW5jZRgCIAEoBBIZChFyZXBsYXlfZnJvbV9zdGFydBgDIAEoCCL0AQoNV2F0Y2hSZXNwb25zZRIQCghzZXF1ZW5jZRgBIAEoBBIuCgpldmVudF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIoCghzbmFwc2hvdBgDIAEoCzIULm1vbml0b3IudjEuU25hcHNob3RIABIxCg1zdGF0dXNfY2hhbmdlGAQgASgLMhgubW9uaXRvci52MS5TdGF0dXNDaGFuZ2VIABI7ChJzdWJzY3JpcHRpb25fZW5kZWQYBSABKAsyHS5tb25pdG9yLnYxLlN1YnNjcmlwdGlvbkVuZGVkSABCBwoFZXZlbnQiUQoIU25hcHNob3QSNQoNc3Vic2NyaXB0aW9ucxgBIAMoCzIeLm1vbml0b3IudjEuU3Vic2NyaXB0aW9uU3RhdHVzEg4KBnJlc3luYxgCIAEoCCKfAQoSU3Vic2NyaXB0aW9uU3RhdHVzEhIKCnNlcnZpY2VfaWQYASABKAkSKQoGc3RhdHVzGAIgASgOMhkubW9uaXRvci52MS5TZXJ2aWNlU3RhdHVzEgwKBGhvc3QYAyABKAkSDAoEcG9ydBgEIAEoDRIuCgpzaW5jZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLdAQoMU3RhdHVzQ2hhbmdlEhIKCnNlcnZpY2VfaWQYASABKAkSDAoEaG9zdBgCIAEoCRIMCgRwb3J0GAMgASgNEjIKD3ByZXZpb3VzX3N0YXR1cxgEIAEoDjIZLm1vbml0b3IudjEuU2VydmljZVN0YXR1cxIpCgZzdGF0dXMYBSABKA4yGS5tb25pdG9yLnYxLlNlcnZpY2VTdGF0dXMSLgoKc2luY2VfdGltZRgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGZGV0YWlsGAcgASgJIjcKEVN1YnNjcmlwdGlvbkVuZGVkEhIKCnNlcnZpY2VfaWQYASABKAkSDgoGcmVhc29uGAIgASgJMk4KDFdhdGNoU2VydmljZRI+CgVXYXRjaBIYLm1vbml0b3IudjEuV2F0Y2hSZXF1ZXN0GhkubW9uaXRvci52MS5XYXRjaFJlc3BvbnNlMAFiBnByb3RvMw", [file_google_protobuf_timestamp, file_monitor_v1_resources]);
+  fileDesc("Ch5tb25pdG9yL3YxL3dhdGNoX3NlcnZpY2UucHJvdG8SCm1vbml0b3IudjEiVAoMV2F0Y2hSZXF1ZXN0EhEKCWNhbGxlcl9pZBgBIAEoCRIWCg5hZnRlcl9zZXF1ZW5jZRgCIAEoBBIZChFyZXBsYXlfZnJvbV9zdGFydBgDIAEoCCLgAgoNV2F0Y2hSZXNwb25zZRIQCghzZXF1ZW5jZRgBIAEoBBIuCgpldmVudF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIoCghzbmFwc2hvdBgDIAEoCzIULm1vbml0b3IudjEuU25hcHNob3RIABIxCg1zdGF0dXNfY2hhbmdlGAQgASgLMhgubW9uaXRvci52MS5TdGF0dXNDaGFuZ2VIABI7ChJzdWJzY3JpcHRpb25fZW5kZWQYBSABKAsyHS5tb25pdG9yLnYxLlN1YnNjcmlwdGlvbkVuZGVkSAASMwoOc2VydmljZV9wYXVzZWQYBiABKAsyGS5tb25pdG9yLnYxLlNlcnZpY2VQYXVzZWRIABI1Cg9zZXJ2aWNlX3Jlc3VtZWQYByABKAsyGi5tb25pdG9yLnYxLlNlcnZpY2VSZXN1bWVkSABCBwoFZXZlbnQiUQoIU25hcHNob3QSNQoNc3Vic2NyaXB0aW9ucxgBIAMoCzIeLm1vbml0b3IudjEuU3Vic2NyaXB0aW9uU3RhdHVzEg4KBnJlc3luYxgCIAEoCCK8AQoSU3Vic2NyaXB0aW9uU3RhdHVzEhIKCnNlcnZpY2VfaWQYASABKAkSKQoGc3RhdHVzGAIgASgOMhkubW9uaXRvci52MS5TZXJ2aWNlU3RhdHVzEgwKBGhvc3QYAyABKAkSDAoEcG9ydBgEIAEoDRIuCgpzaW5jZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBILCgN1cmwYBiABKAkSDgoGcGF1c2VkGAcgASgIIpUCCgxTdGF0dXNDaGFuZ2USEgoKc2VydmljZV9pZBgBIAEoCRIMCgRob3N0GAIgASgJEgwKBHBvcnQYAyABKA0SMgoPcHJldmlvdXNfc3RhdHVzGAQgASgOMhkubW9uaXRvci52MS5TZXJ2aWNlU3RhdHVzEikKBnN0YXR1cxgFIAEoDjIZLm1vbml0b3IudjEuU2VydmljZVN0YXR1cxIuCgpzaW5jZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZkZXRhaWwYByABKAkSCwoDdXJsGAggASgJEikKBGh0dHAYCSABKAsyGy5tb25pdG9yLnYxLkh0dHBDaGVja1Jlc3VsdCIjCg1TZXJ2aWNlUGF1c2VkEhIKCnNlcnZpY2VfaWQYASABKAkiJAoOU2VydmljZVJlc3VtZWQSEgoKc2VydmljZV9pZBgBIAEoCSI3ChFTdWJzY3JpcHRpb25FbmRlZBISCgpzZXJ2aWNlX2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCTJOCgxXYXRjaFNlcnZpY2USPgoFV2F0Y2gSGC5tb25pdG9yLnYxLldhdGNoUmVxdWVzdBoZLm1vbml0b3IudjEuV2F0Y2hSZXNwb25zZTABYgZwcm90bzM", [file_google_protobuf_timestamp, file_monitor_v1_resources]);
 
 /**
  * @generated from message monitor.v1.WatchRequest
@@ -90,6 +90,18 @@ export type WatchResponse = Message<"monitor.v1.WatchResponse"> & {
      */
     value: SubscriptionEnded;
     case: "subscriptionEnded";
+  } | {
+    /**
+     * @generated from field: monitor.v1.ServicePaused service_paused = 6;
+     */
+    value: ServicePaused;
+    case: "servicePaused";
+  } | {
+    /**
+     * @generated from field: monitor.v1.ServiceResumed service_resumed = 7;
+     */
+    value: ServiceResumed;
+    case: "serviceResumed";
   } | { case: undefined; value?: undefined };
 };
 
@@ -159,6 +171,20 @@ export type SubscriptionStatus = Message<"monitor.v1.SubscriptionStatus"> & {
    * @generated from field: google.protobuf.Timestamp since_time = 5;
    */
   sinceTime?: Timestamp | undefined;
+
+  /**
+   * HTTP checks: the URL checked; empty for TCP.
+   *
+   * @generated from field: string url = 6;
+   */
+  url: string;
+
+  /**
+   * True while the service is paused.
+   *
+   * @generated from field: bool paused = 7;
+   */
+  paused: boolean;
 };
 
 /**
@@ -207,11 +233,27 @@ export type StatusChange = Message<"monitor.v1.StatusChange"> & {
   sinceTime?: Timestamp | undefined;
 
   /**
-   * Why the check failed, for DOWN.
+   * Why the check failed, for DOWN; after UpdateService changed what is
+   * checked, also says so ("check target changed from ... to ...").
    *
    * @generated from field: string detail = 7;
    */
   detail: string;
+
+  /**
+   * HTTP checks: the URL checked; empty for TCP.
+   *
+   * @generated from field: string url = 8;
+   */
+  url: string;
+
+  /**
+   * HTTP checks: what the deciding check saw (status code, phases,
+   * certificate expiry, captures). Unset for TCP.
+   *
+   * @generated from field: monitor.v1.HttpCheckResult http = 9;
+   */
+  http?: HttpCheckResult | undefined;
 };
 
 /**
@@ -220,6 +262,46 @@ export type StatusChange = Message<"monitor.v1.StatusChange"> & {
  */
 export const StatusChangeSchema: GenMessage<StatusChange> = /*@__PURE__*/
   messageDesc(file_monitor_v1_watch_service, 4);
+
+/**
+ * The service was paused: it is not checked and nothing is announced for it
+ * until a ServiceResumed.
+ *
+ * @generated from message monitor.v1.ServicePaused
+ */
+export type ServicePaused = Message<"monitor.v1.ServicePaused"> & {
+  /**
+   * @generated from field: string service_id = 1;
+   */
+  serviceId: string;
+};
+
+/**
+ * Describes the message monitor.v1.ServicePaused.
+ * Use `create(ServicePausedSchema)` to create a new message.
+ */
+export const ServicePausedSchema: GenMessage<ServicePaused> = /*@__PURE__*/
+  messageDesc(file_monitor_v1_watch_service, 5);
+
+/**
+ * The service was resumed: it is checked again, from a fresh observed state;
+ * a status change follows per the usual rules.
+ *
+ * @generated from message monitor.v1.ServiceResumed
+ */
+export type ServiceResumed = Message<"monitor.v1.ServiceResumed"> & {
+  /**
+   * @generated from field: string service_id = 1;
+   */
+  serviceId: string;
+};
+
+/**
+ * Describes the message monitor.v1.ServiceResumed.
+ * Use `create(ServiceResumedSchema)` to create a new message.
+ */
+export const ServiceResumedSchema: GenMessage<ServiceResumed> = /*@__PURE__*/
+  messageDesc(file_monitor_v1_watch_service, 6);
 
 /**
  * The caller will hear no more of this service.
@@ -245,7 +327,7 @@ export type SubscriptionEnded = Message<"monitor.v1.SubscriptionEnded"> & {
  * Use `create(SubscriptionEndedSchema)` to create a new message.
  */
 export const SubscriptionEndedSchema: GenMessage<SubscriptionEnded> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_watch_service, 5);
+  messageDesc(file_monitor_v1_watch_service, 7);
 
 /**
  * Streams each caller the notifications meant for it, from a numbered,
