@@ -3,9 +3,13 @@ import { ManagementService } from "@service-monitor/sdk/gen/monitor/v1/managemen
 import type { Clock } from "../domain/clock.js";
 import { invalidArgument, notFound } from "../domain/monitor-error.js";
 import type { ServiceStateSource } from "../domain/service-state.js";
+import type { ServiceConfig } from "../domain/types.js";
 import type { Registry } from "../store/registry.js";
-import { checkProbe } from "./check-probe.js";
+import { applyServiceMask, checkMaskPaths } from "./apply-service-mask.js";
+import { checkServiceSettings } from "./check-service-settings.js";
 import { paginate } from "./page-token.js";
+import { checkServiceListFilter, matchesServiceFilter } from "./service-list-filter.js";
+import { settingsOf } from "./service-settings.js";
 import {
   callerToProto,
   outageToProto,
@@ -18,10 +22,8 @@ import {
   checkCallerId,
   checkCallerRef,
   checkDuration,
-  checkHost,
   checkOptionalId,
   checkOutageId,
-  checkPort,
   checkRequiredTime,
   checkServiceId,
   checkText,
@@ -52,30 +54,7 @@ export function createManagementService({
 
   return {
     async registerService(req) {
-      const host = checkHost(req.host);
-      const port = checkPort(req.port);
-      const displayName = checkText(req.displayName, "display_name", LIMITS.displayNameLength);
-      const checkIntervalMs = checkDuration(
-        req.checkInterval,
-        "check_interval",
-        LIMITS.interval,
-        DEFAULTS.checkIntervalMs,
-      );
-      const checkTimeoutMs = checkDuration(
-        req.checkTimeout,
-        "check_timeout",
-        LIMITS.timeout,
-        DEFAULTS.checkTimeoutMs,
-      );
-      const service = await registry.addService({
-        host,
-        port,
-        displayName,
-        checkIntervalMs,
-        checkTimeoutMs,
-        createdAt: clock.now(),
-        ...checkProbe(req.probe),
-      });
+      const service = await registry.addService({ ...checkServiceSettings(req), createdAt: clock.now() });
       return { service: toProto(service) };
     },
 
@@ -84,8 +63,41 @@ export function createManagementService({
     },
 
     listServices(req) {
-      const { page, nextPageToken } = paginate(registry.listServices(), req.pageSize, req.pageToken);
+      const filter = checkServiceListFilter(req);
+      const statusOf = (id: string) => states.stateOf(id)?.observation.status ?? "unknown";
+      const all = registry.listServices();
+      const selected = filter.scope === "" ? all : all.filter((service) => matchesServiceFilter(service, filter, statusOf));
+      const { page, nextPageToken } = paginate(selected, req.pageSize, req.pageToken, filter.scope);
       return { services: page.map(toProto), nextPageToken };
+    },
+
+    async updateService(req) {
+      const patch = req.service;
+      if (patch === undefined) throw invalidArgument("service", "is required");
+      checkServiceId(patch.id, "service.id");
+      const paths = req.updateMask?.paths ?? [];
+      checkMaskPaths(paths); // bad input before an unknown id, as everywhere
+      const current = requireService(patch.id);
+      const input = applyServiceMask(settingsOf(current), patch, paths);
+      // What the server keeps itself is carried over; the probe comes only from the new settings.
+      const next: ServiceConfig = {
+        id: current.id,
+        createdAt: current.createdAt,
+        ...(current.pausedAt === undefined ? {} : { pausedAt: current.pausedAt }),
+        ...(current.managedBy === undefined ? {} : { managedBy: current.managedBy }),
+        ...checkServiceSettings(input, "service."),
+      };
+      return { service: toProto(await registry.updateService(next)) };
+    },
+
+    async pauseService(req) {
+      const service = await registry.pauseService(requireService(req.serviceId).id, clock.now());
+      return { service: toProto(service) };
+    },
+
+    async resumeService(req) {
+      const service = await registry.resumeService(requireService(req.serviceId).id);
+      return { service: toProto(service) };
     },
 
     async unregisterService(req) {

@@ -3,7 +3,9 @@ import { type Duration, DurationSchema, durationFromMs, timestampFromMs } from "
 import type { ServiceState } from "../domain/service-state.js";
 import type {
   CallerConfig,
+  HttpCheckDetails,
   PlannedOutage,
+  ProbeConfig,
   ServiceConfig,
   Status,
   SubscriptionConfig,
@@ -12,6 +14,9 @@ import type {
 import {
   type Caller,
   CallerSchema,
+  type HttpCheckResult,
+  HttpCheckResultSchema,
+  HttpProbeSchema,
   type PlannedOutage as PlannedOutageMessage,
   PlannedOutageSchema,
   type Service,
@@ -21,6 +26,7 @@ import {
   type Subscription,
   SubscriptionSchema,
   TcpCloseMode as WireTcpCloseMode,
+  StatusRangeSchema,
   TcpProbeSchema,
 } from "@service-monitor/sdk/gen/monitor/v1/resources_pb.js";
 
@@ -67,8 +73,51 @@ export function closeModeToProto(mode: TcpCloseMode | undefined): WireTcpCloseMo
   }
 }
 
+/**
+ * How the service is checked, always set: a service without a probe is a
+ * TCP check whose UNSPECIFIED close mode says it follows the server's
+ * default; an HTTP probe shows every setting as applied (defaults filled in).
+ */
+export function probeToProto(probe: ProbeConfig | undefined): Service["probe"] {
+  if (probe?.kind === "http") {
+    return {
+      case: "http",
+      value: create(HttpProbeSchema, {
+        url: probe.url,
+        method: probe.method,
+        headers: { ...probe.headers },
+        body: probe.body,
+        acceptedStatuses: probe.acceptedStatuses.map((r) => create(StatusRangeSchema, { min: r.min, max: r.max })),
+        bodyRegex: probe.bodyRegex,
+        bodyKeyword: probe.bodyKeyword,
+        invertBodyMatch: probe.invertBodyMatch,
+        maxRedirects: probe.maxRedirects,
+        skipTlsVerify: probe.skipTlsVerify,
+      }),
+    };
+  }
+  return { case: "tcp", value: create(TcpProbeSchema, { closeMode: closeModeToProto(probe?.closeMode) }) };
+}
+
+/** What an HTTP check saw; a capture group that took no part is "" (proto strings have no null). */
+export function httpDetailsToProto(details: HttpCheckDetails): HttpCheckResult {
+  const { phases } = details;
+  return create(HttpCheckResultSchema, {
+    statusCode: details.statusCode ?? 0,
+    dns: durationFromFractionalMs(phases.dnsMs),
+    connect: durationFromFractionalMs(phases.connectMs),
+    tls: durationFromFractionalMs(phases.tlsMs),
+    firstByte: durationFromFractionalMs(phases.firstByteMs),
+    total: durationFromFractionalMs(phases.totalMs),
+    tlsExpireTime: optionalTimestamp(details.tlsExpiresAt),
+    captures: details.captures.map((c) => c ?? ""),
+    namedCaptures: Object.fromEntries(Object.entries(details.namedCaptures).map(([k, v]) => [k, v ?? ""])),
+  });
+}
+
 export function serviceToProto(service: ServiceConfig, state: ServiceState | undefined): Service {
   const observation = state?.observation;
+  const paused = service.pausedAt !== undefined;
   return create(ServiceSchema, {
     id: service.id,
     host: service.host,
@@ -77,8 +126,9 @@ export function serviceToProto(service: ServiceConfig, state: ServiceState | und
     checkInterval: durationFromMs(service.checkIntervalMs),
     checkTimeout: durationFromMs(service.checkTimeoutMs),
     createTime: timestampFromMs(service.createdAt),
-    // Always set: every service is a TCP check today; UNSPECIFIED says it follows the server's default.
-    probe: { case: "tcp", value: create(TcpProbeSchema, { closeMode: closeModeToProto(service.probe?.closeMode) }) },
+    probe: probeToProto(service.probe),
+    paused,
+    pauseTime: optionalTimestamp(service.pausedAt),
     state: create(ServiceStateSchema, {
       status: statusToProto(observation?.status ?? "unknown"),
       sinceTime: optionalTimestamp(observation?.sinceMs),
@@ -88,7 +138,9 @@ export function serviceToProto(service: ServiceConfig, state: ServiceState | und
       detail: observation?.detail ?? "",
       effectiveInterval: durationFromMs(state?.effectiveIntervalMs ?? service.checkIntervalMs),
       inPlannedOutage: state?.inPlannedOutage ?? false,
-      nextCheckTime: optionalTimestamp(state?.nextCheckAt),
+      // A paused service has no next check, whatever the engine last planned.
+      nextCheckTime: paused ? undefined : optionalTimestamp(state?.nextCheckAt),
+      http: observation?.http === undefined ? undefined : httpDetailsToProto(observation.http),
     }),
   });
 }

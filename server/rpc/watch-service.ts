@@ -2,6 +2,8 @@ import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import {
+  ServicePausedSchema,
+  ServiceResumedSchema,
   SnapshotSchema,
   StatusChangeSchema,
   SubscriptionEndedSchema,
@@ -12,6 +14,7 @@ import {
   WatchResponseSchema,
 } from "@service-monitor/sdk/gen/monitor/v1/watch_service_pb.js";
 import { invalidArgument, notFound } from "../domain/monitor-error.js";
+import type { CallerEvent } from "../domain/types.js";
 import {
   openCallerStream,
   type CallerStreamDeps,
@@ -21,7 +24,7 @@ import {
 } from "../engine/caller-stream.js";
 import type { Registry } from "../store/registry.js";
 import { isRefusal, toConnectError } from "./error-interceptor.js";
-import { optionalTimestamp, statusToProto } from "./to-proto.js";
+import { httpDetailsToProto, optionalTimestamp, statusToProto } from "./to-proto.js";
 import { checkCallerRef } from "./validate.js";
 import { createWatchStreamGate, type WatchStreamGate, type WatchStreamLimits } from "./watch-stream-gate.js";
 import { watchTransportKey } from "./watch-transport.js";
@@ -37,7 +40,12 @@ export interface WatchDeps extends CallerStreamDeps {
   readonly onInternalError?: (error: unknown, procedure: string) => void;
 }
 
-function toWatchResponse(item: StreamItem): WatchResponse {
+/**
+ * A stream item → the wire. A snapshot's URL and pause state are read from
+ * the registry (the engine's snapshot entry has the service's host and
+ * port only); a service the registry no longer has is shown as not paused.
+ */
+function toWatchResponse(item: StreamItem, registry: Pick<Registry, "getService">): WatchResponse {
   if (item.kind === "snapshot") {
     return create(WatchResponseSchema, {
       sequence: BigInt(item.sequence),
@@ -46,43 +54,57 @@ function toWatchResponse(item: StreamItem): WatchResponse {
         case: "snapshot",
         value: create(SnapshotSchema, {
           resync: item.resync,
-          subscriptions: item.subscriptions.map((entry) =>
-            create(SubscriptionStatusSchema, {
+          subscriptions: item.subscriptions.map((entry) => {
+            const service = registry.getService(entry.serviceId);
+            return create(SubscriptionStatusSchema, {
               serviceId: entry.serviceId,
               host: entry.host,
               port: entry.port,
               status: statusToProto(entry.announced.status),
               sinceTime: optionalTimestamp(entry.announced.sinceMs),
-            }),
-          ),
+              url: service?.probe?.kind === "http" ? service.probe.url : "",
+              paused: service?.pausedAt !== undefined,
+            });
+          }),
         }),
       },
     });
   }
   const { event: logged } = item;
-  const e = logged.event;
   return create(WatchResponseSchema, {
     sequence: BigInt(logged.sequence),
     eventTime: timestampFromMs(logged.timeMs),
-    event:
-      e.kind === "status_change"
-        ? {
-            case: "statusChange",
-            value: create(StatusChangeSchema, {
-              serviceId: e.serviceId,
-              host: e.host,
-              port: e.port,
-              previousStatus: statusToProto(e.previous),
-              status: statusToProto(e.status),
-              sinceTime: optionalTimestamp(e.sinceMs),
-              detail: e.detail,
-            }),
-          }
-        : {
-            case: "subscriptionEnded",
-            value: create(SubscriptionEndedSchema, { serviceId: e.serviceId, reason: e.reason }),
-          },
+    event: eventToProto(logged.event),
   });
+}
+
+function eventToProto(e: CallerEvent): WatchResponse["event"] {
+  switch (e.kind) {
+    case "status_change":
+      return {
+        case: "statusChange",
+        value: create(StatusChangeSchema, {
+          serviceId: e.serviceId,
+          host: e.host,
+          port: e.port,
+          previousStatus: statusToProto(e.previous),
+          status: statusToProto(e.status),
+          sinceTime: optionalTimestamp(e.sinceMs),
+          detail: e.detail,
+          url: e.url ?? "",
+          http: e.http === undefined ? undefined : httpDetailsToProto(e.http),
+        }),
+      };
+    case "subscription_ended":
+      return {
+        case: "subscriptionEnded",
+        value: create(SubscriptionEndedSchema, { serviceId: e.serviceId, reason: e.reason }),
+      };
+    case "service_paused":
+      return { case: "servicePaused", value: create(ServicePausedSchema, { serviceId: e.serviceId }) };
+    case "service_resumed":
+      return { case: "serviceResumed", value: create(ServiceResumedSchema, { serviceId: e.serviceId }) };
+  }
 }
 
 /** Where the request asks the stream to start; throws invalid_argument naming the field. */
@@ -128,7 +150,7 @@ export function createWatchService(deps: WatchDeps): ServiceImpl<typeof WatchSer
         throw toConnectError(error);
       }
       try {
-        for await (const item of stream) yield toWatchResponse(item);
+        for await (const item of stream) yield toWatchResponse(item, deps.registry);
       } catch (error) {
         if (!isRefusal(error)) deps.onInternalError?.(error, "Watch");
         throw toConnectError(error);
