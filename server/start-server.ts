@@ -15,8 +15,10 @@ import { createWatchStreamGate, DEFAULT_WATCH_STREAM_LIMITS } from "./rpc/watch-
 import { watchTransportValues } from "./rpc/watch-transport.js";
 import { limitWatchStreamsPerConnection } from "./rpc/watch-connection-limit.js";
 import { DEFAULT_STREAM_OPTIONS } from "./engine/caller-stream.js";
+import { createCheckByKind } from "./engine/check-by-kind.js";
 import { createDnsCache } from "./engine/dns-cache.js";
 import { createEventHub } from "./engine/event-hub.js";
+import { createHttpProbe } from "./engine/http-probe.js";
 import { createMonitorEngine } from "./engine/monitor-engine.js";
 import { createTcpProbe } from "./engine/probe.js";
 import { createCommitQueue } from "./store/commit-queue.js";
@@ -185,7 +187,10 @@ async function startLocked(options: ServerOptions, opened: ServerStore, undo: Ar
     queue,
     hub,
     clock,
-    probe: createTcpProbe({ resolve: dns.resolve, now: clock.now, closeMode: options.tcpCloseMode ?? "fin" }),
+    prepareCheck: createCheckByKind({
+      tcp: createTcpProbe({ resolve: dns.resolve, now: clock.now, closeMode: options.tcpCloseMode ?? "fin" }),
+      http: createHttpProbe({ resolve: dns.resolve, now: clock.now }),
+    }),
     ...(options.maxConcurrentChecks === undefined ? {} : { maxConcurrentChecks: options.maxConcurrentChecks }),
     observer: combineObservers(createLoggingObserver(logger), ...(metrics === undefined ? [] : [metrics.observer])),
     onError: (error, context) => logger.error({ err: error }, `engine: ${context}`),

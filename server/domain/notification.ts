@@ -60,6 +60,8 @@ export interface DecideInput {
  * - Service down, announced not down, and `now ≥ down_since + grace`: DOWN,
  *   since `down_since`, with the latest check's detail (rule 2). Every check
  *   since `down_since` failed, or the observation would not be down.
+ * - Either carries the latest check's HTTP details, and the note of a target
+ *   change (UpdateService) while the observation still has one.
  * - Otherwise nothing: a failure still inside its grace period, or a status the
  *   caller already knows.
  *
@@ -75,7 +77,8 @@ export function decide(input: DecideInput): Announcement | undefined {
       previous: announced.status,
       status: "up",
       sinceMs: observation.sinceMs,
-      detail: "",
+      detail: withNote("", observation.note),
+      ...(observation.http === undefined ? {} : { http: observation.http }),
     };
   }
   const deadline = graceDeadline(announced, observation, gracePeriodMs);
@@ -85,10 +88,17 @@ export function decide(input: DecideInput): Announcement | undefined {
       previous: announced.status,
       status: "down",
       sinceMs: observation.sinceMs,
-      detail: observation.detail,
+      detail: withNote(observation.detail, observation.note),
+      ...(observation.http === undefined ? {} : { http: observation.http }),
     };
   }
   return undefined;
+}
+
+/** "status 503 not in 200–399; check target changed from … to …". */
+function withNote(detail: string, note: string | undefined): string {
+  if (note === undefined) return detail;
+  return detail === "" ? note : `${detail}; ${note}`;
 }
 
 /**

@@ -24,18 +24,24 @@ export const UNOBSERVED: Observation = {
  * The observation after one more check. A change of status starts a new
  * period (`sinceMs` = the check's start, so for "down" it is `down_since`); the
  * same status keeps its `sinceMs`, so a failure that goes on keeps the time it
- * began. The latest check's start, latency and detail are recorded either way,
- * so GetService shows the freshest reason ("connection refused", ...).
+ * began. The latest check's start, latency, detail and HTTP details are
+ * recorded either way, so GetService shows the freshest reason ("connection
+ * refused", "status 503 not in 200–399", ...).
  *
  * Results must be fed in the order the checks started (checks of one service
  * never overlap, so the engine gets them in that order).
  */
 export function observe(previous: Observation, result: CheckResult): Observation {
+  // A target-change note lasts through the first status period after the
+  // change: the notification that period brings says why (UpdateService).
+  const keepNote = previous.note !== undefined && (previous.status === "unknown" || previous.status === result.status);
   return {
     status: result.status,
     sinceMs: previous.status === result.status ? previous.sinceMs : result.at,
     lastCheckAt: result.at,
     lastLatencyMs: result.latencyMs,
     detail: result.detail,
+    ...(result.http === undefined ? {} : { http: result.http }),
+    ...(keepNote ? { note: previous.note } : {}),
   };
 }

@@ -4,7 +4,7 @@ import type { Announced, Announcement, CallerEvent, Millis, ServiceConfig } from
 import type { CommitQueue, Step } from "../store/commit-queue.js";
 import type { Registry } from "../store/registry.js";
 import type { EngineObserver } from "./engine-observer.js";
-import type { ServiceRuntime } from "./service-runtime.js";
+import { isPaused, type ServiceRuntime } from "./service-runtime.js";
 import type { ServiceTable } from "./service-table.js";
 
 export interface AnnouncerOptions {
@@ -90,6 +90,8 @@ export function createAnnouncer(options: AnnouncerOptions): Announcer {
         const rt = services.get(serviceId);
         // Gone, or updated earlier in this batch: the update plans the new runtime's own check.
         if (rt === undefined || registry.getService(serviceId) !== rt.config) return undefined;
+        // Paused: nothing is announced (its results, if any, were dropped with the runtime it had).
+        if (isPaused(rt)) return undefined;
         const { steps, decided } = plan(rt, now, opts.only, opts.observed === true);
         if (steps.length === 0) return undefined;
         for (const { key, next } of decided) pending.set(key, next);
@@ -145,9 +147,11 @@ function statusChangeEvent(config: ServiceConfig, announcement: Announcement): C
     serviceId: config.id,
     host: config.host,
     port: config.port,
+    ...(config.probe?.kind === "http" ? { url: config.probe.url } : {}),
     previous: announcement.previous,
     status: announcement.status,
     sinceMs: announcement.sinceMs,
     detail: announcement.detail,
+    ...(announcement.http === undefined ? {} : { http: announcement.http }),
   };
 }

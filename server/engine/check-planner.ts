@@ -1,7 +1,7 @@
 import { nextCheckAt } from "../domain/next-check.js";
 import { nextOutageBoundary } from "../domain/outage-windows.js";
 import type { Millis } from "../domain/types.js";
-import type { ServiceRuntime } from "./service-runtime.js";
+import { isPaused, type ServiceRuntime } from "./service-runtime.js";
 
 /**
  * Plans a service's next wake-up (checking rules 1-3, notification rule 4):
@@ -19,7 +19,8 @@ export function planNextWake(
   /** The next check, decided by the caller (recovery after a restart). */
   checkAt?: Millis,
 ): void {
-  if (rt.lifecycle.t === "removed") return;
+  // Paused: never woken (a runtime is paused from its creation; resuming makes a new one).
+  if (rt.lifecycle.t === "removed" || isPaused(rt)) return;
   if (checkAt !== undefined) rt.nextCheckAt = checkAt;
   else if (rt.observation.lastCheckAt !== undefined) rt.nextCheckAt = nextCheckOf(rt, now);
   if (rt.lifecycle.t !== "planned") return;

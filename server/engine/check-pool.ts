@@ -1,13 +1,11 @@
+import { describeTarget } from "../domain/service-target.js";
 import type { CheckResult, Millis } from "../domain/types.js";
 import type { EngineObserver } from "./engine-observer.js";
-import type { ProbeTarget } from "./probe.js";
 import { checking, PLANNED, QUEUED, type ServiceRuntime } from "./service-runtime.js";
 
 export interface CheckPoolOptions {
   /** Checks running at once; beyond it, due services wait their turn in the order they came due. */
   readonly maxConcurrent: number;
-  /** Never rejects by contract; a rejection is still reported and counted as down. */
-  readonly probe: (target: ProbeTarget) => Promise<CheckResult>;
   readonly now: () => Millis;
   readonly observer: Required<Pick<EngineObserver, "checkStarted" | "checkFinished">>;
   /** The result of a check, for a service that was not removed meanwhile. */
@@ -35,7 +33,7 @@ export interface CheckPool {
  * instead of piling up sockets.
  */
 export function createCheckPool(options: CheckPoolOptions): CheckPool {
-  const { maxConcurrent, probe, observer } = options;
+  const { maxConcurrent, observer } = options;
   /** Insertion-ordered: the order services came due. */
   const waiting = new Set<ServiceRuntime>();
   let inFlight = 0;
@@ -48,10 +46,11 @@ export function createCheckPool(options: CheckPoolOptions): CheckPool {
     inFlight++;
     started++;
     observer.checkStarted(rt.config.id, rt.nextCheckAt, now);
-    probe(rt.target).then(
+    // Never rejects by contract; a rejection is still reported and counted as down.
+    rt.check().then(
       (result) => finish(rt, result),
       (error: unknown) => {
-        options.onError(error, `checking ${rt.config.host}:${rt.config.port}`);
+        options.onError(error, `checking ${describeTarget(rt.config)}`);
         finish(rt, { status: "down", at: now, latencyMs: 0, detail: `probe failed: ${String(error)}` });
       },
     );

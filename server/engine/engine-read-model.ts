@@ -4,6 +4,7 @@ import type { ServiceStateSource } from "../domain/service-state.js";
 import type { Announced, Millis } from "../domain/types.js";
 import type { Registry } from "../store/registry.js";
 import type { CheckPool } from "./check-pool.js";
+import { isPaused } from "./service-runtime.js";
 import type { ServiceTable } from "./service-table.js";
 
 /** One entry of a caller's Watch snapshot. */
@@ -11,6 +12,9 @@ export interface SnapshotEntry {
   readonly serviceId: string;
   readonly host: string;
   readonly port: number;
+  /** HTTP checks only. */
+  readonly url?: string;
+  readonly paused: boolean;
   readonly announced: Announced;
 }
 
@@ -43,8 +47,8 @@ export function createEngineReadModel(
         observation: rt.observation,
         effectiveIntervalMs: rt.effectiveIntervalMs,
         inPlannedOutage: isInOutage(rt.outages, now()),
-        // Unknown while a check runs: it plans the next one when it completes.
-        nextCheckAt: rt.lifecycle.t === "checking" ? undefined : rt.nextCheckAt,
+        // Unknown while a check runs (it plans the next one when it completes); none while paused.
+        nextCheckAt: rt.lifecycle.t === "checking" || isPaused(rt) ? undefined : rt.nextCheckAt,
       };
     },
     snapshot(callerId) {
@@ -56,6 +60,8 @@ export function createEngineReadModel(
           serviceId: rt.config.id,
           host: rt.config.host,
           port: rt.config.port,
+          ...(rt.config.probe?.kind === "http" ? { url: rt.config.probe.url } : {}),
+          paused: isPaused(rt),
           announced: rt.subs.get(callerId)?.announced ?? NOTHING_ANNOUNCED,
         });
       }

@@ -9,8 +9,8 @@ import { createCheckScheduler, type Timers } from "./check-scheduler.js";
 import { guardObserver, type EngineObserver } from "./engine-observer.js";
 import { createEngineReadModel, type EngineReadModel } from "./engine-read-model.js";
 import type { EventHub } from "./event-hub.js";
-import type { ProbeTarget } from "./probe.js";
 import { createRegistryFollower } from "./registry-follower.js";
+import type { PrepareCheck } from "./service-check.js";
 import type { ServiceRuntime } from "./service-runtime.js";
 import { createServiceTable } from "./service-table.js";
 import { recoverAtStartup, type RecoveredState } from "./startup-recovery.js";
@@ -32,7 +32,8 @@ export interface MonitorEngineOptions {
   /** Where announcements and observations are committed (the registry's queue). */
   readonly queue: CommitQueue;
   readonly hub: EventHub;
-  readonly probe: (target: ProbeTarget) => Promise<CheckResult>;
+  /** Builds each service's check from its settings (check-by-kind.ts in the server). */
+  readonly prepareCheck: PrepareCheck;
   readonly clock: Clock;
   readonly timers?: Timers;
   /** Checks running at once; beyond it, due services wait their turn in order. */
@@ -66,13 +67,12 @@ export function createMonitorEngine(options: MonitorEngineOptions): MonitorEngin
   });
   const pool = createCheckPool({
     maxConcurrent: options.maxConcurrentChecks ?? 1000,
-    probe: options.probe,
     now: clock.now,
     observer,
     onResult,
     onError,
   });
-  const services = createServiceTable(scheduler, pool);
+  const services = createServiceTable(scheduler, pool, options.prepareCheck);
   const announcer = createAnnouncer({ queue, registry, services, observer, onError });
   const follow = createRegistryFollower({ registry, hub, services, announcer });
 

@@ -1,7 +1,6 @@
 import { MonitorError } from "../domain/monitor-error.js";
 import { NOTHING_ANNOUNCED } from "../domain/notification.js";
-import { UNOBSERVED } from "../domain/observe.js";
-import { checksSameTarget } from "../domain/same-check-target.js";
+import { checksSameTarget, observationAfterTargetChange } from "../domain/same-check-target.js";
 import { MIN_CHECK_SPACING_MS } from "../domain/effective-interval.js";
 import type { Registry, RegistryChange } from "../store/registry.js";
 import type { Announcer } from "./announcer.js";
@@ -40,15 +39,37 @@ export function createRegistryFollower(
       case "service_updated": {
         const rt = services.get(change.service.id);
         if (rt === undefined) return;
-        // A new runtime: the probe target is built from the config once. A
-        // check in flight for the old settings is dropped with the old one.
+        // A new runtime: the check is built from the config once. A check in
+        // flight for the old settings is dropped with the old one.
         services.remove(rt);
         const next = services.add(change.service, rt.subs.values(), rt.outages, () => now);
         const sameTarget = checksSameTarget(change.previous, change.service);
-        next.observation = sameTarget ? rt.observation : UNOBSERVED;
+        // The registry committed the same fresh observation (create-registry.ts).
+        next.observation = sameTarget ? rt.observation : observationAfterTargetChange(change.previous, change.service);
         // The same target was being checked: no second probe of it at once (checking rule 1).
         const inFlight = rt.lifecycle.t === "checking" && sameTarget ? rt.lifecycle.startedAt + MIN_CHECK_SPACING_MS : undefined;
         services.plan(next, now, inFlight === undefined ? undefined : Math.max(nextCheckOf(next, now), inFlight));
+        return;
+      }
+      case "service_paused": {
+        const rt = services.get(change.service.id);
+        if (rt === undefined) return;
+        // Unplanned, and a check in flight is dropped with the old runtime; what
+        // was seen stays readable (GetService) until the service resumes.
+        services.remove(rt);
+        const next = services.add(change.service, rt.subs.values(), rt.outages, () => now);
+        next.observation = rt.observation;
+        return;
+      }
+      case "service_resumed": {
+        const rt = services.get(change.service.id);
+        if (rt === undefined) return;
+        // Checked at once, from nothing known (the registry committed the same
+        // fresh observation): a failure's down_since must not reach back into
+        // the pause, and an UP the caller already heard is not repeated.
+        services.remove(rt);
+        const next = services.add(change.service, rt.subs.values(), rt.outages, () => now);
+        services.plan(next, now);
         return;
       }
       case "service_removed": {

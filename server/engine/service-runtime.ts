@@ -1,7 +1,7 @@
 import { effectiveIntervalMs } from "../domain/effective-interval.js";
 import { UNOBSERVED } from "../domain/observe.js";
 import type { Announced, Millis, Observation, PlannedOutage, ServiceConfig, SubscriptionConfig } from "../domain/types.js";
-import type { ProbeTarget } from "./probe.js";
+import type { PrepareCheck, ServiceCheck } from "./service-check.js";
 
 /** One subscription as the engine tracks it (also a PlanningSubscription, without copying). */
 export interface SubscriptionState {
@@ -34,7 +34,8 @@ export interface ServiceRuntime {
   readonly config: ServiceConfig;
   /** By caller id. */
   readonly subs: Map<string, SubscriptionState>;
-  readonly target: ProbeTarget;
+  /** Its check, built once from its settings (the kind chosen outside the engine). */
+  readonly check: ServiceCheck;
   observation: Observation;
   /** Outage windows that have not ended; ended ones are dropped at their boundary. */
   outages: readonly PlannedOutage[];
@@ -50,17 +51,12 @@ export const subscriptionState = (config: SubscriptionConfig, announced: Announc
   announced,
 });
 
-/** What the probe needs of a service: built in this one place from its configuration. */
-export const probeTargetOf = (config: ServiceConfig): ProbeTarget => ({
-  host: config.host,
-  port: config.port,
-  timeoutMs: config.checkTimeoutMs,
-  // Undefined: the server's default close (--tcp-close).
-  closeMode: config.probe?.closeMode,
-});
+/** Paused (PauseService): not checked, nothing announced; its runtime stays for reads and snapshots. */
+export const isPaused = (rt: ServiceRuntime): boolean => rt.config.pausedAt !== undefined;
 
 /** A runtime for a service not yet checked, whose first check is at `firstCheckAt(effective interval)`. */
 export function createServiceRuntime(
+  prepareCheck: PrepareCheck,
   config: ServiceConfig,
   subs: Iterable<SubscriptionState>,
   outages: readonly PlannedOutage[],
@@ -69,7 +65,7 @@ export function createServiceRuntime(
   const rt: ServiceRuntime = {
     config,
     subs: new Map([...subs].map((s) => [s.config.callerId, s])),
-    target: probeTargetOf(config),
+    check: prepareCheck(config),
     observation: UNOBSERVED,
     outages,
     effectiveIntervalMs: config.checkIntervalMs,

@@ -2,6 +2,7 @@ import type { Millis, PlannedOutage, ServiceConfig } from "../domain/types.js";
 import type { CheckPool } from "./check-pool.js";
 import { planNextWake } from "./check-planner.js";
 import type { CheckScheduler } from "./check-scheduler.js";
+import type { PrepareCheck } from "./service-check.js";
 import { createServiceRuntime, REMOVED, type ServiceRuntime, type SubscriptionState } from "./service-runtime.js";
 
 /** The engine's services by id, with the two ways in and out and the one way to plan. */
@@ -18,11 +19,14 @@ export interface ServiceTable {
   ): ServiceRuntime;
   /** Removes a service: unscheduled, unqueued, and a check still in flight is dropped. */
   remove(rt: ServiceRuntime): void;
-  /** Plans the service's next wake-up in the scheduler (see planNextWake); `checkAt` overrides the next check. */
+  /**
+   * Plans the service's next wake-up in the scheduler (see planNextWake);
+   * `checkAt` overrides the next check. A paused service is not planned.
+   */
   plan(rt: ServiceRuntime, now: Millis, checkAt?: Millis): void;
 }
 
-export function createServiceTable(scheduler: CheckScheduler<string>, pool: CheckPool): ServiceTable {
+export function createServiceTable(scheduler: CheckScheduler<string>, pool: CheckPool, prepareCheck: PrepareCheck): ServiceTable {
   const services = new Map<string, ServiceRuntime>();
   const schedule = (serviceId: string, atMs: Millis) => scheduler.schedule(serviceId, atMs);
   return {
@@ -32,7 +36,7 @@ export function createServiceTable(scheduler: CheckScheduler<string>, pool: Chec
       return services.size;
     },
     add(config, subs, outages, firstCheckAt) {
-      const rt = createServiceRuntime(config, subs, outages, firstCheckAt);
+      const rt = createServiceRuntime(prepareCheck, config, subs, outages, firstCheckAt);
       services.set(config.id, rt);
       return rt;
     },

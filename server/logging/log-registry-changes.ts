@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { Registry, RegistryChange } from "../store/registry.js";
-import { formatAddress } from "../domain/format-address.js";
+import { describeTarget } from "../domain/service-target.js";
 
 /**
  * One info line per durable registry change: what an operator reads to know
@@ -17,16 +17,22 @@ export function logChange(logger: Logger, change: RegistryChange): void {
   switch (change.kind) {
     case "service_added": {
       const { service } = change;
-      const address = formatAddress(service.host, service.port);
+      const address = describeTarget(service);
       logger.info(
         { serviceId: service.id, address, name: service.displayName, checkIntervalMs: service.checkIntervalMs },
         `service registered: ${service.id} ${address}`,
       );
       return;
     }
+    case "service_paused":
+      logger.info({ serviceId: change.service.id, address: describeTarget(change.service) }, `service paused: ${change.service.id}`);
+      return;
+    case "service_resumed":
+      logger.info({ serviceId: change.service.id, address: describeTarget(change.service) }, `service resumed: ${change.service.id}`);
+      return;
     case "service_removed": {
       const { service } = change;
-      const address = formatAddress(service.host, service.port);
+      const address = describeTarget(service);
       logger.info(
         { serviceId: service.id, address, subscriptions: change.subscriptions.length, outages: change.outages.length },
         `service unregistered: ${service.id} ${address}`,

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { EngineObserver } from "../engine/engine-observer.js";
-import { formatAddress } from "../domain/format-address.js";
+import { describeTarget } from "../domain/service-target.js";
 
 /**
  * Logs every announced status change at info: the line an operator looks
@@ -13,7 +13,7 @@ import { formatAddress } from "../domain/format-address.js";
 export function createLoggingObserver(logger: Logger): EngineObserver {
   return {
     announced(service, status, detail, callers) {
-      const address = formatAddress(service.host, service.port);
+      const address = describeTarget(service);
       logger.info(
         { serviceId: service.id, address, status, detail, callers },
         `${status.toUpperCase()}: ${service.id} ${address}${detail === "" ? "" : ` (${detail})`} announced to ${callers} caller${callers === 1 ? "" : "s"}`,

@@ -2,8 +2,9 @@ import { randomBytes } from "node:crypto";
 import { MonitorError, notFound } from "../domain/monitor-error.js";
 import { UNOBSERVED } from "../domain/observe.js";
 import { quoteInput } from "../domain/quote-input.js";
-import { checksSameTarget } from "../domain/same-check-target.js";
-import type { CallerConfig, PlannedOutage, ServiceConfig } from "../domain/types.js";
+import { checksSameTarget, observationAfterTargetChange } from "../domain/same-check-target.js";
+import { describeTarget, targetKey } from "../domain/service-target.js";
+import type { CallerConfig, CallerEvent, PlannedOutage, ServiceConfig } from "../domain/types.js";
 import type { CommitQueue, Step } from "./commit-queue.js";
 import type { Registry, RegistryChange } from "./registry.js";
 import type { RegistryModel } from "./registry-model.js";
@@ -18,6 +19,9 @@ export interface RegistryOptions {
 function randomId(prefix: string): string {
   return `${prefix}_${randomBytes(8).toString("hex")}`;
 }
+
+/** What a mutation's plan found: something to commit, or nothing to change. */
+type Mutation<T> = { steps: Step[]; change: RegistryChange; value: T } | { unchanged: T };
 
 /** The event that ends a subscription (notification rule 6); it commits with the removal. */
 export const subscriptionEnded = (
@@ -56,17 +60,31 @@ export function createRegistry(model: RegistryModel, queue: CommitQueue, options
 
   /**
    * Submits a plan whose commit tells the listeners `change`; resolves with
-   * `value` once that and what the listeners set off are settled.
+   * `value` once that and what the listeners set off are settled. A plan
+   * that finds nothing to change (`unchanged`) commits nothing and tells no
+   * one: an idempotent repeat (pausing a paused service).
    */
-  async function mutate<T>(plan: () => { steps: Step[]; change: RegistryChange; value: T }): Promise<T> {
+  async function mutate<T>(plan: () => Mutation<T>): Promise<T> {
+    let unchanged: { value: T } | undefined;
     const result = await queue.submit(() => {
-      const { steps, change, value } = plan();
+      const planned = plan();
+      if ("unchanged" in planned) {
+        unchanged = { value: planned.unchanged };
+        return undefined;
+      }
+      const { steps, change, value } = planned;
       return { steps, committed: () => ({ value, followUps: tell(change) }) };
     });
+    if (unchanged !== undefined) return unchanged.value;
     const { value, followUps } = result!;
     // The follow-ups report their own failures; the mutation itself is durable.
     await Promise.allSettled(followUps);
     return value;
+  }
+
+  /** One event per subscriber of the service (pause and resume). */
+  function toEverySubscriber(serviceId: string, event: CallerEvent): Step[] {
+    return [...model.subscriptionsOf(serviceId)].map((sub) => ({ kind: "event", callerId: sub.callerId, event }));
   }
 
   function requireService(id: string): ServiceConfig {
@@ -79,13 +97,13 @@ export function createRegistry(model: RegistryModel, queue: CommitQueue, options
     if (caller === undefined) throw notFound("caller", id);
     return caller;
   }
-  function requireFreeAddress(host: string, port: number, self?: string): void {
-    const existing = model.serviceAt(host, port);
+  function requireFreeTarget(service: Pick<ServiceConfig, "host" | "port" | "probe">, self?: string): void {
+    const existing = model.serviceWithTarget(targetKey(service));
     if (existing !== undefined && existing.id !== self) {
       throw new MonitorError(
         "already_exists",
-        // The host passed checkHost (a hostname or IP) and the id is ours or checked: both safe to repeat.
-        `service ${host}:${port} is already registered as "${existing.id}"`,
+        // The host and URL passed validation and the id is ours or checked: all safe to repeat.
+        `service ${describeTarget(service)} is already registered as "${existing.id}"`,
       );
     }
   }
@@ -103,7 +121,7 @@ export function createRegistry(model: RegistryModel, queue: CommitQueue, options
 
     addService(input) {
       return mutate(() => {
-        requireFreeAddress(input.host, input.port);
+        requireFreeTarget(input);
         const id = input.id ?? newId("svc");
         if (model.getService(id) !== undefined) {
           throw new MonitorError("already_exists", `service ${quoteInput(id)} is already registered`);
@@ -112,16 +130,50 @@ export function createRegistry(model: RegistryModel, queue: CommitQueue, options
         return { steps: [{ kind: "put_service", service }], change: { kind: "service_added", service }, value: service };
       });
     },
-    updateService(service) {
+    updateService(input) {
       return mutate(() => {
-        const previous = requireService(service.id);
-        requireFreeAddress(service.host, service.port, service.id);
+        const previous = requireService(input.id);
+        // Only pause and resume change the pause state (and tell subscribers).
+        const { pausedAt: _, ...settings } = input;
+        const service: ServiceConfig = previous.pausedAt === undefined ? settings : { ...settings, pausedAt: previous.pausedAt };
+        requireFreeTarget(service, service.id);
         const steps: Step[] = [{ kind: "put_service", service }];
-        // Moved: what the checks saw of the old address must not survive a restart.
-        if (!checksSameTarget(previous, service)) steps.push({ kind: "put_observation", serviceId: service.id, observation: UNOBSERVED });
+        // Moved: what the checks saw of the old target must not survive a restart.
+        if (!checksSameTarget(previous, service)) {
+          steps.push({ kind: "put_observation", serviceId: service.id, observation: observationAfterTargetChange(previous, service) });
+        }
         return {
           steps,
           change: { kind: "service_updated", service, previous },
+          value: service,
+        };
+      });
+    },
+    pauseService(id, at) {
+      return mutate(() => {
+        const previous = requireService(id);
+        if (previous.pausedAt !== undefined) return { unchanged: previous };
+        const service: ServiceConfig = { ...previous, pausedAt: at };
+        return {
+          steps: [{ kind: "put_service", service }, ...toEverySubscriber(id, { kind: "service_paused", serviceId: id })],
+          change: { kind: "service_paused", service },
+          value: service,
+        };
+      });
+    },
+    resumeService(id) {
+      return mutate(() => {
+        const previous = requireService(id);
+        if (previous.pausedAt === undefined) return { unchanged: previous };
+        const { pausedAt: _, ...service } = previous;
+        return {
+          steps: [
+            { kind: "put_service", service },
+            // Nothing known after a pause: what was seen before it says nothing of now.
+            { kind: "put_observation", serviceId: id, observation: UNOBSERVED },
+            ...toEverySubscriber(id, { kind: "service_resumed", serviceId: id }),
+          ],
+          change: { kind: "service_resumed", service, previous },
           value: service,
         };
       });

@@ -1,10 +1,7 @@
 import type { CallerConfig, PlannedOutage, ServiceConfig, SubscriptionConfig } from "../domain/types.js";
+import { targetKey } from "../domain/service-target.js";
 import type { StoreContents, StoreOp } from "./store.js";
 
-/** host:port as a key; host names are case-insensitive. */
-export function addressKey(host: string, port: number): string {
-  return `${host.toLowerCase()}|${port}`;
-}
 
 function byId<T extends { readonly id: string }>(a: T, b: T): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
@@ -37,7 +34,8 @@ export type Undo = () => void;
 /** The registry's rows in memory, indexed for every read the server makes. */
 export interface RegistryModel {
   getService(id: string): ServiceConfig | undefined;
-  serviceAt(host: string, port: number): ServiceConfig | undefined;
+  /** The service checking this target (targetKey: TCP host:port, HTTP method + URL). */
+  serviceWithTarget(key: string): ServiceConfig | undefined;
   /** Every service ordered by id (cached until the next change). */
   listServices(): readonly ServiceConfig[];
   getCaller(id: string): CallerConfig | undefined;
@@ -67,7 +65,7 @@ const NOTHING: Undo = () => {};
  */
 export function createRegistryModel(contents?: Pick<StoreContents, "services" | "callers" | "subscriptions" | "outages">): RegistryModel {
   const services = new Map<string, ServiceConfig>();
-  const serviceByAddress = new Map<string, ServiceConfig>();
+  const serviceByTarget = new Map<string, ServiceConfig>();
   const callers = new Map<string, CallerConfig>();
   const subsByService: Nested<SubscriptionConfig> = new Map();
   const subsByCaller: Nested<SubscriptionConfig> = new Map();
@@ -78,11 +76,11 @@ export function createRegistryModel(contents?: Pick<StoreContents, "services" | 
 
   function setService(service: ServiceConfig | undefined, id: string): void {
     const old = services.get(id);
-    if (old !== undefined) serviceByAddress.delete(addressKey(old.host, old.port));
+    if (old !== undefined) serviceByTarget.delete(targetKey(old));
     if (service === undefined) services.delete(id);
     else {
       services.set(id, service);
-      serviceByAddress.set(addressKey(service.host, service.port), service);
+      serviceByTarget.set(targetKey(service), service);
     }
     sortedServices = undefined;
   }
@@ -129,7 +127,7 @@ export function createRegistryModel(contents?: Pick<StoreContents, "services" | 
 
   return {
     getService: (id) => services.get(id),
-    serviceAt: (host, port) => serviceByAddress.get(addressKey(host, port)),
+    serviceWithTarget: (key) => serviceByTarget.get(key),
     listServices: () => (sortedServices ??= [...services.values()].sort(byId)),
     getCaller: (id) => callers.get(id),
     listCallers: () => (sortedCallers ??= [...callers.values()].sort(byId)),

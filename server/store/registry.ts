@@ -81,7 +81,8 @@ export interface Registry {
   addService(input: Omit<ServiceConfig, "id"> & { readonly id?: string }): Promise<ServiceConfig>;
   /**
    * Replaces a service's settings, keeping its id, subscriptions, outages,
-   * pause state and (for the same target) observed state; refused with
+   * pause state (whatever `service.pausedAt` says: only pause and resume
+   * change it) and, for the same target, observed state; refused with
    * already_exists if the new target is another service's.
    */
   updateService(service: ServiceConfig): Promise<ServiceConfig>;

@@ -1,4 +1,5 @@
 import { MonitorError, notFound } from "../../server/domain/monitor-error.js";
+import { targetKey } from "../../server/domain/service-target.js";
 import type { CallerConfig, PlannedOutage, ServiceConfig, SubscriptionConfig } from "../../server/domain/types.js";
 import type { Registry, RegistryChange, RegistryData } from "../../server/store/registry.js";
 
@@ -24,7 +25,7 @@ export function createFakeRegistry(initial: Partial<RegistryData> = {}) {
   const byId = <T extends { id: string }>(a: T, b: T) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
   const emit = (change: RegistryChange) => listeners.forEach((l) => l(change));
   const addressTaken = (s: ServiceConfig) =>
-    [...services.values()].find((o) => o.id !== s.id && o.host.toLowerCase() === s.host.toLowerCase() && o.port === s.port);
+    [...services.values()].find((o) => o.id !== s.id && targetKey(o) === targetKey(s));
 
   /** Each mutation resolves on a later turn, as a durable write would. */
   async function mutate<T>(name: string, run: () => T): Promise<T> {
@@ -83,6 +84,26 @@ export function createFakeRegistry(initial: Partial<RegistryData> = {}) {
         if (other !== undefined) throw new MonitorError("already_exists", `${service.host}:${service.port} is already registered as ${other.id}`);
         services.set(service.id, service);
         emit({ kind: "service_updated", service, previous });
+        return service;
+      }),
+    pauseService: (id, at) =>
+      mutate("pauseService", () => {
+        const previous = services.get(id);
+        if (previous === undefined) throw notFound("service", id);
+        if (previous.pausedAt !== undefined) return previous;
+        const service: ServiceConfig = { ...previous, pausedAt: at };
+        services.set(id, service);
+        emit({ kind: "service_paused", service });
+        return service;
+      }),
+    resumeService: (id) =>
+      mutate("resumeService", () => {
+        const previous = services.get(id);
+        if (previous === undefined) throw notFound("service", id);
+        if (previous.pausedAt === undefined) return previous;
+        const { pausedAt: _, ...service } = previous;
+        services.set(id, service);
+        emit({ kind: "service_resumed", service, previous });
         return service;
       }),
     removeService: (id) => mutate("removeService", () => dropService(id)),

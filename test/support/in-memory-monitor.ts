@@ -3,11 +3,10 @@ import { Health } from "../../server/gen/grpc/health/v1/health_pb.js";
 import { ManagementService } from "../../sdk/gen/monitor/v1/management_service_pb.js";
 import { WatchService } from "../../sdk/gen/monitor/v1/watch_service_pb.js";
 import type { ServiceState } from "../../server/domain/service-state.js";
-import type { CheckResult } from "../../server/domain/types.js";
+import type { CheckResult, ServiceConfig } from "../../server/domain/types.js";
 import type { CallerStreamOptions } from "../../server/engine/caller-stream.js";
 import { createEventHub } from "../../server/engine/event-hub.js";
 import { createMonitorEngine } from "../../server/engine/monitor-engine.js";
-import type { ProbeTarget } from "../../server/engine/probe.js";
 import { createHealthStatus } from "../../server/rpc/health-service.js";
 import { createRouterOptions, createRoutes } from "../../server/rpc/routes.js";
 import type { WatchStreamLimits } from "../../server/rpc/watch-stream-gate.js";
@@ -48,13 +47,18 @@ export async function createInMemoryMonitor(options: InMemoryMonitorOptions = {}
   });
   const { registry, store, queue, log } = stack;
 
-  /** What the fake probe answers, by port: "up", or a failure detail. Unset ports are refused. */
-  const answers = new Map<number, "up" | string>();
-  const probes: Array<{ port: number; at: number }> = [];
-  const probe = async (target: ProbeTarget): Promise<CheckResult> => {
+  /**
+   * What the fake probe answers, by port (an HTTP service's is its URL's):
+   * "up", a failure detail, or a whole result (e.g. with HTTP details).
+   * Unset ports are refused.
+   */
+  const answers = new Map<number, "up" | string | Omit<CheckResult, "at">>();
+  const probes: Array<{ port: number; at: number; serviceId: string }> = [];
+  const prepareCheck = (service: ServiceConfig) => async (): Promise<CheckResult> => {
     const at = clock.now();
-    probes.push({ port: target.port, at });
-    const answer = answers.get(target.port) ?? "connection refused";
+    probes.push({ port: service.port, at, serviceId: service.id });
+    const answer = answers.get(service.port) ?? "connection refused";
+    if (typeof answer === "object") return { ...answer, at };
     return answer === "up"
       ? { status: "up", at, latencyMs: 0.5, detail: "" }
       : { status: "down", at, latencyMs: 0.5, detail: answer };
@@ -63,7 +67,7 @@ export async function createInMemoryMonitor(options: InMemoryMonitorOptions = {}
     registry,
     queue,
     hub,
-    probe,
+    prepareCheck,
     clock,
     timers: time.timers,
     onError: (error) => void engineErrors.push(error),

@@ -4,6 +4,8 @@ import { createEventHub } from "../../server/engine/event-hub.js";
 import type { EngineObserver } from "../../server/engine/engine-observer.js";
 import { createMonitorEngine, RETRY_UNSAVED_MS, type MonitorEngine } from "../../server/engine/monitor-engine.js";
 import type { ProbeTarget } from "../../server/engine/probe.js";
+import { createCheckByKind } from "../../server/engine/check-by-kind.js";
+import type { HttpCheckResult, HttpProbeTarget } from "../../server/engine/http-probe.js";
 import { createManualTime } from "../support/manual-time.js";
 import { openSqliteStore } from "../../server/store/sqlite-store.js";
 import { failable } from "../support/failable-store.js";
@@ -20,8 +22,8 @@ async function engineUnderTest(options: { maxConcurrentChecks?: number; observer
   const { store: flaky, state: storeState } = failable(await openSqliteStore({ path: ":memory:" }));
   const { registry, queue, log, store } = await createStoreStack({ now: time.clock.now, hub, store: flaky });
   /** Checks in flight, in the order they started; resolve one to finish it. */
-  const running: Array<{ port: number; target: ProbeTarget; finish: (status: "up" | "down") => void }> = [];
-  const probe = (target: ProbeTarget) =>
+  const running: Array<{ port: number; target: ProbeTarget | HttpProbeTarget; finish: (status: "up" | "down") => void }> = [];
+  const tcp = (target: ProbeTarget) =>
     new Promise<CheckResult>((resolve) => {
       const at = time.clock.now();
       running.push({
@@ -30,12 +32,32 @@ async function engineUnderTest(options: { maxConcurrentChecks?: number; observer
         finish: (status) => resolve({ status, at, latencyMs: 1, detail: status === "up" ? "" : "connection refused" }),
       });
     });
+  const http = (target: HttpProbeTarget) =>
+    new Promise<HttpCheckResult>((resolve) => {
+      const at = time.clock.now();
+      const httpStatus = Number(new URL(target.url).port);
+      running.push({
+        port: httpStatus,
+        target,
+        finish: (status) =>
+          resolve({
+            status,
+            at,
+            latencyMs: 3,
+            detail: status === "up" ? "" : "status 503 not in 200–399",
+            httpStatus: status === "up" ? 200 : 503,
+            phases: { dnsMs: 0, connectMs: 1, tlsMs: 0, firstByteMs: 1, totalMs: 3 },
+            tlsExpiresAt: undefined,
+            captures: { groups: ["ok"], named: { word: "ok" } },
+          }),
+      });
+    });
   const errors: Array<[unknown, string]> = [];
   const engine = createMonitorEngine({
     registry,
     queue,
     hub,
-    probe,
+    prepareCheck: createCheckByKind({ tcp, http }),
     clock: time.clock,
     timers: time.timers,
     ...(options.maxConcurrentChecks === undefined ? {} : { maxConcurrentChecks: options.maxConcurrentChecks }),
@@ -103,7 +125,7 @@ describe("the monitor engine", () => {
     await t.addService(6001, { probe: { kind: "tcp", closeMode: "reset" } });
     await t.addService(6002);
     await t.time.advance(0);
-    expect(t.running.map((check) => [check.port, check.target.closeMode, check.target.timeoutMs])).toEqual([
+    expect(t.running.map((check) => [check.port, "closeMode" in check.target ? check.target.closeMode : "http", check.target.timeoutMs])).toEqual([
       [6001, "reset", 1000],
       [6002, undefined, 1000],
     ]);
