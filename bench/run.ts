@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { checkThroughput } from "./scenarios/check-throughput.js";
 import { fanOut } from "./scenarios/fan-out.js";
+import { httpChecks } from "./scenarios/http-checks.js";
 import { manySubscribers } from "./scenarios/many-subscribers.js";
 import { notificationLatency } from "./scenarios/notification-latency.js";
 import { registryAndRestart } from "./scenarios/registry-and-restart.js";
@@ -32,6 +33,7 @@ const SCENARIOS: ReadonlyArray<readonly [string, (ctx: BenchContext) => Promise<
   ["6", tcpClose],
   ["7", watchAttacks],
   ["8", storeMutations],
+  ["9", httpChecks],
 ];
 
 async function main(): Promise<void> {

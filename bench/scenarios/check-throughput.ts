@@ -4,6 +4,7 @@ import type { BareLoopRequest, BareLoopResults } from "../support/bare-loop-chil
 import { startBenchServer, type BenchServer } from "../support/bench-server.js";
 import type { BenchContext } from "../support/bench-context.js";
 import { acceptRates, allLateness, measureSeconds, mergeMeasurements, type Measurement } from "../support/measure.js";
+import { microsPerEvent } from "../support/micros-per-event.js";
 import { createMonitorClients, registerCallers, registerServices, subscribeAll } from "../support/monitor-client.js";
 import { summarize } from "../support/percentiles.js";
 import { figure, type Figure, type ScenarioResult } from "../support/report.js";
@@ -12,15 +13,6 @@ const INTERVAL_MS = 1000;
 /** Subscribers are spread over this many callers (one subscription per service). */
 const CALLERS = 100;
 const MB = 2 ** 20;
-
-/** Per-second µs of CPU per connect/check: cores ÷ rate, second by second. */
-function microsPerEvent(cores: readonly number[], rates: readonly number[]): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < Math.min(cores.length, rates.length); i++) {
-    if (rates[i]! > 0) out.push((cores[i]! * 1e6) / rates[i]!);
-  }
-  return out;
-}
 
 /** Measures `repetitions` windows of `windowSeconds` each and merges them. */
 async function measureRepetitions(ctx: BenchContext, pids: Record<string, number>): Promise<Measurement> {

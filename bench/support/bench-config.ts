@@ -18,6 +18,19 @@ export interface BenchConfig {
   readonly fanOut: { readonly streams: readonly number[]; readonly transitions: number; readonly streamsPerConnection: number };
   readonly registry: { readonly services: number; readonly callers: number; readonly restarts: number };
   readonly watchAttacks: WatchAttacksConfig;
+  readonly httpChecks: HttpChecksConfig;
+}
+
+/** Scenario 9: what an HTTP(S) check costs next to a TCP one, and 2,000 HTTP services on one core. */
+export interface HttpChecksConfig {
+  /** Checks in flight in each client loop (the probe-level half). */
+  readonly concurrency: number;
+  /** Listeners per protocol that a loop's checks go round. */
+  readonly listeners: number;
+  /** End to end: services at 1 s (HTTP, then TCP), with the server pinned to one core. */
+  readonly services: number;
+  /** Listeners the HTTP services share, each service a path of its own. */
+  readonly serviceListeners: number;
 }
 
 /** Scenario 7: ListServices latency while Watch streams of one caller flood in, then while slow streams are cut. */
@@ -69,6 +82,13 @@ const WATCH_ATTACKS: WatchAttacksConfig = {
   bufferEvents: 50,
 };
 
+/**
+ * 32 in flight: enough to keep one client thread busy on loopback (a check
+ * takes about a millisecond there), few enough that the listeners are not
+ * the limit. 2,000 services over 8 listeners: 250 paths each.
+ */
+const HTTP_CHECKS: HttpChecksConfig = { concurrency: 32, listeners: 4, services: 2000, serviceListeners: 8 };
+
 const FULL: BenchConfig = {
   mode: "full",
   repetitions: 3,
@@ -81,6 +101,7 @@ const FULL: BenchConfig = {
   fanOut: { streams: [1000, 10_000], transitions: 6, streamsPerConnection: 1000 },
   registry: { services: 10_000, callers: 100, restarts: 3 },
   watchAttacks: WATCH_ATTACKS,
+  httpChecks: HTTP_CHECKS,
 };
 
 const QUICK: BenchConfig = {
@@ -95,6 +116,7 @@ const QUICK: BenchConfig = {
   fanOut: { streams: [1000], transitions: 4, streamsPerConnection: 1000 },
   registry: { services: 2000, callers: 20, restarts: 1 },
   watchAttacks: WATCH_ATTACKS,
+  httpChecks: HTTP_CHECKS,
 };
 
 /** Tiny sizes: proves every scenario runs end to end, figures mean nothing. */
@@ -124,6 +146,7 @@ const SMOKE: BenchConfig = {
     flappingServices: 4,
     bufferEvents: 8,
   },
+  httpChecks: { concurrency: 4, listeners: 1, services: 20, serviceListeners: 2 },
 };
 
 export const CONFIGS: Readonly<Record<BenchMode, BenchConfig>> = { full: FULL, quick: QUICK, smoke: SMOKE };

@@ -33,6 +33,8 @@ export interface BenchServerOptions {
   readonly startTimeoutMs?: number;
   /** More server flags, after --listen and --data-dir, e.g. ["--tcp-close", "reset"]. */
   readonly args?: readonly string[];
+  /** Runs the server under `taskset -c LIST` (e.g. "0": one core), every thread of it; the pid is still node's. */
+  readonly cpuList?: string;
 }
 
 const OUTPUT_LIMIT = 1 << 20;
@@ -45,19 +47,19 @@ const OUTPUT_LIMIT = 1 << 20;
  */
 export async function startBenchServer(options: BenchServerOptions): Promise<BenchServer> {
   const spawnedAt = performance.now();
-  const child = spawn(
+  const command = [
     process.execPath,
-    [
-      ...(options.nodeFlags ?? []),
-      SERVER_MAIN,
-      "--listen",
-      "127.0.0.1:0",
-      "--data-dir",
-      options.dataDir,
-      ...(options.args ?? []),
-    ],
-    { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
-  );
+    ...(options.nodeFlags ?? []),
+    SERVER_MAIN,
+    "--listen",
+    "127.0.0.1:0",
+    "--data-dir",
+    options.dataDir,
+    ...(options.args ?? []),
+  ];
+  // taskset execs node in its own process, so the pid read from /proc is the server's.
+  if (options.cpuList !== undefined) command.unshift("taskset", "-c", options.cpuList);
+  const child = spawn(command[0]!, command.slice(1), { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const append = (chunk: string) => {
     output += chunk;

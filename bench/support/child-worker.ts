@@ -19,12 +19,20 @@ export interface ChildWorker<Req extends { readonly op: string }, Results extend
   kill(): Promise<void>;
 }
 
+/** How a worker is started beyond its script. */
+export interface ForkWorkerOptions {
+  /** Variables added to the driver's environment (e.g. NODE_EXTRA_CA_CERTS, read only at start). */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
 /** Forks `script` (relative to the repository root) under tsx and waits until its IPC channel is up. */
 export async function forkWorker<Req extends { readonly op: string }, Results extends Record<Req["op"], unknown>>(
   script: string,
+  options: ForkWorkerOptions = {},
 ): Promise<ChildWorker<Req, Results>> {
   const child: ChildProcess = fork(script, [], {
     cwd: ROOT,
+    env: { ...process.env, ...options.env },
     execArgv: ["--import", "tsx", "--conditions=@service-monitor/source"],
     serialization: "advanced",
     stdio: ["ignore", "inherit", "inherit", "ipc"],

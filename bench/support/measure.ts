@@ -14,7 +14,7 @@ export interface Measurement {
  * how late, for checks `intervalMs` apart) and what each named process used.
  */
 export async function measureSeconds(
-  farm: ListenerFarm,
+  farm: Pick<ListenerFarm, "startWindow" | "collect">,
   pids: Record<string, number>,
   seconds: number,
   intervalMs: number,
