@@ -147,6 +147,66 @@ describe("the monitor engine", () => {
     expect(t.errors).toEqual([]);
   });
 
+  it("drops the result of a check that was running when the service was paused, and plans no other", async () => {
+    const t = await engineUnderTest();
+    engine = t.engine;
+    await t.registry.addCaller({ id: "c", displayName: "", createdAt: 0 });
+    const service = await t.addService(3101);
+    await t.registry.setSubscription({ callerId: "c", serviceId: service.id, pollingIntervalMs: 5000, gracePeriodMs: 0 });
+    await t.time.advance(0);
+    expect(t.running).toHaveLength(1);
+    await t.registry.pauseService(service.id, t.time.clock.now());
+    await t.finish(3101, "down");
+    await t.time.advance(60_000);
+    expect(t.running).toHaveLength(0);
+    expect(t.engine.stateOf(service.id)?.observation.status).toBe("unknown");
+    expect((await t.log.read("c")).map((logged) => logged.event.kind)).toEqual(["service_paused"]);
+    expect(t.errors).toEqual([]);
+  });
+
+  it("hands an HTTP service's settings to the HTTP probe, its timeout covering the whole exchange", async () => {
+    const t = await engineUnderTest();
+    engine = t.engine;
+    const probe = {
+      kind: "http",
+      url: "https://127.0.0.1:3201/health",
+      method: "POST",
+      headers: { "x-token": "t" },
+      body: new TextEncoder().encode("{}"),
+      acceptedStatuses: [{ min: 200, max: 299 }],
+      bodyRegex: "",
+      bodyKeyword: "ok",
+      invertBodyMatch: true,
+      maxRedirects: 0,
+      skipTlsVerify: true,
+    } as const;
+    const service = await t.addService(3201, { probe });
+    await t.time.advance(0);
+    expect(t.running.map((check) => check.target)).toEqual([
+      {
+        url: probe.url,
+        method: "POST",
+        headers: { "x-token": "t" },
+        body: probe.body,
+        acceptedStatuses: [{ min: 200, max: 299 }],
+        bodyRegex: "",
+        bodyKeyword: "ok",
+        invertBodyMatch: true,
+        maxRedirects: 0,
+        skipTlsVerify: true,
+        timeoutMs: 1000,
+      },
+    ]);
+    await t.finish(3201, "up");
+    expect(t.engine.stateOf(service.id)?.observation.http).toEqual({
+      statusCode: 200,
+      phases: { dnsMs: 0, connectMs: 1, tlsMs: 0, firstByteMs: 1, totalMs: 3 },
+      tlsExpiresAt: undefined,
+      captures: ["ok"],
+      namedCaptures: { word: "ok" },
+    });
+  });
+
   it("tells the observer of checks and of each announced status with its caller count", async () => {
     const seen: string[] = [];
     const observer: EngineObserver = {

@@ -191,3 +191,25 @@ describe("applyAnnouncement", () => {
     expect(decide(input({ announced, observation, gracePeriodMs: 1_000, now: 20_000 }))).toBeUndefined();
   });
 });
+
+describe("decide: after a target change, and for HTTP checks", () => {
+  const note = "check target changed from 127.0.0.1:80 to https://example.test/";
+
+  it("adds the target-change note to the detail of either status", () => {
+    expect(decide(input({ announced: announcedUp(0), observation: { ...downSince(1_000), note }, now: 1_000 }))?.detail).toBe(
+      `connection refused; ${note}`,
+    );
+    expect(decide(input({ announced: announcedDown(0), observation: { ...upSince(1_000), note }, now: 1_000 }))?.detail).toBe(note);
+  });
+
+  it("copies the deciding observation's HTTP details into the announcement", () => {
+    const http = {
+      statusCode: 200,
+      phases: { dnsMs: 0, connectMs: 1, tlsMs: 2, firstByteMs: 3, totalMs: 4 },
+      tlsExpiresAt: 5_000,
+      captures: ["ok"],
+      namedCaptures: {},
+    };
+    expect(decide(input({ announced: announcedDown(0), observation: { ...upSince(1_000), http }, now: 1_000 }))?.http).toEqual(http);
+  });
+});

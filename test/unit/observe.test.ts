@@ -77,3 +77,28 @@ describe("observe", () => {
     expect(UNOBSERVED.status).toBe("unknown");
   });
 });
+
+describe("observe after a target change", () => {
+  const changed: Observation = { ...UNOBSERVED, note: "check target changed from a:1 to b:2" };
+
+  it("keeps the note through the first status period after the change, and drops it at the next change", () => {
+    const first = observe(changed, down(1_000));
+    expect(first.note).toBe(changed.note);
+    const still = observe(first, down(2_000));
+    expect(still.note).toBe(changed.note);
+    expect(observe(still, up(3_000)).note).toBeUndefined();
+  });
+
+  it("records the HTTP details of the latest check, and none for a check without them", () => {
+    const http = {
+      statusCode: 503,
+      phases: { dnsMs: 0, connectMs: 1, tlsMs: 2, firstByteMs: 3, totalMs: 4 },
+      tlsExpiresAt: 9_000,
+      captures: [],
+      namedCaptures: {},
+    };
+    const seen = observe(UNOBSERVED, { ...down(1_000, "status 503 not in 200–399"), http });
+    expect(seen.http).toEqual(http);
+    expect(observe(seen, up(2_000)).http).toBeUndefined();
+  });
+});
