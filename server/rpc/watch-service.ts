@@ -40,12 +40,7 @@ export interface WatchDeps extends CallerStreamDeps {
   readonly onInternalError?: (error: unknown, procedure: string) => void;
 }
 
-/**
- * A stream item → the wire. A snapshot's URL and pause state are read from
- * the registry (the engine's snapshot entry has the service's host and
- * port only); a service the registry no longer has is shown as not paused.
- */
-function toWatchResponse(item: StreamItem, registry: Pick<Registry, "getService">): WatchResponse {
+function toWatchResponse(item: StreamItem): WatchResponse {
   if (item.kind === "snapshot") {
     return create(WatchResponseSchema, {
       sequence: BigInt(item.sequence),
@@ -54,18 +49,17 @@ function toWatchResponse(item: StreamItem, registry: Pick<Registry, "getService"
         case: "snapshot",
         value: create(SnapshotSchema, {
           resync: item.resync,
-          subscriptions: item.subscriptions.map((entry) => {
-            const service = registry.getService(entry.serviceId);
-            return create(SubscriptionStatusSchema, {
+          subscriptions: item.subscriptions.map((entry) =>
+            create(SubscriptionStatusSchema, {
               serviceId: entry.serviceId,
               host: entry.host,
               port: entry.port,
               status: statusToProto(entry.announced.status),
               sinceTime: optionalTimestamp(entry.announced.sinceMs),
-              url: service?.probe?.kind === "http" ? service.probe.url : "",
-              paused: service?.pausedAt !== undefined,
-            });
-          }),
+              url: entry.url ?? "",
+              paused: entry.paused,
+            }),
+          ),
         }),
       },
     });
@@ -150,7 +144,7 @@ export function createWatchService(deps: WatchDeps): ServiceImpl<typeof WatchSer
         throw toConnectError(error);
       }
       try {
-        for await (const item of stream) yield toWatchResponse(item, deps.registry);
+        for await (const item of stream) yield toWatchResponse(item);
       } catch (error) {
         if (!isRefusal(error)) deps.onInternalError?.(error, "Watch");
         throw toConnectError(error);
