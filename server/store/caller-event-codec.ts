@@ -1,4 +1,5 @@
 import type { CallerEvent, Status } from "../domain/types.js";
+import { httpDetailsToJson, toHttpDetails } from "./http-details-codec.js";
 
 /**
  * How a `CallerEvent` sits in an event's `payload` (JSON text in SQLite's
@@ -10,7 +11,10 @@ import type { CallerEvent, Status } from "../domain/types.js";
  * not depend on what else a caller's object happened to carry, and the event
  * returned by `append` is exactly what a later `read` returns. Decoding checks
  * every field: a row written by a buggy release or edited by hand must fail
- * loudly where it is read, not deep inside the rpc layer.
+ * loudly where it is read, not deep inside the rpc layer. Optional fields
+ * (a status change's `url` and `http`) are left out when absent, so the
+ * payloads of earlier releases decode unchanged and TCP events stay as small
+ * as they were.
  */
 
 const STATUSES: ReadonlySet<string> = new Set<Status>(["unknown", "up", "down"]);
@@ -60,15 +64,19 @@ export function toCallerEvent(value: unknown): CallerEvent {
     case "status_change": {
       const port = num(obj, "port");
       if (!Number.isInteger(port)) fail("port: expected an integer");
+      const url = obj["url"] === undefined ? undefined : str(obj, "url");
+      const http = obj["http"] === undefined ? undefined : toHttpDetails(obj["http"], (what) => fail(`http.${what}`));
       return {
         kind,
         serviceId: str(obj, "serviceId"),
         host: str(obj, "host"),
         port,
+        ...(url === undefined ? {} : { url }),
         previous: oneOf<Status>(obj, "previous", STATUSES),
         status: oneOf<"up" | "down">(obj, "status", CHANGE_STATUSES),
         sinceMs: num(obj, "sinceMs"),
         detail: str(obj, "detail"),
+        ...(http === undefined ? {} : { http }),
       };
     }
     case "subscription_ended":
@@ -77,9 +85,22 @@ export function toCallerEvent(value: unknown): CallerEvent {
         serviceId: str(obj, "serviceId"),
         reason: oneOf<"unsubscribed" | "service unregistered">(obj, "reason", END_REASONS),
       };
+    case "service_paused":
+    case "service_resumed":
+      return { kind, serviceId: str(obj, "serviceId") };
     default:
       return fail(`kind: unexpected value ${JSON.stringify(kind)}`);
   }
+}
+
+/**
+ * The payload to store for an event toCallerEvent returned: the event
+ * itself, but for HTTP details, whose missing status code or TLS expiry
+ * must be written as null (JSON.stringify would drop an undefined).
+ */
+export function callerEventToJson(event: CallerEvent): unknown {
+  if (event.kind !== "status_change" || event.http === undefined) return event;
+  return { ...event, http: httpDetailsToJson(event.http) };
 }
 
 /** Parses a payload stored as JSON text; throws InvalidCallerEventError for bad JSON or a bad shape. */

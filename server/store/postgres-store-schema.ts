@@ -110,8 +110,25 @@ CREATE TABLE announced (
 );
 `;
 
+/**
+ * Version 2 (issue 10), the same columns as SQLite's version 2: nullable
+ * additions only, so the migration rewrites no row.
+ * - services.paused_at_ms: when PauseService paused it; NULL while running.
+ *   An HTTP check is another kind in the probe jsonb.
+ * - observations.http: the last HTTP check's details (http-details-codec.ts);
+ *   NULL after a TCP check.
+ * - observations.note: why the target changed (UpdateService); NULL for none.
+ */
+const V2 = `
+ALTER TABLE services ADD COLUMN paused_at_ms double precision;
+ALTER TABLE observations ADD COLUMN http jsonb, ADD COLUMN note text;
+`;
+
 /** Every migration this code knows, oldest first. */
-export const POSTGRES_MIGRATIONS: readonly Migration[] = [{ version: 1, name: "initial schema", sql: V1 }];
+export const POSTGRES_MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: "initial schema", sql: V1 },
+  { version: 2, name: "paused services, HTTP check details and target-change notes", sql: V2 },
+];
 
 /** The schema version this code writes and reads. */
 export const POSTGRES_SCHEMA_VERSION = POSTGRES_MIGRATIONS.at(-1)!.version;

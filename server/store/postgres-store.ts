@@ -4,7 +4,7 @@ import type { LoggedEvent } from "../domain/types.js";
 import { planOpRuns } from "./postgres-op-runs.js";
 import { applicationName, takePostgresSessionLock, type PostgresSessionLock } from "./postgres-session-lock.js";
 import { postgresStoreError } from "./postgres-store-error.js";
-import { decodeCounter, decodeEvent, decodeService } from "./postgres-store-rows.js";
+import { decodeCounter, decodeEvent, decodeObservation, decodeService } from "./postgres-store-rows.js";
 import { applyMigrations } from "./postgres-store-schema.js";
 import { parsePostgresTarget, type PostgresTarget } from "./postgres-target.js";
 import { statementForRun } from "./postgres-write-statements.js";
@@ -21,7 +21,6 @@ import {
   SUBSCRIPTION_COLUMNS,
   decodeAnnounced,
   decodeCaller,
-  decodeObservation,
   decodeOutage,
   decodeSubscription,
   type AnnouncedRow,
@@ -196,7 +195,7 @@ function createPostgresStore({ target, pool, lock, retention }: StoreParts): Sto
       const callers = await q<CallerRow>(`SELECT ${CALLER_COLUMNS} FROM callers ORDER BY id`);
       const subscriptions = await q<SubscriptionRow>(`SELECT ${SUBSCRIPTION_COLUMNS} FROM subscriptions ORDER BY caller_id, service_id`);
       const outages = await q<OutageRow>(`SELECT ${OUTAGE_COLUMNS} FROM outages ORDER BY id`);
-      const observations = await q<ObservationRow>(`SELECT ${OBSERVATION_COLUMNS} FROM observations ORDER BY service_id`);
+      const observations = await q<ObservationRow<unknown>>(`SELECT ${OBSERVATION_COLUMNS} FROM observations ORDER BY service_id`);
       const announced = await q<AnnouncedRow>(`SELECT ${ANNOUNCED_COLUMNS} FROM announced ORDER BY caller_id, service_id`);
       const counters = await q<CounterRow>(`SELECT ${COUNTER_COLUMNS} FROM caller_counters ORDER BY caller_id`);
       await client.query("COMMIT");

@@ -1,7 +1,7 @@
 import type { CallerEvent } from "../domain/types.js";
 import type { OpRun } from "./postgres-op-runs.js";
-import { InvalidCallerEventError, toCallerEvent } from "./caller-event-codec.js";
-import { encodeProbe } from "./store-rows.js";
+import { InvalidCallerEventError, callerEventToJson, toCallerEvent } from "./caller-event-codec.js";
+import { encodeProbe, httpDetailsJson } from "./store-rows.js";
 import type { StoreOp } from "./store.js";
 
 /**
@@ -49,11 +49,14 @@ function putServices(ops: OpsOf<"put_service">): Statement {
   const rows = lastByKey(ops, (op) => op.service.id).map((op) => op.service);
   return {
     name: "monitor_put_services",
-    text: `INSERT INTO services (id, host, port, display_name, check_interval_ms, check_timeout_ms, created_at_ms, probe, managed_by)
-      SELECT * FROM unnest($1::text[], $2::text[], $3::int4[], $4::text[], $5::float8[], $6::float8[], $7::float8[], $8::jsonb[], $9::text[])
+    text: `INSERT INTO services (id, host, port, display_name, check_interval_ms, check_timeout_ms, created_at_ms, probe, managed_by,
+        paused_at_ms)
+      SELECT * FROM unnest($1::text[], $2::text[], $3::int4[], $4::text[], $5::float8[], $6::float8[], $7::float8[], $8::jsonb[], $9::text[],
+        $10::float8[])
       ON CONFLICT (id) DO UPDATE SET host = EXCLUDED.host, port = EXCLUDED.port, display_name = EXCLUDED.display_name,
         check_interval_ms = EXCLUDED.check_interval_ms, check_timeout_ms = EXCLUDED.check_timeout_ms,
-        created_at_ms = EXCLUDED.created_at_ms, probe = EXCLUDED.probe, managed_by = EXCLUDED.managed_by`,
+        created_at_ms = EXCLUDED.created_at_ms, probe = EXCLUDED.probe, managed_by = EXCLUDED.managed_by,
+        paused_at_ms = EXCLUDED.paused_at_ms`,
     values: [
       rows.map((s) => s.id),
       rows.map((s) => s.host),
@@ -64,6 +67,7 @@ function putServices(ops: OpsOf<"put_service">): Statement {
       rows.map((s) => finite(s.createdAt, `service ${s.id} createdAt`)),
       rows.map((s) => encodeProbe(s.probe)),
       rows.map((s) => managed(s.managedBy)),
+      rows.map((s) => (s.pausedAt === undefined ? null : finite(s.pausedAt, `service ${s.id} pausedAt`))),
     ],
   };
 }
@@ -166,10 +170,15 @@ function putObservations(ops: OpsOf<"put_observation">): Statement {
   const rows = lastByKey(ops, (op) => op.serviceId);
   return {
     name: "monitor_put_observations",
-    text: `INSERT INTO observations (service_id, status, since_ms, last_check_at_ms, last_latency_ms, detail)
-      SELECT * FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[], $5::float8[], $6::text[])
+    // http as one JSON array, as appendEvents passes payloads; its JSON nulls
+    // (a TCP check) become SQL NULLs.
+    text: `INSERT INTO observations (service_id, status, since_ms, last_check_at_ms, last_latency_ms, detail, http, note)
+      SELECT * FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[], $5::float8[], $6::text[],
+        ARRAY(SELECT NULLIF(value, 'null'::jsonb) FROM jsonb_array_elements($7::jsonb) WITH ORDINALITY ORDER BY ordinality),
+        $8::text[])
       ON CONFLICT (service_id) DO UPDATE SET status = EXCLUDED.status, since_ms = EXCLUDED.since_ms,
-        last_check_at_ms = EXCLUDED.last_check_at_ms, last_latency_ms = EXCLUDED.last_latency_ms, detail = EXCLUDED.detail`,
+        last_check_at_ms = EXCLUDED.last_check_at_ms, last_latency_ms = EXCLUDED.last_latency_ms, detail = EXCLUDED.detail,
+        http = EXCLUDED.http, note = EXCLUDED.note`,
     values: [
       rows.map((op) => op.serviceId),
       rows.map((op) => op.observation.status),
@@ -179,6 +188,8 @@ function putObservations(ops: OpsOf<"put_observation">): Statement {
       ),
       rows.map((op) => finite(op.observation.lastLatencyMs, `observation ${op.serviceId} lastLatencyMs`)),
       rows.map((op) => op.observation.detail),
+      JSON.stringify(rows.map((op) => httpDetailsJson(op.observation.http))),
+      rows.map((op) => op.observation.note ?? null),
     ],
   };
 }
@@ -186,8 +197,9 @@ function putObservations(ops: OpsOf<"put_observation">): Statement {
 /**
  * A run of appended events: the events, each caller's counter (set to its
  * last sequence in the run), the retention prune, and the announced rows
- * (the last event per subscription decides: a status_change upserts, a
- * subscription_ended deletes), as one statement of data-modifying CTEs.
+ * (the last status_change or subscription_ended per subscription decides:
+ * the first upserts, the second deletes; a service_paused or
+ * service_resumed announces no status and leaves the row alone), as one statement of data-modifying CTEs.
  * They see one snapshot, so the prune could not see the rows inserted beside
  * it: events already outside the window are simply not inserted, which
  * leaves what appending and pruning one by one would.
@@ -206,7 +218,9 @@ function appendEvents(ops: OpsOf<"append_event">, retention: number): Statement 
     if (sequenceNumber(logged.sequence, `${what} sequence`) < 1) throw new RangeError(`${what}: sequence must be at least 1`);
     finite(logged.timeMs, `${what} timeMs`);
     last.set(logged.callerId, logged.sequence);
-    decisive.set(pair(logged.callerId, event.serviceId), { callerId: logged.callerId, event });
+    if (event.kind === "status_change" || event.kind === "subscription_ended") {
+      decisive.set(pair(logged.callerId, event.serviceId), { callerId: logged.callerId, event });
+    }
     return { logged, event };
   });
   const kept = checked.filter(({ logged }) => logged.sequence > last.get(logged.callerId)! - retention);
@@ -241,7 +255,7 @@ function appendEvents(ops: OpsOf<"append_event">, retention: number): Statement 
       // One JSON array rather than a jsonb[] literal: the driver quotes a
       // text[] element by element (about 40 µs per payload, 0.4 s for a
       // 10,000-event write), JSON.stringify does it natively.
-      JSON.stringify(kept.map(({ event }) => event)),
+      JSON.stringify(kept.map(({ event }) => callerEventToJson(event))),
       [...last.keys()],
       [...last.values()],
       prune.map(([callerId]) => callerId),

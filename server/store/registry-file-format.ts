@@ -4,6 +4,7 @@ import type {
   ProbeConfig,
   ServiceConfig,
   SubscriptionConfig,
+  TcpProbeConfig,
 } from "../domain/types.js";
 import type { RegistryData } from "./registry.js";
 
@@ -38,8 +39,21 @@ const serviceToFile = (s: ServiceConfig): FileService => ({
   checkTimeoutMs: s.checkTimeoutMs,
   createdAt: iso(s.createdAt),
   // Written only when chosen, so files stay as they were for services that follow the server's default.
-  ...(s.probe === undefined ? {} : { probe: { kind: s.probe.kind, closeMode: s.probe.closeMode } }),
+  ...(s.probe === undefined ? {} : { probe: tcpProbeToFile(s) }),
 });
+
+/**
+ * registry.json is the format of the release before HTTP checks (only read
+ * now, to import an old data dir; written only to make such files), so a
+ * probe in it is a TCP one: an HTTP service has no form in it.
+ */
+function tcpProbeToFile(s: ServiceConfig): TcpProbeConfig {
+  const probe = s.probe!;
+  if (probe.kind !== "tcp") {
+    throw new RegistryFormatError(`service ${s.id}: a ${probe.kind} check has no form in registry.json (TCP checks only)`);
+  }
+  return { kind: probe.kind, closeMode: probe.closeMode };
+}
 const callerToFile = (c: CallerConfig): FileCaller => ({ id: c.id, displayName: c.displayName, createdAt: iso(c.createdAt) });
 const subscriptionToFile = (s: SubscriptionConfig): SubscriptionConfig => ({
   callerId: s.callerId,
@@ -149,6 +163,7 @@ function time(obj: Json, key: string, path: string): number {
 /**
  * A service's `probe`: absent in files written before close modes existed
  * (and for services that never chose one), which then load as the default.
+ * Only TCP probes ever existed in this format; any other kind is refused.
  */
 function probe(obj: Json, path: string): { probe?: ProbeConfig } {
   if (obj["probe"] === undefined) return {};

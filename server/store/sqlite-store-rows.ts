@@ -1,10 +1,10 @@
-import type { ProbeConfig } from "../domain/types.js";
-import { failRow, toProbe, type RowKey } from "./store-rows.js";
+import type { HttpCheckDetails, Observation, ProbeConfig } from "../domain/types.js";
+import { createObservationDecoder, failRow, toObservedHttp, toProbe, type ObservationRow, type RowKey } from "./store-rows.js";
 
 /**
  * What SQLite's rows need beyond store-rows.ts: monitor.db keeps a service's
- * probe as TEXT (STRICT tables have no JSON type), so the store parses it
- * before the shared check.
+ * probe and an observation's HTTP details as TEXT (STRICT tables have no
+ * JSON type), so the store parses them before the shared checks.
  */
 
 /**
@@ -21,9 +21,21 @@ export function createProbeTextDecoder(): (text: string, key: RowKey) => ProbeCo
 }
 
 function parseProbe(text: string, key: RowKey): unknown {
+  return parseJson(text, "services", "probe", key);
+}
+
+function decodeHttpText(text: string, key: RowKey): HttpCheckDetails {
+  return toObservedHttp(parseJson(text, "observations", "http", key), key);
+}
+
+/** Decodes observations; their http column is JSON text. */
+export const decodeObservation: (row: ObservationRow<string>) => { serviceId: string; observation: Observation } =
+  createObservationDecoder(decodeHttpText);
+
+function parseJson(text: string, table: string, column: string, key: RowKey): unknown {
   try {
     return JSON.parse(text);
   } catch {
-    return failRow("services", key, `probe is not JSON: ${JSON.stringify(text.slice(0, 100))}`);
+    return failRow(table, key, `${column} is not JSON: ${JSON.stringify(text.slice(0, 100))}`);
   }
 }

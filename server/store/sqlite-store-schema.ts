@@ -10,13 +10,14 @@ import { StoreError } from "./store.js";
  */
 
 /** The schema version this code writes and reads. */
-export const SQLITE_STORE_SCHEMA_VERSION = 1;
+export const SQLITE_STORE_SCHEMA_VERSION = 2;
 
 /** "SMON" as a big-endian 32-bit integer: the application_id of monitor.db. */
 export const SQLITE_STORE_APPLICATION_ID = 0x534d4f4e;
 
 /**
- * Version 1.
+ * Version 1 (kept as it was: it is what a new file starts from, and what a
+ * file of an earlier release holds).
  * - STRICT tables: a value of the wrong type is refused when written, so a
  *   row read back has the column types the decoder expects. Times and spans
  *   are REAL: the API carries fractional milliseconds (latencies from
@@ -113,6 +114,25 @@ CREATE TABLE announced (
 `;
 
 /**
+ * Version 2 (issue 10: HTTP checks, PauseService, UpdateService). Added
+ * columns only, all nullable, so a version-1 file migrates by ALTER TABLE in
+ * place without rewriting a row, and its rows mean what they meant:
+ * - services.paused_at_ms: when PauseService paused it; NULL while running.
+ *   (An HTTP check needs no column: it is another kind in the probe JSON.)
+ * - observations.http: the last HTTP check's details as JSON
+ *   (http-details-codec.ts); NULL after a TCP check.
+ * - observations.note: why the target changed (UpdateService), kept through
+ *   the first status period after the change; NULL for none.
+ * A new file gets version 1 and then this, so new and migrated files have
+ * the very same schema.
+ */
+const MIGRATION_V2 = `
+ALTER TABLE services ADD COLUMN paused_at_ms REAL;
+ALTER TABLE observations ADD COLUMN http TEXT;
+ALTER TABLE observations ADD COLUMN note TEXT;
+`;
+
+/**
  * Brings the schema of an open database to the current version, in one
  * IMMEDIATE transaction (a failed migration leaves the file as it was).
  * Idempotent: a file at the current version is only read.
@@ -141,7 +161,8 @@ export function migrateSqliteStore(db: Database.Database, name: string): void {
       db.exec(SCHEMA_V1);
       db.pragma(`application_id = ${SQLITE_STORE_APPLICATION_ID}`);
     }
-    // Later versions: `if (version < 2) db.exec(MIGRATION_V2);` and so on.
+    if (version < 2) db.exec(MIGRATION_V2);
+    // Later versions: `if (version < 3) db.exec(MIGRATION_V3);` and so on.
     if (version !== SQLITE_STORE_SCHEMA_VERSION) db.pragma(`user_version = ${SQLITE_STORE_SCHEMA_VERSION}`);
   }).immediate();
 }

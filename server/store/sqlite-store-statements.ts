@@ -28,12 +28,14 @@ import {
  */
 export function prepareSqliteStoreStatements(db: Database.Database) {
   return {
-    putService: db.prepare<[string, string, number, string, number, number, number, string | null, string | null]>(
-      `INSERT INTO services (id, host, port, display_name, check_interval_ms, check_timeout_ms, created_at_ms, probe, managed_by)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+    putService: db.prepare<[string, string, number, string, number, number, number, string | null, string | null, number | null]>(
+      `INSERT INTO services (id, host, port, display_name, check_interval_ms, check_timeout_ms, created_at_ms, probe, managed_by,
+         paused_at_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET host = excluded.host, port = excluded.port, display_name = excluded.display_name,
          check_interval_ms = excluded.check_interval_ms, check_timeout_ms = excluded.check_timeout_ms,
-         created_at_ms = excluded.created_at_ms, probe = excluded.probe, managed_by = excluded.managed_by`,
+         created_at_ms = excluded.created_at_ms, probe = excluded.probe, managed_by = excluded.managed_by,
+         paused_at_ms = excluded.paused_at_ms`,
     ),
     deleteService: db.prepare<[string]>("DELETE FROM services WHERE id = ?"),
     putCaller: db.prepare<[string, string, number, string | null]>(
@@ -54,10 +56,12 @@ export function prepareSqliteStoreStatements(db: Database.Database) {
          end_ms = excluded.end_ms, reason = excluded.reason, managed_by = excluded.managed_by`,
     ),
     deleteOutage: db.prepare<[string]>("DELETE FROM outages WHERE id = ?"),
-    putObservation: db.prepare<[string, string, number, number | null, number, string]>(
-      `INSERT INTO observations (service_id, status, since_ms, last_check_at_ms, last_latency_ms, detail) VALUES (?, ?, ?, ?, ?, ?)
+    putObservation: db.prepare<[string, string, number, number | null, number, string, string | null, string | null]>(
+      `INSERT INTO observations (service_id, status, since_ms, last_check_at_ms, last_latency_ms, detail, http, note)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (service_id) DO UPDATE SET status = excluded.status, since_ms = excluded.since_ms,
-         last_check_at_ms = excluded.last_check_at_ms, last_latency_ms = excluded.last_latency_ms, detail = excluded.detail`,
+         last_check_at_ms = excluded.last_check_at_ms, last_latency_ms = excluded.last_latency_ms, detail = excluded.detail,
+         http = excluded.http, note = excluded.note`,
     ),
     deleteObservation: db.prepare<[string]>("DELETE FROM observations WHERE service_id = ?"),
     insertEvent: db.prepare<[string, number, number, string]>(
@@ -87,7 +91,7 @@ export function prepareSqliteStoreStatements(db: Database.Database) {
     allCallers: db.prepare<[], CallerRow>(`SELECT ${CALLER_COLUMNS} FROM callers`).raw(),
     allSubscriptions: db.prepare<[], SubscriptionRow>(`SELECT ${SUBSCRIPTION_COLUMNS} FROM subscriptions`).raw(),
     allOutages: db.prepare<[], OutageRow>(`SELECT ${OUTAGE_COLUMNS} FROM outages`).raw(),
-    allObservations: db.prepare<[], ObservationRow>(`SELECT ${OBSERVATION_COLUMNS} FROM observations`).raw(),
+    allObservations: db.prepare<[], ObservationRow<string>>(`SELECT ${OBSERVATION_COLUMNS} FROM observations`).raw(),
     allAnnounced: db.prepare<[], AnnouncedRow>(`SELECT ${ANNOUNCED_COLUMNS} FROM announced`).raw(),
     allCounters: db.prepare<[], CounterRow>(`SELECT ${COUNTER_COLUMNS} FROM caller_counters`).raw(),
   };

@@ -2,19 +2,19 @@ import { resolve } from "node:path";
 import Database from "better-sqlite3";
 import type { CallerEvent, LoggedEvent } from "../domain/types.js";
 import { openSqliteStoreDatabase } from "./open-sqlite-store-database.js";
-import { decodeCallerEvent, toCallerEvent } from "./caller-event-codec.js";
+import { callerEventToJson, decodeCallerEvent, toCallerEvent } from "./caller-event-codec.js";
 import { retentionPerCaller } from "./retention.js";
 import { sqliteStoreError } from "./sqlite-store-error.js";
-import { createProbeTextDecoder } from "./sqlite-store-rows.js";
+import { createProbeTextDecoder, decodeObservation } from "./sqlite-store-rows.js";
 import { prepareSqliteStoreStatements } from "./sqlite-store-statements.js";
 import {
   createServiceDecoder,
   decodeAnnounced,
   decodeCaller,
   decodeEvent,
-  decodeObservation,
   decodeOutage,
   decodeSubscription,
+  encodeHttpDetails,
   encodeProbe,
   RowError,
 } from "./store-rows.js";
@@ -59,6 +59,9 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   }
 }
 
+/** The events that decide a subscription's announced row. */
+type AnnouncingEvent = Extract<CallerEvent, { kind: "status_change" | "subscription_ended" }>;
+
 function createSqliteStore(db: Database.Database, name: string, retention: number): Store {
   let closed = false;
 
@@ -68,13 +71,14 @@ function createSqliteStore(db: Database.Database, name: string, retention: numbe
    * What a run of append_event ops leaves to do once per caller and per
    * subscription rather than once per event: a check tick appends thousands
    * of events, often several to one caller, and only the caller's highest
-   * sequence decides its counter and pruning, only the last event of a
-   * subscription its announced state (an upsert or a delete replaces what
-   * came before). Flushed before any op that reads or writes the same rows,
+   * sequence decides its counter and pruning, only the last status_change
+   * or subscription_ended of a subscription its announced state (an upsert
+   * or a delete replaces what came before; a service_paused or
+   * service_resumed announces no status, so it leaves the row alone). Flushed before any op that reads or writes the same rows,
    * so the ops still take effect in their order.
    */
   const pendingSequences = new Map<string, number>();
-  const pendingAnnounced = new Map<string, Map<string, CallerEvent>>();
+  const pendingAnnounced = new Map<string, Map<string, AnnouncingEvent>>();
 
   function flushAppends(): void {
     for (const [callerId, sequence] of pendingSequences) {
@@ -103,8 +107,9 @@ function createSqliteStore(db: Database.Database, name: string, retention: numbe
     // Copies the known fields and refuses a value that is not a CallerEvent,
     // so a bad event fails this write instead of every later read of the log.
     const event = toCallerEvent(logged.event);
-    s.insertEvent.run(callerId, sequence, timeMs, JSON.stringify(event));
+    s.insertEvent.run(callerId, sequence, timeMs, JSON.stringify(callerEventToJson(event)));
     if (sequence > (pendingSequences.get(callerId) ?? 0)) pendingSequences.set(callerId, sequence);
+    if (event.kind !== "status_change" && event.kind !== "subscription_ended") return;
     let perCaller = pendingAnnounced.get(callerId);
     if (perCaller === undefined) pendingAnnounced.set(callerId, (perCaller = new Map()));
     perCaller.set(event.serviceId, event);
@@ -124,6 +129,7 @@ function createSqliteStore(db: Database.Database, name: string, retention: numbe
           v.createdAt,
           encodeProbe(v.probe),
           v.managedBy ?? null,
+          v.pausedAt ?? null,
         );
         return;
       }
@@ -161,7 +167,16 @@ function createSqliteStore(db: Database.Database, name: string, retention: numbe
         return;
       case "put_observation": {
         const v = op.observation;
-        s.putObservation.run(op.serviceId, v.status, v.sinceMs, v.lastCheckAt ?? null, v.lastLatencyMs, v.detail);
+        s.putObservation.run(
+          op.serviceId,
+          v.status,
+          v.sinceMs,
+          v.lastCheckAt ?? null,
+          v.lastLatencyMs,
+          v.detail,
+          encodeHttpDetails(v.http),
+          v.note ?? null,
+        );
         return;
       }
       case "set_last_sequence":

@@ -1,6 +1,7 @@
 import type {
   CallerConfig,
   CallerEvent,
+  HttpCheckDetails,
   LoggedEvent,
   Observation,
   PlannedOutage,
@@ -10,6 +11,8 @@ import type {
   SubscriptionConfig,
 } from "../domain/types.js";
 import { isStatus } from "./caller-event-codec.js";
+import { httpDetailsToJson, toHttpDetails, type HttpDetailsJson } from "./http-details-codec.js";
+import { decodeProbeJson } from "./probe-codec.js";
 import type { AnnouncedEntry } from "./store.js";
 
 /**
@@ -22,7 +25,8 @@ import type { AnnouncedEntry } from "./store.js";
  * instead of reaching the engine. Every decoder throws RowError; the store
  * adds the file's or database's name. What differs per backend (the probe
  * column's type, PostgreSQL's bigints) is in sqlite-store-rows.ts and
- * postgres-store-rows.ts; the field rules (ports, intervals) are
+ * postgres-store-rows.ts; the JSON columns' own codecs are probe-codec.ts
+ * and http-details-codec.ts; the field rules (ports, intervals) are
  * validate-store-contents.ts's job.
  */
 
@@ -49,9 +53,10 @@ export type ServiceRow<Probe> = [
   createdAtMs: number,
   probe: Probe | null,
   managedBy: string | null,
+  pausedAtMs: number | null,
 ];
 export const SERVICE_COLUMNS =
-  "id, host, port, display_name, check_interval_ms, check_timeout_ms, created_at_ms, probe, managed_by";
+  "id, host, port, display_name, check_interval_ms, check_timeout_ms, created_at_ms, probe, managed_by, paused_at_ms";
 
 export type CallerRow = [id: string, displayName: string, createdAtMs: number, managedBy: string | null];
 export const CALLER_COLUMNS = "id, display_name, created_at_ms, managed_by";
@@ -75,15 +80,18 @@ export type OutageRow = [
 ];
 export const OUTAGE_COLUMNS = "id, service_id, start_ms, end_ms, reason, managed_by";
 
-export type ObservationRow = [
+/** `Http` is the http column as the driver returns it: TEXT in SQLite, jsonb parsed in PostgreSQL. */
+export type ObservationRow<Http> = [
   serviceId: string,
   status: string,
   sinceMs: number,
   lastCheckAtMs: number | null,
   lastLatencyMs: number,
   detail: string,
+  http: Http | null,
+  note: string | null,
 ];
-export const OBSERVATION_COLUMNS = "service_id, status, since_ms, last_check_at_ms, last_latency_ms, detail";
+export const OBSERVATION_COLUMNS = "service_id, status, since_ms, last_check_at_ms, last_latency_ms, detail, http, note";
 
 export type AnnouncedRow = [callerId: string, serviceId: string, status: string, sinceMs: number];
 export const ANNOUNCED_COLUMNS = "caller_id, service_id, status, since_ms";
@@ -109,25 +117,26 @@ const pairKey = (callerId: string, serviceId: string): RowKey => () =>
 export const eventKey = (callerId: string, sequence: number): RowKey => () =>
   `caller_id ${JSON.stringify(callerId)} sequence ${String(sequence)}`;
 
-/** The probe column of a service, as JSON: NULL for "the server's default TCP check". */
-export function encodeProbe(probe: ProbeConfig | undefined): string | null {
-  if (probe === undefined) return null;
-  // Known fields in a fixed order, whatever else the object carried.
-  switch (probe.kind) {
-    case "tcp":
-      return JSON.stringify({ kind: probe.kind, closeMode: probe.closeMode });
-  }
+export { encodeProbe } from "./probe-codec.js";
+
+/** Checks a probe column's parsed JSON (probe-codec.ts): a ProbeConfig of a known kind, only its known fields kept. */
+export function toProbe(value: unknown, key: RowKey): ProbeConfig {
+  return decodeProbeJson(value, (why) => failRow("services", key, why));
 }
 
-/** Checks a probe column's parsed JSON: a ProbeConfig of a known kind, only its known fields kept. */
-export function toProbe(value: unknown, key: RowKey): ProbeConfig {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) failRow("services", key, "probe is not a JSON object");
-  const { kind, closeMode } = value as Record<string, unknown>;
-  if (kind !== "tcp") failRow("services", key, `probe kind ${JSON.stringify(kind)} is not a known kind of check`);
-  if (closeMode !== "fin" && closeMode !== "reset") {
-    failRow("services", key, `probe closeMode ${JSON.stringify(closeMode)} is not "fin" or "reset"`);
-  }
-  return { kind, closeMode };
+/** The http column of an observation, as JSON text: NULL when the last check was not an HTTP check. */
+export function encodeHttpDetails(details: HttpCheckDetails | undefined): string | null {
+  return details === undefined ? null : JSON.stringify(httpDetailsToJson(details));
+}
+
+/** The same, as the value for a jsonb parameter of PostgreSQL's unnest (a JSON array of these). */
+export function httpDetailsJson(details: HttpCheckDetails | undefined): HttpDetailsJson | null {
+  return details === undefined ? null : httpDetailsToJson(details);
+}
+
+/** Checks an http column's parsed JSON: HttpCheckDetails, only its known fields kept. */
+export function toObservedHttp(value: unknown, key: RowKey): HttpCheckDetails {
+  return toHttpDetails(value, (why) => failRow("observations", key, `http ${why}`));
 }
 
 /** Adds `managedBy` only when the row has one: absent means created through the API. */
@@ -147,7 +156,7 @@ export function createServiceDecoder<Probe>(
   decodeProbe: (probe: Probe, key: RowKey) => ProbeConfig,
 ): (row: ServiceRow<Probe>) => ServiceConfig {
   return (row) => {
-    const [id, host, port, displayName, checkIntervalMs, checkTimeoutMs, createdAt, probeColumn, managedBy] = row;
+    const [id, host, port, displayName, checkIntervalMs, checkTimeoutMs, createdAt, probeColumn, managedBy, pausedAt] = row;
     const key = idKey(id);
     const service: ServiceConfig = {
       id,
@@ -158,6 +167,7 @@ export function createServiceDecoder<Probe>(
       checkTimeoutMs,
       createdAt,
       ...(probeColumn === null ? {} : { probe: decodeProbe(probeColumn, key) }),
+      ...(pausedAt === null ? {} : { pausedAt }),
     };
     return withManagedBy(service, managedBy, "services", key);
   };
@@ -176,17 +186,25 @@ export function decodeOutage([id, serviceId, startMs, endMs, reason, managedBy]:
   return withManagedBy({ id, serviceId, startMs, endMs, reason }, managedBy, "outages", idKey(id));
 }
 
-export function decodeObservation(row: ObservationRow): { serviceId: string; observation: Observation } {
-  const [serviceId, rowStatus, sinceMs, lastCheckAt, lastLatencyMs, detail] = row;
-  return {
-    serviceId,
-    observation: {
-      status: status(rowStatus, "observations", () => `service_id ${JSON.stringify(serviceId)}`),
-      sinceMs,
-      lastCheckAt: lastCheckAt ?? undefined,
-      lastLatencyMs,
-      detail,
-    },
+/** Decodes observations whose http column `decodeHttp` turns into HttpCheckDetails (the backend's column type). */
+export function createObservationDecoder<Http>(
+  decodeHttp: (http: Http, key: RowKey) => HttpCheckDetails,
+): (row: ObservationRow<Http>) => { serviceId: string; observation: Observation } {
+  return (row) => {
+    const [serviceId, rowStatus, sinceMs, lastCheckAt, lastLatencyMs, detail, http, note] = row;
+    const key = () => `service_id ${JSON.stringify(serviceId)}`;
+    return {
+      serviceId,
+      observation: {
+        status: status(rowStatus, "observations", key),
+        sinceMs,
+        lastCheckAt: lastCheckAt ?? undefined,
+        lastLatencyMs,
+        detail,
+        ...(http === null ? {} : { http: decodeHttp(http, key) }),
+        ...(note === null ? {} : { note }),
+      },
+    };
   };
 }
 

@@ -14,7 +14,9 @@ import {
 } from "../domain/field-rules.js";
 import { MonitorError, invalidArgument } from "../domain/monitor-error.js";
 import { quoteInput } from "../domain/quote-input.js";
-import type { Announced, Observation, ProbeConfig } from "../domain/types.js";
+import { describeTarget, hostPortOfUrl, targetKey } from "../domain/service-target.js";
+import type { Announced, HttpProbeConfig, Observation, ProbeConfig, ServiceConfig } from "../domain/types.js";
+import { toHttpDetails } from "./http-details-codec.js";
 import { StoreError, type StoreContents } from "./store.js";
 
 /** How many problems one refusal lists; the rest are counted. */
@@ -65,7 +67,7 @@ function findProblems(contents: StoreContents): string[] {
   };
 
   const serviceIds = new Set<string>();
-  const endpoints = new Map<string, string>();
+  const targets = new Map<string, string>();
   for (const s of contents.services) {
     const record = `service ${quoteInput(String(s.id))}`;
     check(record, () => checkServiceId(s.id, "id"), "id");
@@ -78,17 +80,30 @@ function findProblems(contents: StoreContents): string[] {
     check(record, () => checkMs(s.checkIntervalMs, "checkIntervalMs", LIMITS.interval), "checkIntervalMs");
     check(record, () => checkMs(s.checkTimeoutMs, "checkTimeoutMs", LIMITS.timeout), "checkTimeoutMs");
     check(record, () => checkTimeMs(s.createdAt, "createdAt"), "createdAt");
-    check(record, () => checkProbeConfig(s.probe), "probe");
+    // The target's key needs a well-formed probe.
+    let probeOk = false;
+    check(
+      record,
+      () => {
+        checkProbeConfig(s);
+        probeOk = true;
+      },
+      "probe",
+    );
+    if (s.pausedAt !== undefined) check(record, () => checkTimeMs(s.pausedAt!, "pausedAt"), "pausedAt");
     check(record, () => checkManagedBy(s.managedBy), "managedBy");
-    if (host !== undefined) {
+    if (host !== undefined && probeOk) {
       // checkHost lower-cases names and unbrackets IPv6, so this is the
-      // endpoint as the API compares it when registering.
-      const endpoint = `${host}:${s.port}`;
-      const other = endpoints.get(endpoint);
+      // target as the API compares it when registering: host:port for a TCP
+      // check, method and URL for an HTTP one (service-target.ts).
+      const target = { host, port: s.port, ...(s.probe === undefined ? {} : { probe: s.probe }) };
+      const key = targetKey(target);
+      const other = targets.get(key);
       if (other !== undefined) {
-        problems.push(`${record}: host, port: ${quoteInput(endpoint)} is also service ${quoteInput(other)}`);
+        const fields = s.probe?.kind === "http" ? "probe.method, probe.url" : "host, port";
+        problems.push(`${record}: ${fields}: ${quoteInput(describeTarget(target))} is also service ${quoteInput(other)}`);
       } else {
-        endpoints.set(endpoint, s.id);
+        targets.set(key, s.id);
       }
     }
   }
@@ -165,11 +180,49 @@ function checkStatus(value: unknown, field: string): void {
   if (!STATUSES.has(value)) throw invalidArgument(field, `must be "unknown", "up" or "down", got ${quoteInput(String(value))}`);
 }
 
-function checkProbeConfig(probe: ProbeConfig | undefined): void {
+function checkProbeConfig(service: ServiceConfig): void {
+  const probe: ProbeConfig | undefined = service.probe;
   if (probe === undefined) return;
-  if (probe.kind !== "tcp") throw invalidArgument("probe.kind", `must be "tcp", got ${quoteInput(String(probe.kind))}`);
-  if (probe.closeMode !== "fin" && probe.closeMode !== "reset") {
-    throw invalidArgument("probe.closeMode", `must be "fin" or "reset", got ${quoteInput(String(probe.closeMode))}`);
+  switch (probe.kind) {
+    case "tcp":
+      if (probe.closeMode !== "fin" && probe.closeMode !== "reset") {
+        throw invalidArgument("probe.closeMode", `must be "fin" or "reset", got ${quoteInput(String(probe.closeMode))}`);
+      }
+      return;
+    case "http":
+      checkHttpTarget(service, probe);
+      return;
+    default:
+      throw invalidArgument(
+        "probe.kind",
+        `must be "tcp" or "http", got ${quoteInput(String((probe as { kind: unknown }).kind))}`,
+      );
+  }
+}
+
+/**
+ * An HTTP service's URL is http(s), and its host and port are the URL's
+ * (service-target.ts), since events, logs and filters name it by them. The
+ * rest of the probe's rules (methods, headers, status ranges, patterns) are
+ * the API's to enforce; the row decoders have already checked their types.
+ */
+function checkHttpTarget(service: ServiceConfig, probe: HttpProbeConfig): void {
+  if (typeof probe.url !== "string") throw invalidArgument("probe.url", "must be text");
+  let url: URL;
+  try {
+    url = new URL(probe.url);
+  } catch {
+    throw invalidArgument("probe.url", `${quoteInput(probe.url)} is not a URL`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw invalidArgument("probe.url", `must be an http: or https: URL, got ${quoteInput(url.protocol)}`);
+  }
+  const { host, port } = hostPortOfUrl(url);
+  if (service.host !== host || service.port !== port) {
+    throw invalidArgument(
+      "host, port",
+      `must be the URL's (${quoteInput(host)}, ${port}), got ${quoteInput(String(service.host))}, ${String(service.port)}`,
+    );
   }
 }
 
@@ -187,6 +240,14 @@ function checkObservation(o: Observation): void {
     throw invalidArgument("lastLatencyMs", `must be a non-negative number, got ${String(o.lastLatencyMs)}`);
   }
   if (typeof o.detail !== "string") throw invalidArgument("detail", "must be text");
+  if (o.note !== undefined && typeof o.note !== "string") throw invalidArgument("note", "must be text");
+  if (o.http !== undefined) {
+    toHttpDetails(o.http, (what) => {
+      // "phases.dnsMs: expected …" → field "http.phases.dnsMs", rule "expected …".
+      const colon = what.indexOf(": ");
+      throw colon < 0 ? invalidArgument("http", what) : invalidArgument(`http.${what.slice(0, colon)}`, what.slice(colon + 2));
+    });
+  }
 }
 
 function checkAnnounced(a: Announced): void {

@@ -17,7 +17,7 @@ describe("postgres-store-rows", () => {
     expect(() => decodeEvent("c1", [1, 0, { kind: "nope" }])).toThrow(
       /table events, caller_id "c1" sequence 1: payload is not an event: kind: unexpected value "nope"/,
     );
-    const row = (probe: unknown): ServiceRow<unknown> => ["s1", "127.0.0.1", 80, "", 1000, 500, 0, probe, null];
+    const row = (probe: unknown): ServiceRow<unknown> => ["s1", "127.0.0.1", 80, "", 1000, 500, 0, probe, null, null];
     expect(() => decodeService(row([]))).toThrow(/table services, id "s1": probe is not a JSON object/);
     expect(decodeService(row({ kind: "tcp", closeMode: "reset", extra: 1 })).probe).toEqual({ kind: "tcp", closeMode: "reset" });
   });

@@ -99,16 +99,19 @@ describePostgres("postgres store: PostgreSQL only", () => {
 
   it("migrates an older database forward, and refuses one newer than the code", async () => {
     const url = await database();
-    const v2 = { version: 2, name: "test: a later release", sql: "CREATE TABLE later_release (x integer)" };
+    const next = POSTGRES_SCHEMA_VERSION + 1;
+    const later = { version: next, name: "test: a later release", sql: "CREATE TABLE later_release (x integer)" };
     expect(await asAdmin(url, (client) => applyMigrations(client, nameOf(url), POSTGRES_MIGRATIONS.slice(0, 1)))).toEqual([1]);
-    expect(await asAdmin(url, (client) => applyMigrations(client, nameOf(url), [...POSTGRES_MIGRATIONS, v2]))).toEqual([2]);
-    expect(await asAdmin(url, (client) => applyMigrations(client, nameOf(url), [...POSTGRES_MIGRATIONS, v2]))).toEqual([]);
+    expect(await asAdmin(url, (client) => applyMigrations(client, nameOf(url), [...POSTGRES_MIGRATIONS, later]))).toEqual(
+      [...POSTGRES_MIGRATIONS.slice(1).map((m) => m.version), next],
+    );
+    expect(await asAdmin(url, (client) => applyMigrations(client, nameOf(url), [...POSTGRES_MIGRATIONS, later]))).toEqual([]);
 
     const err = await rejection(openPostgresStore({ url }));
     expect(err).toBeInstanceOf(StoreError);
     expect(err).toMatchObject({
       kind: "corrupt",
-      message: `${nameOf(url)}: schema version 2 is newer than this server (1); run a newer release`,
+      message: `${nameOf(url)}: schema version ${next} is newer than this server (${POSTGRES_SCHEMA_VERSION}); run a newer release`,
     });
     // Refused, it let go of the lock: a server of the newer release can open it.
     expect(await lockHolders(url)).toEqual([]);
@@ -116,7 +119,7 @@ describePostgres("postgres store: PostgreSQL only", () => {
 
   it("a failed migration leaves the database as it was", async () => {
     const url = await database();
-    const broken = { version: 2, name: "test: broken", sql: "CREATE TABLE half_done (x integer); SELECT no_such_function()" };
+    const broken = { version: POSTGRES_SCHEMA_VERSION + 1, name: "test: broken", sql: "CREATE TABLE half_done (x integer); SELECT no_such_function()" };
     await expect(asAdmin(url, (client) => applyMigrations(client, nameOf(url), [...POSTGRES_MIGRATIONS, broken]))).rejects.toThrow(
       /no_such_function/,
     );

@@ -9,7 +9,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ServiceConfig } from "../../server/domain/types.js";
 import { openSqliteStore } from "../../server/store/sqlite-store.js";
 import { sqliteStoreError } from "../../server/store/sqlite-store-error.js";
-import { decodeAnnounced, decodeCaller, decodeObservation } from "../../server/store/store-rows.js";
+import { decodeAnnounced, decodeCaller } from "../../server/store/store-rows.js";
+import { decodeObservation } from "../../server/store/sqlite-store-rows.js";
 import { SQLITE_STORE_APPLICATION_ID, SQLITE_STORE_SCHEMA_VERSION } from "../../server/store/sqlite-store-schema.js";
 import { StoreError, type Store, type StoreOp } from "../../server/store/store.js";
 import { describeStoreContract, reopenableBackend } from "./store-contract.js";
@@ -317,7 +318,7 @@ describe("openSqliteStore: rows that do not decode", () => {
   });
 
   it("the decoders name the table and key of a bad status or managed_by too (rows with CHECKs off)", () => {
-    expect(() => decodeObservation(["s1", "sideways", 0, null, 0, ""])).toThrow(/table observations, service_id "s1": status "sideways"/);
+    expect(() => decodeObservation(["s1", "sideways", 0, null, 0, "", null, null])).toThrow(/table observations, service_id "s1": status "sideways"/);
     expect(() => decodeAnnounced(["c1", "s1", "UP", 0])).toThrow(
       /table announced, caller_id "c1" service_id "s1": status "UP"/,
     );

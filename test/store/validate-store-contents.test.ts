@@ -81,7 +81,7 @@ describe("validateStoreContents", () => {
       `/data/monitor.db: service "svc_c": host, port: "db.example:5432" is also service "svc_a"${ADVICE}`,
     );
     expect(refusal((c) => ({ ...c, services: [...c.services, { ...c.services[1]!, id: "svc_c", host: "[::1]" }] }))).toContain(
-      'service "svc_c": host, port: "::1:80" is also service "svc_b"',
+      'service "svc_c": host, port: "[::1]:80" is also service "svc_b"',
     );
     expect(refusal((c) => ({ ...c, callers: [...c.callers, { ...c.callers[0]! }] }))).toContain('caller "bot": id: is used by another caller');
     expect(refusal((c) => ({ ...c, outages: [...c.outages, { ...c.outages[0]! }] }))).toContain('outage "out_1": id: is used by another outage');
