@@ -25,11 +25,14 @@ export { CONFIG_FILE_KEYS, CONFIG_FILE_VERSION, formatConfigFile } from "./confi
 export type {
   ConfigCaller,
   ConfigFile,
+  ConfigHttpProbe,
   ConfigOutage,
   ConfigProbe,
   ConfigService,
   ConfigSubscription,
   ConfigTcpProbe,
 } from "./config/config-file.js";
+export { formatStatusRanges, parseStatusRanges } from "./config/status-ranges.js";
+export type { StatusCodeRange, StatusRangesResult } from "./config/status-ranges.js";
 export { configFileFromRegistry } from "./config/config-file-from-registry.js";
 export type { RegistryListing } from "./config/config-file-from-registry.js";

@@ -2,6 +2,7 @@ import type { Duration } from "@bufbuild/protobuf/wkt";
 import {
   TcpCloseMode,
   type Caller,
+  type HttpProbe,
   type PlannedOutage,
   type Service,
   type Subscription,
@@ -12,10 +13,13 @@ import {
   CONFIG_FILE_VERSION,
   type ConfigCaller,
   type ConfigFile,
+  type ConfigHttpProbe,
   type ConfigOutage,
+  type ConfigProbe,
   type ConfigService,
   type ConfigSubscription,
 } from "./config-file.js";
+import { formatStatusRanges } from "./status-ranges.js";
 
 /** What the management API lists, page after page: the registry as a client sees it. */
 export interface RegistryListing {
@@ -35,18 +39,62 @@ function defined<T extends object>(value: { readonly [K in keyof Required<T>]: T
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== "")) as T;
 }
 
-function serviceEntry(s: Service): ConfigService {
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** A request body as UTF-8 text, or undefined when its bytes are not text (the file then writes base64). */
+function bodyText(body: Uint8Array): string | undefined {
+  try {
+    return strictUtf8.decode(body);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * An HTTP check as the server answers it (every default filled in), written
+ * out in full; only the optional parts it does not use (headers, body, body
+ * check) are left out, and `invert` is written only beside a body check.
+ */
+function httpEntry(http: HttpProbe): ConfigHttpProbe {
+  const names = Object.keys(http.headers).sort(compare);
+  const bodyCheck = http.bodyRegex !== "" || http.bodyKeyword !== "";
+  const text = bodyText(http.body);
+  return defined<ConfigHttpProbe>({
+    url: http.url,
+    method: http.method === "" ? "GET" : http.method,
+    headers: names.length === 0 ? undefined : Object.fromEntries(names.map((name) => [name, http.headers[name]!])),
+    // Text when it is UTF-8 (what people send), base64 otherwise, so any bytes round-trip.
+    body: text,
+    bodyBase64: text === undefined ? Buffer.from(http.body).toString("base64") : undefined,
+    expect: http.acceptedStatuses.length === 0 ? "200-399" : formatStatusRanges(http.acceptedStatuses),
+    bodyRegex: http.bodyRegex,
+    bodyKeyword: http.bodyKeyword,
+    invert: bodyCheck ? http.invertBodyMatch : undefined,
+    maxRedirects: http.maxRedirects,
+    skipTlsVerify: http.skipTlsVerify,
+  });
+}
+
+function probeEntry(s: Service): ConfigProbe | undefined {
+  if (s.probe.case === "http") return { http: httpEntry(s.probe.value) };
   const mode = s.probe.case === "tcp" ? s.probe.value.closeMode : TcpCloseMode.UNSPECIFIED;
   // UNSPECIFIED: the service follows the server's --tcp-close, which the file says by leaving probe out.
-  const close = mode === TcpCloseMode.FIN ? "fin" : mode === TcpCloseMode.RESET ? "reset" : undefined;
+  if (mode === TcpCloseMode.FIN) return { tcp: { close: "fin" } };
+  if (mode === TcpCloseMode.RESET) return { tcp: { close: "reset" } };
+  return undefined;
+}
+
+function serviceEntry(s: Service): ConfigService {
+  // An HTTP check's host and port are its URL's: the file names only the URL.
+  const tcp = s.probe.case !== "http";
   return defined<ConfigService>({
     id: s.id,
-    host: s.host,
-    port: s.port,
+    host: tcp ? s.host : undefined,
+    port: tcp ? s.port : undefined,
     displayName: s.displayName,
     checkInterval: duration(s.checkInterval),
     checkTimeout: duration(s.checkTimeout),
-    probe: close === undefined ? undefined : { tcp: { close } },
+    probe: probeEntry(s),
   });
 }
 

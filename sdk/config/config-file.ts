@@ -15,7 +15,9 @@
  *   "version": 1,
  *   "services": [
  *     { "id": "payments-db", "host": "10.0.0.5", "port": 5432, "displayName": "Payments DB",
- *       "checkInterval": "30s", "checkTimeout": "2s", "probe": { "tcp": { "close": "reset" } } }
+ *       "checkInterval": "30s", "checkTimeout": "2s", "probe": { "tcp": { "close": "reset" } } },
+ *     { "id": "shop", "probe": { "http": { "url": "https://shop.example.com/health", "expect": "200-299",
+ *                                          "bodyKeyword": "ok" } } }
  *   ],
  *   "callers": [{ "id": "pager", "displayName": "Pager" }],
  *   "subscriptions": [{ "caller": "pager", "service": "payments-db", "pollingInterval": "5s", "gracePeriod": "30s" }],
@@ -36,32 +38,65 @@ export interface ConfigFile {
 /** The only version there is; a file of another version is refused rather than guessed at. */
 export const CONFIG_FILE_VERSION = 1;
 
-/** A service, as RegisterService takes it, with an id of the file's choosing. */
+/**
+ * A service, as RegisterService takes it, with an id of the file's choosing.
+ * A TCP check names `host` and `port`; an HTTP check names neither (its URL
+ * does).
+ */
 export interface ConfigService {
   /** Letters, digits and `. _ : @ -`, at most 128 characters; the id the API uses. */
   readonly id: string;
-  /** A hostname or an IP literal. */
-  readonly host: string;
-  /** 1–65535. */
-  readonly port: number;
+  /** A hostname or an IP literal. TCP checks only: required for them, refused beside `probe.http`. */
+  readonly host?: string;
+  /** 1–65535. TCP checks only, as `host`. */
+  readonly port?: number;
   /** Default "". */
   readonly displayName?: string;
   /** Its own check interval, 1s–24h; default "30s". */
   readonly checkInterval?: string;
-  /** Connect timeout of each check, 100ms–60s; default "2s". */
+  /** Timeout of each check (for HTTP, the whole exchange), 100ms–60s; default "2s". */
   readonly checkTimeout?: string;
   /** How it is checked (the API's `oneof probe`); absent: TCP, closed as the server's `--tcp-close` says. */
   readonly probe?: ConfigProbe;
 }
 
 /** One key, one kind of check: the API's `oneof probe`. */
-export interface ConfigProbe {
-  readonly tcp: ConfigTcpProbe;
-}
+export type ConfigProbe =
+  | { readonly tcp: ConfigTcpProbe; readonly http?: never }
+  | { readonly http: ConfigHttpProbe; readonly tcp?: never };
 
 export interface ConfigTcpProbe {
   /** "fin" (an ordinary close) or "reset" (RST); absent: the server's `--tcp-close`. */
   readonly close?: "fin" | "reset";
+}
+
+/**
+ * An HTTP(S) check (the API's HttpProbe), under the same rules as
+ * RegisterService; the service's host and port are the URL's.
+ */
+export interface ConfigHttpProbe {
+  /** An absolute http:// or https:// URL, at most 2048 characters, without user:password. */
+  readonly url: string;
+  /** "GET" (default), "HEAD" or "POST". */
+  readonly method?: string;
+  /** Request headers by name (not Host, Content-Length, Connection or Transfer-Encoding); default none. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Request body as UTF-8 text, POST only, at most 16 KiB; not with `bodyBase64`. */
+  readonly body?: string;
+  /** Request body as base64 (for bytes that are not UTF-8 text), POST only; not with `body`. */
+  readonly bodyBase64?: string;
+  /** The status codes that count as up, as monitorctl's `--expect` takes them: "200-299,304"; default "200-399". */
+  readonly expect?: string;
+  /** An RE2 regular expression the body must match (its groups are reported); not with `bodyKeyword`. */
+  readonly bodyRegex?: string;
+  /** A plain string the body must contain; not with `bodyRegex`. */
+  readonly bodyKeyword?: string;
+  /** Up when the body does NOT match `bodyRegex` / contain `bodyKeyword`; default false. */
+  readonly invert?: boolean;
+  /** Redirects followed at most, 0–20 (0: a 3xx is judged as the response); default 10. */
+  readonly maxRedirects?: number;
+  /** Accept any TLS certificate (its expiry is still reported); default false. */
+  readonly skipTlsVerify?: boolean;
 }
 
 export interface ConfigCaller {
@@ -108,8 +143,21 @@ export const CONFIG_FILE_KEYS = {
     checkTimeout: true,
     probe: true,
   }),
-  probe: keys<ConfigProbe>({ tcp: true }),
+  probe: keys<ConfigProbe>({ tcp: true, http: true }),
   tcpProbe: keys<ConfigTcpProbe>({ close: true }),
+  httpProbe: keys<ConfigHttpProbe>({
+    url: true,
+    method: true,
+    headers: true,
+    body: true,
+    bodyBase64: true,
+    expect: true,
+    bodyRegex: true,
+    bodyKeyword: true,
+    invert: true,
+    maxRedirects: true,
+    skipTlsVerify: true,
+  }),
   caller: keys<ConfigCaller>({ id: true, displayName: true }),
   subscription: keys<ConfigSubscription>({ caller: true, service: true, pollingInterval: true, gracePeriod: true }),
   outage: keys<ConfigOutage>({ id: true, service: true, start: true, end: true, reason: true }),

@@ -3,7 +3,8 @@ import type { CallerConfig, PlannedOutage, ServiceConfig, SubscriptionConfig } f
 /** A domain value as the config file declares it: marked managed, with no creation time yet. */
 export type Declared<T> = Omit<T, "createdAt" | "managedBy"> & { readonly managedBy: "config" };
 
-export type DeclaredService = Declared<ServiceConfig>;
+/** No `pausedAt`: pausing is runtime state (PauseService), which a file neither sets nor clears. */
+export type DeclaredService = Omit<Declared<ServiceConfig>, "pausedAt">;
 export type DeclaredCaller = Declared<CallerConfig>;
 export type DeclaredSubscription = Declared<SubscriptionConfig>;
 export type DeclaredOutage = Declared<PlannedOutage>;

@@ -12,10 +12,11 @@ import {
   checkRequiredId,
   checkServiceId,
 } from "../domain/field-rules.js";
-import { formatAddress } from "../domain/format-address.js";
 import { invalidArgument } from "../domain/monitor-error.js";
 import { quoteInput } from "../domain/quote-input.js";
-import type { ProbeConfig } from "../domain/types.js";
+import { describeTarget, targetKey } from "../domain/service-target.js";
+import type { CheckedHttpProbe } from "../domain/http-probe-rules.js";
+import type { TcpProbeConfig } from "../domain/types.js";
 import type { RegistryData } from "../store/registry.js";
 import type {
   DeclaredCaller,
@@ -24,7 +25,15 @@ import type {
   DeclaredSubscription,
   DesiredState,
 } from "./desired-state.js";
-import { createJsonFieldReader, describeJson, type ConfigIssue, type JsonFieldReader } from "./read-json-fields.js";
+import { readHttpProbe } from "./read-http-probe.js";
+import {
+  createJsonFieldReader,
+  describeJson,
+  keyPath,
+  type ConfigIssue,
+  type JsonFieldReader,
+  type JsonObject,
+} from "./read-json-fields.js";
 
 export type { ConfigIssue } from "./read-json-fields.js";
 
@@ -36,8 +45,6 @@ export type ParsedConfigFile =
 /** The caller-id alphabet, for the ids a file chooses for services and outages too: safe in a URL, a log line and a shell. */
 const FILE_ID = /^[A-Za-z0-9._:@-]+$/;
 
-const addressKey = (host: string, port: number) => `${host.toLowerCase()}|${port}`;
-
 /**
  * A config file's JSON value → the desired state, or every issue found
  * (`{ path: "$.services[2].port", rule: "must be between 1 and 65535, got 0" }`).
@@ -46,9 +53,10 @@ const addressKey = (host: string, port: number) => `${host.toLowerCase()}|${port
  * References are checked against the file and `current` (the registry now):
  * a subscription or outage may name a service or caller of the file or one
  * created through the API, not one that only a previous version of the file
- * had (applying would remove it). A service whose address an API-created
- * service of another id holds is refused, as RegisterService would refuse
- * it; the message says how to adopt that one instead.
+ * had (applying would remove it). A service whose target (TCP: host:port;
+ * HTTP: method and URL, see domain/service-target.ts) an API-created service
+ * of another id holds is refused, as RegisterService would refuse it; the
+ * message says how to adopt that one instead.
  */
 export function parseConfigFile(value: unknown, current: RegistryData): ParsedConfigFile {
   const r = createJsonFieldReader();
@@ -69,14 +77,14 @@ export function parseConfigFile(value: unknown, current: RegistryData): ParsedCo
   const subscriptions = readSubscriptions(r, r.list(root, "subscriptions", "$") ?? [], { serviceIds, callerIds, serviceIntervals });
   const outages = readOutages(r, r.list(root, "outages", "$") ?? [], serviceIds);
 
-  // Address conflicts with services the file does not manage (API-created ones stay).
-  const apiAddresses = new Map(current.services.filter((s) => s.managedBy === undefined).map((s) => [addressKey(s.host, s.port), s.id]));
+  // Target conflicts with services the file does not manage (API-created ones stay).
+  const apiTargets = new Map(current.services.filter((s) => s.managedBy === undefined).map((s) => [targetKey(s), s.id]));
   services.declared.forEach((s, i) => {
-    const holder = apiAddresses.get(addressKey(s.host, s.port));
+    const holder = apiTargets.get(targetKey(s));
     if (holder !== undefined && holder !== s.id) {
       r.fail(
         services.paths[i]!,
-        `${formatAddress(s.host, s.port)} is already registered through the API as ${quoteInput(holder)}; give this service that id to adopt it`,
+        `${describeTarget(s)} is already registered through the API as ${quoteInput(holder)}; give this service that id to adopt it`,
       );
     }
   });
@@ -109,19 +117,62 @@ function fileId(r: JsonFieldReader, value: string | undefined, path: string, max
   });
 }
 
-/** The `oneof probe`: exactly one kind of check (tcp is the only one so far). */
-function readProbe(r: JsonFieldReader, value: unknown, path: string): ProbeConfig | undefined {
-  if (value === undefined) return undefined;
+/**
+ * The `oneof probe`: exactly one kind of check. "none": TCP, closed as the
+ * server's --tcp-close says (no probe, or tcp without close); "invalid":
+ * recorded. An HTTP probe comes with the host and port its URL names.
+ */
+type ReadProbe =
+  | { readonly kind: "none" | "invalid" }
+  | { readonly kind: "tcp"; readonly probe: TcpProbeConfig }
+  | { readonly kind: "http"; readonly checked: CheckedHttpProbe };
+
+function readProbe(r: JsonFieldReader, value: unknown, path: string): ReadProbe {
+  const invalid = { kind: "invalid" } as const;
+  if (value === undefined) return { kind: "none" };
   const probe = r.object(value, path, CONFIG_FILE_KEYS.probe);
-  if (probe === undefined) return undefined;
-  if (probe["tcp"] === undefined) return r.fail(path, "must name one kind of check: tcp");
+  if (probe === undefined) return invalid;
+  const kinds = CONFIG_FILE_KEYS.probe.filter((kind) => probe[kind] !== undefined);
+  if (kinds.length !== 1) {
+    r.fail(path, `must name one kind of check: ${CONFIG_FILE_KEYS.probe.join(" or ")}${kinds.length > 1 ? `, got ${kinds.join(" and ")}` : ""}`);
+    return invalid;
+  }
+  if (probe["http"] !== undefined) {
+    const checked = readHttpProbe(r, probe["http"], `${path}.http`);
+    return checked === undefined ? invalid : { kind: "http", checked };
+  }
   const tcp = r.object(probe["tcp"], `${path}.tcp`, CONFIG_FILE_KEYS.tcpProbe);
-  const close = tcp?.["close"];
+  if (tcp === undefined) return invalid;
+  const close = tcp["close"];
   // No close mode chosen: the service follows the server's --tcp-close, as with no probe at all.
-  if (close === undefined) return undefined;
-  if (close === "fin" || close === "reset") return { kind: "tcp", closeMode: close };
-  return r.fail(`${path}.tcp.close`, `must be "fin" or "reset", got ${describeJson(close)}`);
+  if (close === undefined) return { kind: "none" };
+  if (close === "fin" || close === "reset") return { kind: "tcp", probe: { kind: "tcp", closeMode: close } };
+  r.fail(`${path}.tcp.close`, `must be "fin" or "reset", got ${describeJson(close)}`);
+  return invalid;
 }
+
+/**
+ * What a service checks: a TCP check's host and port as the file gives them,
+ * an HTTP check's from its URL (the file must not give them too: the two
+ * could disagree). Undefined when invalid (recorded) or when the probe is.
+ */
+function readTarget(r: JsonFieldReader, o: JsonObject, path: string, http: boolean, probe: ReadProbe) {
+  if (http) {
+    for (const key of ["host", "port"]) {
+      if (o[key] !== undefined) r.fail(keyPath(path, key), "must be absent with probe.http; the URL names the host and port");
+    }
+    return probe.kind === "http" ? probe.checked : undefined;
+  }
+  const rawHost = r.string(o, "host", path);
+  const host = rawHost === undefined ? undefined : r.rule(`${path}.host`, (field) => checkHost(rawHost, field));
+  const rawPort = r.number(o, "port", path);
+  const port = rawPort === undefined ? undefined : r.rule(`${path}.port`, (field) => checkPort(rawPort, field));
+  if (host === undefined || port === undefined || probe.kind === "invalid") return undefined;
+  return { host, port, ...(probe.kind === "tcp" ? { probe: probe.probe } : {}) };
+}
+
+const isObject = (value: unknown): value is JsonObject =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 function readServices(r: JsonFieldReader, items: readonly unknown[]) {
   const declared: DeclaredService[] = [];
@@ -129,7 +180,7 @@ function readServices(r: JsonFieldReader, items: readonly unknown[]) {
   // Every id the file names, valid or not: a reference to an invalid service is not a second error.
   const ids = new Set<string>();
   const uniqueId = createUniqueness(r, "the id");
-  const uniqueAddress = createUniqueness(r, "the address");
+  const uniqueTarget = createUniqueness(r, "the target");
   items.forEach((item, i) => {
     const path = `$.services[${i}]`;
     const since = r.mark();
@@ -138,30 +189,22 @@ function readServices(r: JsonFieldReader, items: readonly unknown[]) {
     const rawId = r.string(o, "id", path);
     if (rawId !== undefined) ids.add(rawId);
     const id = fileId(r, rawId, `${path}.id`, LIMITS.serviceIdLength);
-    const rawHost = r.string(o, "host", path);
-    const host = rawHost === undefined ? undefined : r.rule(`${path}.host`, (field) => checkHost(rawHost, field));
-    const rawPort = r.number(o, "port", path);
-    const port = rawPort === undefined ? undefined : r.rule(`${path}.port`, (field) => checkPort(rawPort, field));
+    // An HTTP check is one whose probe names http alone, even if what it says there is wrong: its host and port are the URL's.
+    const http = isObject(o["probe"]) && o["probe"]["http"] !== undefined && o["probe"]["tcp"] === undefined;
+    const probe = readProbe(r, o["probe"], `${path}.probe`);
+    const target = readTarget(r, o, path, http, probe);
     const rawName = r.string(o, "displayName", path, "");
     const displayName = rawName === undefined ? undefined : r.rule(`${path}.displayName`, (field) => checkDisplayName(rawName, field));
     const checkIntervalMs = r.duration(o, "checkInterval", path, LIMITS.interval, DEFAULTS.checkIntervalMs);
     const checkTimeoutMs = r.duration(o, "checkTimeout", path, LIMITS.timeout, DEFAULTS.checkTimeoutMs);
-    const probe = readProbe(r, o["probe"], `${path}.probe`);
-    if (id === undefined || host === undefined || port === undefined || displayName === undefined) return;
+    if (id === undefined || target === undefined || displayName === undefined) return;
     if (checkIntervalMs === undefined || checkTimeoutMs === undefined) return;
+    const service = { host: target.host, port: target.port, ...(target.probe === undefined ? {} : { probe: target.probe }) };
     const freshId = uniqueId(id, () => quoteInput(id), `${path}.id`);
-    const freshAddress = uniqueAddress(addressKey(host, port), () => formatAddress(host, port), path);
-    if (!freshId || !freshAddress || !r.cleanSince(since)) return;
-    declared.push({
-      id,
-      host,
-      port,
-      displayName,
-      checkIntervalMs,
-      checkTimeoutMs,
-      ...(probe === undefined ? {} : { probe }),
-      managedBy: "config",
-    });
+    // TCP checks are unique by host:port, HTTP ones by method and URL, as the registry has them.
+    const freshTarget = uniqueTarget(targetKey(service), () => describeTarget(service), path);
+    if (!freshId || !freshTarget || !r.cleanSince(since)) return;
+    declared.push({ id, ...service, displayName, checkIntervalMs, checkTimeoutMs, managedBy: "config" });
     paths.push(path);
   });
   return { declared, paths, ids };

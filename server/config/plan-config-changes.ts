@@ -1,6 +1,7 @@
-import type { CallerConfig, Millis, PlannedOutage, ServiceConfig, SubscriptionConfig } from "../domain/types.js";
+import { isDeepStrictEqual } from "node:util";
+import type { CallerConfig, Millis, PlannedOutage, ProbeConfig, ServiceConfig, SubscriptionConfig } from "../domain/types.js";
 import type { RegistryData } from "../store/registry.js";
-import type { DesiredState } from "./desired-state.js";
+import type { DeclaredService, DesiredState } from "./desired-state.js";
 
 /**
  * One registry mutation that brings the registry closer to the file. An
@@ -50,14 +51,38 @@ export const CHANGE_ORDER: readonly ConfigChangeKind[] = [
 
 const subKey = (s: { readonly callerId: string; readonly serviceId: string }) => `${s.callerId}\u0000${s.serviceId}`;
 
+/**
+ * Whether two probes are the same settings. Both are fully defaulted plain
+ * data; an HTTP body is compared by its bytes, since a store may hand back a
+ * Buffer where the file made a Uint8Array (deep equality tells them apart).
+ */
+function sameProbe(a: ProbeConfig | undefined, b: ProbeConfig | undefined): boolean {
+  if (a?.kind !== "http" || b?.kind !== "http") return isDeepStrictEqual(a, b);
+  const { body: aBody, ...aRest } = a;
+  const { body: bBody, ...bRest } = b;
+  return Buffer.compare(aBody, bBody) === 0 && isDeepStrictEqual(aRest, bRest);
+}
+
+/**
+ * Whether the registry's service already has every setting the file gives
+ * it. `pausedAt` is not one: pausing is runtime state (PauseService), never
+ * configuration, so a paused service the file declares matches it.
+ */
 const sameService = (a: Omit<ServiceConfig, "createdAt">, b: ServiceConfig) =>
   a.host === b.host &&
   a.port === b.port &&
   a.displayName === b.displayName &&
   a.checkIntervalMs === b.checkIntervalMs &&
   a.checkTimeoutMs === b.checkTimeoutMs &&
-  a.probe?.closeMode === b.probe?.closeMode &&
+  sameProbe(a.probe, b.probe) &&
   a.managedBy === b.managedBy;
+
+/** The file's settings on the registry's service: its creation time and pause state are the registry's. */
+const updatedService = (wanted: DeclaredService, previous: ServiceConfig): ServiceConfig => ({
+  ...wanted,
+  createdAt: previous.createdAt,
+  ...(previous.pausedAt === undefined ? {} : { pausedAt: previous.pausedAt }),
+});
 
 const sameCaller = (a: Omit<CallerConfig, "createdAt">, b: CallerConfig) =>
   a.displayName === b.displayName && a.managedBy === b.managedBy;
@@ -75,7 +100,13 @@ const sameOutage = (a: PlannedOutage, b: PlannedOutage) =>
  *
  * - An object of the file is added, or updated when it differs (an
  *   API-created one is adopted: updated and marked managed). An update keeps
- *   the object's creation time; an addition is created at `now`.
+ *   the object's creation time, and a service's pause state (`pausedAt`:
+ *   the file never pauses nor resumes); an addition is created at `now`.
+ * - Services are matched by id; two cannot share a target (TCP: host:port,
+ *   HTTP: method and URL; targetKey). parseConfigFile refuses a target that
+ *   an API-created service of another id holds (the operator adopts it by
+ *   giving its id); a target the file moves from a service it removes or
+ *   updates to one it adds is free by the time it is added (phases).
  * - A managed object the file no longer has is removed. A subscription or
  *   outage whose service (or caller) is removed is not removed on its own:
  *   it goes with the service, as UnregisterService does, so its caller hears
@@ -116,7 +147,7 @@ export function planConfigChanges(desired: DesiredState, current: RegistryData, 
     const previous = services.get(wanted.id);
     if (previous === undefined) changes.push({ kind: "add_service", service: { ...wanted, createdAt: now } });
     else if (!sameService(wanted, previous)) {
-      changes.push({ kind: "update_service", service: { ...wanted, createdAt: previous.createdAt }, previous });
+      changes.push({ kind: "update_service", service: updatedService(wanted, previous), previous });
     }
   }
   const callers = new Map(current.callers.map((c) => [c.id, c]));

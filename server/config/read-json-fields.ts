@@ -84,10 +84,29 @@ export function createJsonFieldReader() {
     return typeof value === "string" ? value : fail(keyPath(path, key), `must be a string, got ${describeJson(value)}`);
   }
 
-  function number(from: JsonObject, key: string, path: string): number | undefined {
+  function number(from: JsonObject, key: string, path: string, fallback?: number): number | undefined {
     const value = from[key];
-    if (value === undefined) return fail(keyPath(path, key), "is required");
+    if (value === undefined) return fallback ?? fail(keyPath(path, key), "is required");
     return typeof value === "number" ? value : fail(keyPath(path, key), `must be a number, got ${describeJson(value)}`);
+  }
+
+  function boolean(from: JsonObject, key: string, path: string, fallback: boolean): boolean | undefined {
+    const value = from[key];
+    if (value === undefined) return fallback;
+    return typeof value === "boolean" ? value : fail(keyPath(path, key), `must be true or false, got ${describeJson(value)}`);
+  }
+
+  /** An object of string values (e.g. request headers); an absent key is an empty one. */
+  function stringRecord(from: JsonObject, key: string, path: string): Readonly<Record<string, string>> | undefined {
+    const value = from[key];
+    const at = keyPath(path, key);
+    if (value === undefined) return {};
+    if (typeof value !== "object" || value === null || Array.isArray(value)) return fail(at, `must be an object, got ${describeJson(value)}`);
+    const since = issues.length;
+    for (const [name, item] of Object.entries(value)) {
+      if (typeof item !== "string") fail(keyPath(at, name), `must be a string, got ${describeJson(item)}`);
+    }
+    return issues.length === since ? (value as Readonly<Record<string, string>>) : undefined;
   }
 
   /** A duration string ("30s", "500ms") within `range`, in milliseconds; `fallback` when absent. */
@@ -109,7 +128,7 @@ export function createJsonFieldReader() {
     return ms ?? fail(keyPath(path, key), `must be an RFC 3339 time like "2026-11-23T22:00:00Z", got ${describeJson(value)}`);
   }
 
-  return { issues, fail, rule, object, mark, cleanSince, list, string, number, duration, time };
+  return { issues, fail, rule, object, mark, cleanSince, list, string, number, boolean, stringRecord, duration, time };
 }
 
 export type JsonFieldReader = ReturnType<typeof createJsonFieldReader>;

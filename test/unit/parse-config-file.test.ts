@@ -126,7 +126,7 @@ describe("parseConfigFile", () => {
     const parsed = parseConfigFile(
       {
         version: 2,
-        services: [{ id: 5, port: "5432", checkInterval: 30, probe: { http: {} } }, "web", { ...db, probe: { tcp: { close: "rst" } } }],
+        services: [{ id: 5, port: "5432", checkInterval: 30, probe: { udp: {} } }, "web", { ...db, probe: { tcp: { close: "rst" } } }],
         callers: {},
         subscriptions: [{ caller: "", service: "payments-db", pollingInterval: "5 s" }],
         outages: [
@@ -139,11 +139,11 @@ describe("parseConfigFile", () => {
     expect(issues(parsed)).toEqual([
       "$.version: must be 1 (the version this server reads), got 2",
       "$.services[0].id: must be a string, got 5",
+      "$.services[0].probe.udp: unknown key; expected one of tcp, http",
+      "$.services[0].probe: must name one kind of check: tcp or http",
       "$.services[0].host: is required",
       '$.services[0].port: must be a number, got "5432"',
       '$.services[0].checkInterval: must be a duration like "30s", got 30',
-      "$.services[0].probe.http: unknown key; expected one of tcp",
-      "$.services[0].probe: must name one kind of check: tcp",
       '$.services[1]: must be an object, got "web"',
       '$.services[2].probe.tcp.close: must be "fin" or "reset", got "rst"',
       "$.callers: must be an array, got an object",
@@ -174,7 +174,7 @@ describe("parseConfigFile", () => {
     );
     expect(issues(parsed)).toEqual([
       '$.services[1].id: the id "payments-db" is declared twice; first at $.services[0].id',
-      "$.services[2]: the address 10.0.0.5:5432 is declared twice; first at $.services[0]",
+      "$.services[2]: the target 10.0.0.5:5432 is declared twice; first at $.services[0]",
       "$.services[3].id: may contain only letters, digits and . _ : @ -",
       '$.callers[1].id: the id "pager" is declared twice; first at $.callers[0].id',
       "$.callers[2].id: may contain only letters, digits and . _ : @ -",
