@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { formatConfigIssues } from "../../server/config/format-config-issues.js";
 import { parseConfigFile, type ParsedConfigFile } from "../../server/config/parse-config-file.js";
+import type { HttpProbeConfig } from "../../server/domain/types.js";
 import type { RegistryData } from "../../server/store/registry.js";
 import { apiCaller, apiService } from "../support/fake-registry.js";
 
@@ -245,5 +246,190 @@ describe("parseConfigFile", () => {
     const [hostIssue, nameIssue] = issues(parsed);
     expect(hostIssue).toMatch(/^\$\.services\[0\]\.host: must be at most 253 characters, got 502$/);
     expect(nameIssue).toBe("$.callers[0].displayName: must be a string, got 7");
+  });
+});
+
+/** An HTTP probe as the rules store it: every default filled in. */
+const httpProbe = (url: string, extra: Partial<HttpProbeConfig> = {}): HttpProbeConfig => ({
+  kind: "http",
+  url,
+  method: "GET",
+  headers: {},
+  body: new Uint8Array(),
+  acceptedStatuses: [{ min: 200, max: 399 }],
+  bodyRegex: "",
+  bodyKeyword: "",
+  invertBodyMatch: false,
+  maxRedirects: 10,
+  skipTlsVerify: false,
+  ...extra,
+});
+
+const shop = (http: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ id: "shop", probe: { http }, ...extra });
+
+describe("parseConfigFile, HTTP checks", () => {
+  it("reads every setting of probe.http, with the host and port from the URL and the API's defaults filled in", () => {
+    const parsed = parseConfigFile(
+      {
+        version: 1,
+        services: [
+          shop(
+            {
+              url: "https://Shop.Example.com/health#top",
+              method: "post",
+              headers: { Accept: "application/json", "X-Token": "s3cret" },
+              body: '{"ping":1}',
+              expect: "200-299, 304",
+              bodyRegex: "status: (?<status>\\w+)",
+              invert: true,
+              maxRedirects: 0,
+              skipTlsVerify: true,
+            },
+            { displayName: "Shop", checkInterval: "10s", checkTimeout: "5s" },
+          ),
+          { id: "min", probe: { http: { url: "http://127.0.0.1:8080/" } } },
+          { id: "v6", probe: { http: { url: "http://[::1]/ready", method: "HEAD", bodyKeyword: "ok" } } },
+          { id: "bytes", probe: { http: { url: "http://127.0.0.1:8080/", method: "POST", bodyBase64: "AP8Q" } } },
+        ],
+      },
+      EMPTY,
+    );
+    expect(desired(parsed).services).toEqual([
+      {
+        id: "shop",
+        // The URL as the API stores it: lower-case host, no fragment; 443 is https's.
+        host: "shop.example.com",
+        port: 443,
+        displayName: "Shop",
+        checkIntervalMs: 10_000,
+        checkTimeoutMs: 5_000,
+        probe: httpProbe("https://shop.example.com/health", {
+          method: "POST",
+          headers: { Accept: "application/json", "X-Token": "s3cret" },
+          body: new TextEncoder().encode('{"ping":1}'),
+          acceptedStatuses: [
+            { min: 200, max: 299 },
+            { min: 304, max: 304 },
+          ],
+          bodyRegex: "status: (?<status>\\w+)",
+          invertBodyMatch: true,
+          maxRedirects: 0,
+          skipTlsVerify: true,
+        }),
+        managedBy: "config",
+      },
+      { id: "min", host: "127.0.0.1", port: 8080, displayName: "", checkIntervalMs: 30_000, checkTimeoutMs: 2_000, probe: httpProbe("http://127.0.0.1:8080/"), managedBy: "config" },
+      {
+        id: "v6",
+        host: "::1",
+        port: 80,
+        displayName: "",
+        checkIntervalMs: 30_000,
+        checkTimeoutMs: 2_000,
+        probe: httpProbe("http://[::1]/ready", { method: "HEAD", bodyKeyword: "ok" }),
+        managedBy: "config",
+      },
+      {
+        id: "bytes",
+        host: "127.0.0.1",
+        port: 8080,
+        displayName: "",
+        checkIntervalMs: 30_000,
+        checkTimeoutMs: 2_000,
+        probe: httpProbe("http://127.0.0.1:8080/", { method: "POST", body: new Uint8Array([0x00, 0xff, 0x10]) }),
+        managedBy: "config",
+      },
+    ]);
+  });
+
+  it("refuses the file's own shape errors in probe.http at their JSON paths, all at once", () => {
+    const parsed = parseConfigFile(
+      {
+        version: 1,
+        services: [
+          shop({ urll: "http://a.test/", headers: { "X-A": 1 }, expect: "2xx", invert: "yes", maxRedirects: "3", skipTlsVerify: 1 }),
+          { id: "b", probe: { http: { url: "http://b.test/", method: "POST", body: "x", bodyBase64: "eA==" } } },
+          { id: "c", probe: { http: { url: "http://c.test/", method: "POST", bodyBase64: "not base64!" } } },
+          { id: "d", host: "10.0.0.5", port: 80, probe: { http: { url: "http://d.test/" } } },
+          { id: "e", host: "10.0.0.5", port: 80, probe: { tcp: {}, http: { url: "http://e.test/" } } },
+          { id: "f", host: "10.0.0.6", port: 80, probe: {} },
+          { id: "g", probe: { http: "http://g.test/" } },
+        ],
+      },
+      EMPTY,
+    );
+    expect(issues(parsed)).toEqual([
+      "$.services[0].probe.http.urll: unknown key; expected one of url, method, headers, body, bodyBase64, expect, bodyRegex, bodyKeyword, invert, maxRedirects, skipTlsVerify",
+      "$.services[0].probe.http.url: is required",
+      '$.services[0].probe.http.headers["X-A"]: must be a string, got 1',
+      '$.services[0].probe.http.expect: expected status codes like "200-299,304", got "2xx"',
+      '$.services[0].probe.http.invert: must be true or false, got "yes"',
+      '$.services[0].probe.http.maxRedirects: must be a number, got "3"',
+      "$.services[0].probe.http.skipTlsVerify: must be true or false, got 1",
+      "$.services[1].probe.http.bodyBase64: must not be set beside body; give the body one way",
+      "$.services[2].probe.http.bodyBase64: must be standard base64 (A–Z a–z 0–9 + /, padded with =)",
+      "$.services[3].host: must be absent with probe.http; the URL names the host and port",
+      "$.services[3].port: must be absent with probe.http; the URL names the host and port",
+      "$.services[4].probe: must name one kind of check: tcp or http, got tcp and http",
+      "$.services[5].probe: must name one kind of check: tcp or http",
+      '$.services[6].probe.http: must be an object, got "http://g.test/"',
+    ]);
+  });
+
+  // One case per rule of the API (domain/http-probe-rules.ts), each at the file's path for the field.
+  const P = "$.services[0].probe.http";
+  it.each([
+    ["a URL that is not http(s)", { url: "ftp://a.test/" }, `${P}.url: must be an absolute http:// or https:// URL, got "ftp://a.test/"`],
+    ["a URL with credentials", { url: "http://user:pw@a.test/" }, `${P}.url: must not contain user:password (send an Authorization header instead)`],
+    ["another method", { url: "http://a.test/", method: "PUT" }, `${P}.method: must be GET, HEAD or POST, got "PUT"`],
+    ["a header the check sets", { url: "http://a.test/", headers: { Host: "b.test" } }, `${P}.headers: "Host" is set by the check itself and may not be given`],
+    ["a header name that is not a token", { url: "http://a.test/", headers: { "X A": "1" } }, `${P}.headers: "X A" is not a valid header name (an RFC 9110 token)`],
+    [
+      "a header value with CR LF",
+      { url: "http://a.test/", headers: { "X-A": "1\r\nX-B: 2" } },
+      `${P}.headers["X-A"]: must be visible ASCII, spaces and tabs only (no CR, LF, NUL or other control characters)`,
+    ],
+    ["a body on GET", { url: "http://a.test/", body: "x" }, `${P}.body: may only be sent with POST, method is GET`],
+    ["a base64 body on GET", { url: "http://a.test/", bodyBase64: "eA==" }, `${P}.bodyBase64: may only be sent with POST, method is GET`],
+    ["a body over 16 KiB", { url: "http://a.test/", method: "POST", body: "x".repeat(16 * 1024 + 1) }, `${P}.body: must be at most 16384 bytes, got 16385`],
+    ["a status under 100", { url: "http://a.test/", expect: "99" }, `${P}.expect: must be between 100 and 599, got 99`],
+    ["a reversed status range", { url: "http://a.test/", expect: "200-299,400-300" }, `${P}.expect: must be 0 (min alone) or between min (400) and 599, got 300`],
+    ["a regex that does not compile", { url: "http://a.test/", bodyRegex: "(" }, `${P}.bodyRegex: does not compile (RE2 syntax): "error parsing regexp: missing closing ): \`(\`"`],
+    ["both a regex and a keyword", { url: "http://a.test/", bodyRegex: "a", bodyKeyword: "b" }, `${P}.bodyKeyword: must be empty when ${P}.bodyRegex is set (one body check)`],
+    ["invert without a body check", { url: "http://a.test/", invert: true }, `${P}.invert: needs ${P}.bodyRegex or ${P}.bodyKeyword to invert`],
+    ["too many redirects", { url: "http://a.test/", maxRedirects: 21 }, `${P}.maxRedirects: must be between 0 and 20, got 21`],
+  ])("refuses %s as the API does, at the file's path", (_what, http, message) => {
+    expect(issues(parseConfigFile({ version: 1, services: [shop(http)] }, EMPTY))).toEqual([message]);
+  });
+
+  it("keys services by target: an HTTP check by method and URL (as normalised), a TCP one by host:port", () => {
+    const parsed = parseConfigFile(
+      {
+        version: 1,
+        services: [
+          { id: "a", probe: { http: { url: "https://shop.example.com/health" } } },
+          { id: "b", probe: { http: { url: "HTTPS://SHOP.example.com:443/health#x", method: "get" } } },
+          // Another method of the URL, and a TCP check of its host:port, are other targets.
+          { id: "c", probe: { http: { url: "https://shop.example.com/health", method: "HEAD" } } },
+          { id: "d", host: "shop.example.com", port: 443 },
+        ],
+      },
+      EMPTY,
+    );
+    expect(issues(parsed)).toEqual(["$.services[1]: the target https://shop.example.com/health is declared twice; first at $.services[0]"]);
+  });
+
+  it("refuses an HTTP check an API-created service of another id has, and says how to adopt it", () => {
+    const url = "http://127.0.0.1:8080/health";
+    const current: RegistryData = {
+      ...EMPTY,
+      services: [apiService("svc_web", 8080, { probe: httpProbe(url, { method: "HEAD" }) }), apiService("svc_tcp", 8080)],
+    };
+    expect(issues(parseConfigFile({ version: 1, services: [shop({ url, method: "HEAD" })] }, current))).toEqual([
+      '$.services[0]: HEAD http://127.0.0.1:8080/health is already registered through the API as "svc_web"; give this service that id to adopt it',
+    ]);
+    // Its id adopts it; a GET of the URL, or the TCP service at its host:port, is another target.
+    expect(parseConfigFile({ version: 1, services: [{ ...shop({ url, method: "HEAD" }), id: "svc_web" }] }, current).ok).toBe(true);
+    expect(parseConfigFile({ version: 1, services: [shop({ url })] }, current).ok).toBe(true);
   });
 });
