@@ -254,3 +254,99 @@ describe("applyConfigChanges", () => {
     expect(steps(plan(FULL, fake.data()))).toEqual(["add_service payments-db", "set_subscription pager/payments-db", "add_outage db-upgrade"]);
   });
 });
+
+describe("planConfigChanges, HTTP checks", () => {
+  const shop = (http: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ id: "shop", probe: { http }, ...extra });
+  const URL_A = "https://shop.example.com/health";
+  const FILE = {
+    version: 1,
+    services: [shop({ url: URL_A, expect: "200-299", bodyKeyword: "ok" }), { id: "db", host: "10.0.0.5", port: 5432 }],
+    callers: [{ id: "pager" }],
+    subscriptions: [{ caller: "pager", service: "shop", gracePeriod: "10s" }],
+  };
+
+  it("adds an HTTP service with its URL's host and port, and plans nothing more once applied (its body bytes included)", async () => {
+    const fake = createFakeRegistry();
+    const withBody = { ...FILE, services: [...FILE.services, { id: "hook", probe: { http: { url: "http://127.0.0.1:9/hook", method: "POST", bodyBase64: "AP8=" } } }] };
+    const changes = plan(withBody, EMPTY);
+    expect(steps(changes)).toEqual(["add_service shop", "add_service db", "add_service hook", "add_caller pager", "set_subscription pager/shop"]);
+    expect(changes[0]).toMatchObject({ service: { host: "shop.example.com", port: 443, probe: { kind: "http", url: URL_A, bodyKeyword: "ok" } } });
+    await applyConfigChanges(fake.registry, changes);
+    expect(plan(withBody, fake.data())).toEqual([]);
+    // A store may hand the body back as a Buffer: the same bytes are the same settings.
+    const data = fake.data();
+    const services = data.services.map((s) => (s.probe?.kind === "http" ? { ...s, probe: { ...s.probe, body: Buffer.from(s.probe.body) } } : s));
+    expect(plan(withBody, { ...data, services })).toEqual([]);
+  });
+
+  it("updates an HTTP service in place when its settings change, keeping its creation time and subscriptions", async () => {
+    const fake = createFakeRegistry();
+    await applyFile(fake, FILE, NOW - 1000);
+    const edited = { ...FILE, services: [shop({ url: URL_A, expect: "200-299,304", bodyRegex: "ok|fine", maxRedirects: 0 }), FILE.services[1]] };
+    const changes = plan(edited, fake.data());
+    expect(steps(changes)).toEqual(["update_service shop"]);
+    expect(changes[0]).toMatchObject({
+      service: {
+        createdAt: NOW - 1000,
+        probe: { acceptedStatuses: [{ min: 200, max: 299 }, { min: 304, max: 304 }], bodyRegex: "ok|fine", bodyKeyword: "", maxRedirects: 0 },
+      },
+      previous: { probe: { bodyKeyword: "ok" } },
+    });
+    await applyConfigChanges(fake.registry, changes);
+    expect(fake.mutations.slice(-1)).toEqual(["updateService"]);
+    expect(fake.registry.getSubscription("pager", "shop")).toMatchObject({ gracePeriodMs: 10_000 });
+    expect(plan(edited, fake.data())).toEqual([]);
+
+    // A new URL, or a switch to TCP, is an update of the same service too (the engine starts its observation over).
+    const moved = { ...FILE, services: [shop({ url: "http://127.0.0.1:8080/" }), FILE.services[1]] };
+    expect(await applyFile(fake, moved)).toEqual(["update_service shop"]);
+    expect(fake.registry.getService("shop")).toMatchObject({ host: "127.0.0.1", port: 8080 });
+    expect(await applyFile(fake, { ...FILE, services: [{ id: "shop", host: "127.0.0.1", port: 8081 }, FILE.services[1]] })).toEqual(["update_service shop"]);
+    expect(fake.registry.getService("shop")?.probe).toBeUndefined();
+  });
+
+  it("removes an HTTP service the file no longer has, with its subscriptions", async () => {
+    const fake = createFakeRegistry();
+    await applyFile(fake, FILE);
+    expect(await applyFile(fake, { ...FILE, services: [FILE.services[1]], subscriptions: [] })).toEqual(["remove_service shop"]);
+    expect(fake.data()).toMatchObject({ services: [{ id: "db" }], subscriptions: [] });
+  });
+
+  it("never resumes nor pauses: a paused service keeps its pause through an unchanged file and through an update", async () => {
+    const fake = createFakeRegistry();
+    await applyFile(fake, FILE);
+    const pausedAt = NOW + 5_000;
+    await fake.registry.pauseService("shop", pausedAt);
+    // Pausing is runtime state: the file still matches.
+    expect(plan(FILE, fake.data())).toEqual([]);
+    const edited = { ...FILE, services: [shop({ url: URL_A, expect: "200" }, { displayName: "Shop" }), FILE.services[1]] };
+    const changes = plan(edited, fake.data());
+    expect(changes).toMatchObject([{ kind: "update_service", service: { displayName: "Shop", pausedAt } }]);
+    await applyConfigChanges(fake.registry, changes);
+    expect(fake.registry.getService("shop")).toMatchObject({ displayName: "Shop", pausedAt });
+    // And a service that is not paused is not paused by an update.
+    expect(await applyFile(fake, { ...edited, services: [edited.services[0], { ...FILE.services[1], displayName: "DB" }] })).toEqual(["update_service db"]);
+    expect(fake.registry.getService("db")).not.toHaveProperty("pausedAt");
+  });
+
+  it("adopts an API-created HTTP check the file declares under its id, and matches targets by method and URL", async () => {
+    const created = plan({ version: 1, services: [shop({ url: URL_A, method: "HEAD" })] }, EMPTY)[0];
+    if (created?.kind !== "add_service") throw new Error("expected an add_service");
+    const { managedBy: _managed, ...apiMade } = created.service;
+    const fake = createFakeRegistry({ services: [{ ...apiMade, id: "svc_shop", createdAt: 42 }] });
+    const file = { version: 1, services: [shop({ url: URL_A, method: "HEAD" }, { id: "svc_shop" })] };
+    expect(await applyFile(fake, file)).toEqual(["update_service svc_shop"]);
+    expect(fake.registry.getService("svc_shop")).toMatchObject({ managedBy: "config", createdAt: 42 });
+    // A GET of the same URL is another target: a new service beside it.
+    expect(await applyFile(fake, { version: 1, services: [...file.services, shop({ url: URL_A })] })).toEqual(["add_service shop"]);
+  });
+
+  it("moves a URL from a service the file removes to one it adds: the removal frees the target first", async () => {
+    const fake = createFakeRegistry();
+    await applyFile(fake, { version: 1, services: [shop({ url: URL_A })] });
+    expect(await applyFile(fake, { version: 1, services: [shop({ url: URL_A }, { id: "storefront" })] })).toEqual([
+      "remove_service shop",
+      "add_service storefront",
+    ]);
+  });
+});
