@@ -25,7 +25,7 @@ export interface BenchConfig {
 export interface HttpChecksConfig {
   /** Checks in flight in each client loop (the probe-level half). */
   readonly concurrency: number;
-  /** Listeners per protocol that a loop's checks go round. */
+  /** HTTP (and TCP) listeners that a loop's checks go round; HTTPS has one (http-check-cost.ts says why). */
   readonly listeners: number;
   /** End to end: services at 1 s (HTTP, then TCP), with the server pinned to one core. */
   readonly services: number;

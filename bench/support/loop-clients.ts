@@ -7,7 +7,7 @@
  */
 import { request as httpRequest, type IncomingMessage, type RequestOptions } from "node:http";
 import { request as httpsRequest } from "node:https";
-import { Agent } from "undici";
+import { Agent, Client } from "undici";
 import { createDnsCache } from "../../server/engine/dns-cache.js";
 import { createHttpProbe } from "../../server/engine/http-probe.js";
 import { createTcpProbe } from "../../server/engine/probe.js";
@@ -21,12 +21,13 @@ import { createTcpProbe } from "../../server/engine/probe.js";
  * - `undici`: undici 7 the way a check would have to use it: an Agent with
  *   `pipelining: 0` and `reset: true` per request (`Connection: close`), so
  *   every request opens its own connection, the body drained.
+ * - `undici-client`: undici 7 with a fresh `Client` per request (and
+ *   `reset: true`), closed after the body: the other way to get a new
+ *   connection per check, without the Agent's pool in between.
  * - `tcp-probe-fin` / `tcp-probe-reset`: the server's TCP probe (createTcpProbe)
  *   closing with FIN (the default) or RST, against TCP listeners.
  */
-export type LoopClientKind = "http-probe" | "node-http" | "undici" | "tcp-probe-fin" | "tcp-probe-reset";
-
-export const LOOP_CLIENT_KINDS: readonly LoopClientKind[] = ["http-probe", "node-http", "undici", "tcp-probe-fin", "tcp-probe-reset"];
+export type LoopClientKind = "http-probe" | "node-http" | "undici" | "undici-client" | "tcp-probe-fin" | "tcp-probe-reset";
 
 /** Where one check goes: an http(s) URL, or `tcp://127.0.0.1:PORT` for the TCP probe. */
 export type LoopTarget = string;
@@ -49,6 +50,8 @@ export function createLoopClient(kind: LoopClientKind, targets: readonly LoopTar
       return nodeHttpClient(targets);
     case "undici":
       return undiciClient(targets);
+    case "undici-client":
+      return undiciFreshClient(targets);
     case "tcp-probe-fin":
       return tcpProbeClient(targets, "fin");
     case "tcp-probe-reset":
@@ -116,6 +119,31 @@ function undiciClient(targets: readonly LoopTarget[]): LoopCheck {
       const status = data.statusCode;
       data.body.on("end", () => done(status >= 200 && status < 400 ? undefined : `status ${status}`));
       data.body.on("error", (bodyError: Error) => done(bodyError.message));
+      data.body.resume();
+    });
+  };
+}
+
+function undiciFreshClient(targets: readonly LoopTarget[]): LoopCheck {
+  const prepared = targets.map((target) => {
+    const url = new URL(target);
+    return { origin: url.origin, request: { path: url.pathname, method: "GET" as const, reset: true } };
+  });
+  return (index, done) => {
+    const { origin, request } = prepared[index]!;
+    const client = new Client(origin, { pipelining: 0, connect: { timeout: TIMEOUT_MS }, headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS });
+    const finish = (failure: string | undefined): void => {
+      void client.destroy();
+      done(failure);
+    };
+    client.request(request, (error, data) => {
+      if (error !== null) {
+        finish(error.message);
+        return;
+      }
+      const status = data.statusCode;
+      data.body.on("end", () => finish(status >= 200 && status < 400 ? undefined : `status ${status}`));
+      data.body.on("error", (bodyError: Error) => finish(bodyError.message));
       data.body.resume();
     });
   };
