@@ -1,3 +1,4 @@
+import { mergeByTime } from "./merge-by-time.js";
 import type { ListenerSpec, ListenerState, Scenario } from "./scenario.js";
 
 /** One planned state change, at an offset from the scenario start. */
@@ -7,8 +8,8 @@ export interface Transition {
   readonly state: ListenerState;
 }
 
-/** One listener's changes in time order; infinite for a flap without count. */
-function* listenerTransitions(spec: ListenerSpec): Generator<Transition, void, undefined> {
+/** One listener's up/down changes in time order; infinite for a flap without count. */
+export function* listenerTransitions(spec: ListenerSpec): Generator<Transition, void, undefined> {
   const { pattern, name: listener } = spec;
   switch (pattern.kind) {
     case "steady":
@@ -33,45 +34,40 @@ function* listenerTransitions(spec: ListenerSpec): Generator<Transition, void, u
 }
 
 /**
- * All transitions of a scenario in time order (ties keep the listeners' file
- * order), ending before `durationMs`. Lazy, because a flap without a count in
- * a scenario without a duration never ends; the runner pulls one at a time.
+ * All up/down transitions of a scenario in time order (ties keep the
+ * listeners' file order), ending before `durationMs`. Lazy, because a flap
+ * without a count in a scenario without a duration never ends. Answer and
+ * certificate changes of web listeners are in `scheduleChanges`.
  */
-export function* scheduleTransitions(scenario: Scenario): Generator<Transition, void, undefined> {
-  const end = scenario.durationMs ?? Number.POSITIVE_INFINITY;
-  const sources = scenario.listeners.map((spec) => {
-    const iterator = listenerTransitions(spec);
-    return { iterator, head: iterator.next() };
-  });
-  for (;;) {
-    let earliest: { source: (typeof sources)[number]; transition: Transition } | undefined;
-    for (const source of sources) {
-      if (source.head.done) continue;
-      const transition = source.head.value;
-      if (transition.atMs >= end) continue;
-      if (earliest === undefined || transition.atMs < earliest.transition.atMs) earliest = { source, transition };
-    }
-    if (earliest === undefined) return;
-    yield earliest.transition;
-    earliest.source.head = earliest.source.iterator.next();
-  }
+export function scheduleTransitions(scenario: Scenario): Generator<Transition, void, undefined> {
+  return mergeByTime(scenario.listeners.map(listenerTransitions), scenario.durationMs);
 }
 
-/** True when the schedule never ends: a count-less flap and no duration. */
+/** True when a flap without a count runs with no duration to stop it. */
+export function flapsForever(scenario: Scenario): boolean {
+  return scenario.durationMs === undefined && scenario.listeners.some((l) => l.pattern.kind === "flap" && l.pattern.count === undefined);
+}
+
+/**
+ * True when the schedule never ends: a count-less flap or response cycle,
+ * and no duration.
+ */
 export function isUnbounded(scenario: Scenario): boolean {
   return (
-    scenario.durationMs === undefined &&
-    scenario.listeners.some((l) => l.pattern.kind === "flap" && l.pattern.count === undefined)
+    flapsForever(scenario) ||
+    (scenario.durationMs === undefined &&
+      scenario.listeners.some((l) => l.service !== undefined && l.service.kind !== "tcp" && l.service.cycle !== undefined && l.service.cycle.count === undefined))
   );
 }
 
 /**
- * The schedule as a list, for tests and previews: every transition before
- * `untilMs` (default: the scenario's duration). Throws for an unbounded
- * scenario without `untilMs`, which would otherwise never return.
+ * The up/down schedule as a list, for tests and previews: every transition
+ * before `untilMs` (default: the scenario's duration). Throws for a scenario
+ * that flaps forever without `untilMs`, which would otherwise never return.
+ * `computeChanges` lists answer and certificate changes too.
  */
 export function computeSchedule(scenario: Scenario, untilMs?: number): Transition[] {
-  if (untilMs === undefined && isUnbounded(scenario)) {
+  if (untilMs === undefined && flapsForever(scenario)) {
     throw new RangeError("the scenario flaps forever (no duration, no count); pass untilMs");
   }
   const limit = untilMs ?? Number.POSITIVE_INFINITY;

@@ -1,4 +1,3 @@
-import type { Transition } from "./compute-schedule.js";
 import type { ScenarioEnd } from "./scenario-event.js";
 import type { CancelTimer, Clock, Scheduler } from "./scheduler.js";
 
@@ -6,17 +5,17 @@ import type { CancelTimer, Clock, Scheduler } from "./scheduler.js";
 const MAX_TIMER_DELAY_MS = 2_147_483_647;
 
 /** What the timeline drives; the runner supplies the socket side. */
-export interface TimelineOptions {
+export interface TimelineOptions<T extends { readonly atMs: number }> {
   /** Sorted by `atMs`, possibly infinite; consumed lazily. */
-  readonly transitions: Iterable<Transition>;
+  readonly changes: Iterable<T>;
   readonly startedAtMs: number;
   /** Without it the timeline ends only on `stop()`. */
   readonly durationMs?: number;
   readonly clock: Clock;
   readonly scheduler: Scheduler;
   /** Must not reject; failures are reported as events by the caller. */
-  readonly apply: (transition: Transition) => Promise<void>;
-  /** Runs once, after every applied transition has settled. */
+  readonly apply: (change: T) => Promise<void>;
+  /** Runs once, after every applied change has settled. */
   readonly finish: (reason: ScenarioEnd["reason"]) => Promise<ScenarioEnd>;
 }
 
@@ -27,13 +26,13 @@ export interface Timeline {
 }
 
 /**
- * Keeps one timer armed for the next due transition. Delays are computed from
+ * Keeps one timer armed for the next due change. Delays are computed from
  * the start time and the clock on every tick, rather than chained, so lag in
  * one phase does not push every later phase back.
  */
-export function createTimeline(options: TimelineOptions): Timeline {
+export function createTimeline<T extends { readonly atMs: number }>(options: TimelineOptions<T>): Timeline {
   const { clock, startedAtMs, durationMs } = options;
-  const iterator = options.transitions[Symbol.iterator]();
+  const iterator = options.changes[Symbol.iterator]();
   let next = iterator.next();
   let cancel: CancelTimer | undefined;
   let ending: Promise<ScenarioEnd> | undefined;

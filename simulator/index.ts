@@ -19,7 +19,19 @@ export { DEFAULT_HOST, LOOPBACK_HOSTS, isLoopbackHost } from "./is-loopback-host
 export { loadScenarioFile } from "./load-scenario-file.js";
 export type { DurationResult } from "@service-monitor/sdk";
 export { formatDuration, parseDuration } from "@service-monitor/sdk";
-export type { ListenerPattern, ListenerSpec, ListenerState, Scenario, ScriptStep, ServiceSpec } from "./scenario.js";
+export type {
+  ListenerPattern,
+  ListenerSpec,
+  ListenerState,
+  ResponseCycle,
+  Scenario,
+  ScriptStep,
+  ServiceSpec,
+  WebChanges,
+  WebStep,
+} from "./scenario.js";
+export type { ScheduledChange } from "./schedule-changes.js";
+export { computeChanges, scheduleChanges } from "./schedule-changes.js";
 export type { ScenarioIssue } from "./scenario-error.js";
 export { ScenarioError } from "./scenario-error.js";
 export type { ScenarioEnd, ScenarioEvent } from "./scenario-event.js";

@@ -7,9 +7,11 @@ export type CliArgs =
 /** Shown by `--help` and after a usage error. */
 export const USAGE = `Usage: tsx simulator/cli.ts [--json] <scenario.json>
 
-Opens the TCP listeners described in the scenario file on loopback, then
-brings them up and down on its timed script. Prints one line per listener
-with its real port, then one line per state change.
+Opens the TCP, HTTP and HTTPS listeners described in the scenario file on
+loopback, then follows its timed script: up and down, and for HTTP(S) the
+status, body, headers and delay of the answer and certificate renewals.
+Prints one line per listener with its real port (or URL), then one line
+per change.
 
 Options:
   --json      print NDJSON events instead of text lines

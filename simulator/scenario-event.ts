@@ -1,3 +1,4 @@
+import type { HttpResponseSpec } from "./http-response.js";
 import type { ListenerState } from "./scenario.js";
 
 /**
@@ -29,7 +30,31 @@ export type ScenarioEvent =
       readonly state: ListenerState;
     }
   | {
-      /** A transition failed (e.g. the port stayed taken); the listener keeps its old state. */
+      /** An HTTP(S) listener's answer changed (script step or cycle), for requests arriving from now on. */
+      readonly type: "response";
+      readonly atMs: number;
+      readonly offsetMs: number;
+      readonly scheduledMs: number;
+      readonly listener: string;
+      /** The whole answer now served. */
+      readonly response: HttpResponseSpec;
+      /** What differs from the answer before, e.g. `{ status: 503 }`. */
+      readonly changed: Partial<HttpResponseSpec>;
+    }
+  | {
+      /** An HTTPS listener made a new certificate; new connections get it (no re-bind). */
+      readonly type: "certificate";
+      readonly atMs: number;
+      readonly offsetMs: number;
+      readonly scheduledMs: number;
+      readonly listener: string;
+      /** As scheduled: negative = already expired. */
+      readonly expiresInMs: number;
+      /** The certificate's own end of validity (whole seconds, as X.509 keeps it). */
+      readonly notAfterMs: number;
+    }
+  | {
+      /** A change failed (e.g. the port stayed taken); the listener keeps its old state. */
       readonly type: "error";
       readonly atMs: number;
       readonly offsetMs: number;

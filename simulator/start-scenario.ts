@@ -1,13 +1,14 @@
 import type { BindRetry } from "./bind-server.js";
-import { scheduleTransitions } from "./compute-schedule.js";
-import type { Transition } from "./compute-schedule.js";
 import type { SimListener } from "./create-listener.js";
 import { createListener } from "./create-listener.js";
 import { createHttpListener } from "./create-http-listener.js";
 import { createHttpsListener } from "./create-https-listener.js";
+import type { SimHttpsListener } from "./create-https-listener.js";
 import type { SimHttpListener } from "./create-web-listener.js";
 import { createTimeline } from "./create-timeline.js";
 import type { ListenerSpec, Scenario } from "./scenario.js";
+import type { ScheduledChange } from "./schedule-changes.js";
+import { scheduleChanges } from "./schedule-changes.js";
 import type { ScenarioEnd, ScenarioEvent } from "./scenario-event.js";
 import type { Clock, Scheduler } from "./scheduler.js";
 import { realScheduler } from "./scheduler.js";
@@ -37,11 +38,14 @@ export interface RunningScenario {
   readonly done: Promise<ScenarioEnd>;
 }
 
+/** Any listener a scenario makes; HTTPS kept distinct so a renewal can reach its certificate. */
+type AnyListener = SimListener | SimHttpListener | SimHttpsListener;
+
 /** The listener a spec asks for; TCP when it names no service. */
 function listenerFor(
   spec: ListenerSpec,
   common: { readonly clock: Clock; readonly bindRetry?: BindRetry },
-): SimListener | SimHttpListener {
+): AnyListener {
   const options = { name: spec.name, host: spec.host, port: spec.port, ...common };
   const service = spec.service ?? { kind: "tcp" };
   switch (service.kind) {
@@ -73,7 +77,7 @@ export async function startScenario(scenario: Scenario, options: StartScenarioOp
     options.onEvent?.(event);
   };
   const bindRetry = options.bindRetry === undefined ? {} : { bindRetry: options.bindRetry };
-  const listeners = new Map<string, SimListener | SimHttpListener>();
+  const listeners = new Map<string, AnyListener>();
   for (const spec of scenario.listeners) listeners.set(spec.name, listenerFor(spec, { clock, ...bindRetry }));
   const ports: Record<string, number> = {};
   try {
@@ -93,18 +97,40 @@ export async function startScenario(scenario: Scenario, options: StartScenarioOp
   }
 
   const startedAtMs = clock();
-  const apply = async (transition: Transition): Promise<void> => {
-    const listener = listeners.get(transition.listener);
+  const apply = async (change: ScheduledChange): Promise<void> => {
+    const listener = listeners.get(change.listener);
     if (listener === undefined) return;
-    const { listener: name, state, atMs: scheduledMs } = transition;
+    const { listener: name, atMs: scheduledMs } = change;
+    const timing = (): { atMs: number; offsetMs: number; scheduledMs: number } => {
+      const atMs = clock();
+      return { atMs, offsetMs: atMs - startedAtMs, scheduledMs };
+    };
     try {
-      const port = state === "up" ? await listener.up() : (await listener.down(), ports[name] ?? 0);
-      const atMs = clock();
-      emit({ type: "transition", atMs, offsetMs: atMs - startedAtMs, scheduledMs, listener: name, port, state });
+      switch (change.kind) {
+        case "state": {
+          const { state } = change;
+          const port = state === "up" ? await listener.up() : (await listener.down(), ports[name] ?? 0);
+          emit({ type: "transition", ...timing(), listener: name, port, state });
+          return;
+        }
+        case "response": {
+          // Only a hand-built Scenario can aim this at a TCP listener; the validator never does.
+          if (!("respond" in listener)) throw new Error("not an HTTP(S) listener: it has no answer to change");
+          const response = listener.respond(change.response);
+          emit({ type: "response", ...timing(), listener: name, response, changed: change.changed });
+          return;
+        }
+        case "certificate": {
+          if (!("renewCertificate" in listener)) throw new Error("not an HTTPS listener: it has no certificate to renew");
+          const { notAfterMs } = await listener.renewCertificate(change.expiresInMs);
+          emit({ type: "certificate", ...timing(), listener: name, expiresInMs: change.expiresInMs, notAfterMs });
+          return;
+        }
+      }
     } catch (err) {
-      const atMs = clock();
       const message = err instanceof Error ? err.message : String(err);
-      emit({ type: "error", atMs, offsetMs: atMs - startedAtMs, listener: name, message });
+      const { atMs, offsetMs } = timing();
+      emit({ type: "error", atMs, offsetMs, listener: name, message });
     }
   };
   const closeAll = async (reason: ScenarioEnd["reason"]): Promise<ScenarioEnd> => {
@@ -115,7 +141,7 @@ export async function startScenario(scenario: Scenario, options: StartScenarioOp
     return end;
   };
   const timeline = createTimeline({
-    transitions: scheduleTransitions(scenario),
+    changes: scheduleChanges(scenario),
     startedAtMs,
     clock,
     scheduler: options.scheduler ?? realScheduler,
