@@ -137,6 +137,8 @@ function importsFirst(protos: readonly FileDescriptorProto[]): FileDescriptorPro
 const managementClosure = [
   "monitor/v1/management_service.proto",
   "google/protobuf/duration.proto",
+  // UpdateServiceRequest.update_mask.
+  "google/protobuf/field_mask.proto",
   "google/protobuf/timestamp.proto",
   "monitor/v1/resources.proto",
 ];
@@ -203,6 +205,7 @@ describe.each(["v1", "v1alpha"] as const)("server reflection %s", (version) => {
     expect(root.package).toBe("monitor.v1");
     expect(root.dependency).toEqual([
       "google/protobuf/duration.proto",
+      "google/protobuf/field_mask.proto",
       "google/protobuf/timestamp.proto",
       "monitor/v1/resources.proto",
     ]);

@@ -1,9 +1,9 @@
-import type { MessageInitShape } from "@bufbuild/protobuf";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { type Duration, timestampMs } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { RegisterServiceRequestSchema } from "../../sdk/gen/monitor/v1/management_service_pb.js";
-import { type HttpProbe, ServiceStatus } from "../../sdk/gen/monitor/v1/resources_pb.js";
+import { type HttpProbe, HttpProbeSchema, ServiceStatus } from "../../sdk/gen/monitor/v1/resources_pb.js";
 import { createInMemoryMonitor, type InMemoryMonitor } from "../support/in-memory-monitor.js";
 
 /** RegisterService / GetService with `http`: defaults filled in, every rule of issue 10 item 9 over the transport. */
@@ -17,10 +17,11 @@ afterEach(async () => {
 });
 
 type HttpInit = MessageInitShape<typeof RegisterServiceRequestSchema>;
-const http = (value: Partial<Omit<HttpProbe, "$typeName">>, extra: HttpInit = {}): HttpInit => ({
-  ...extra,
-  probe: { case: "http", value: { url: "http://127.0.0.1:8080/health", ...value } },
-});
+function http(value: MessageInitShape<typeof HttpProbeSchema>, extra: HttpInit = {}): HttpInit {
+  const probe = create(HttpProbeSchema, value);
+  if (probe.url === "" && !("url" in value)) probe.url = "http://127.0.0.1:8080/health";
+  return { ...extra, probe: { case: "http", value: probe } };
+}
 
 async function refusal(call: Promise<unknown>): Promise<ConnectError> {
   const error = await call.then(
@@ -65,7 +66,7 @@ describe("RegisterService with http", () => {
         method: "post",
         headers: { "X-Token": "secret" },
         body: new TextEncoder().encode("{}"),
-        acceptedStatuses: [{ min: 200, max: 204 } as never, { min: 418, max: 0 } as never],
+        acceptedStatuses: [{ min: 200, max: 204 }, { min: 418, max: 0 }],
         bodyRegex: "(?P<state>ok|degraded)",
         invertBodyMatch: true,
         maxRedirects: 0,
@@ -151,9 +152,9 @@ describe("RegisterService with http", () => {
     ["Host header", http({ headers: { Host: "x" } }), 'http.headers: "Host" is set by the check itself'],
     ["body over 16 KiB", http({ method: "POST", body: new Uint8Array(16385) }), "http.body: must be at most 16384 bytes, got 16385"],
     ["body on GET", http({ body: new Uint8Array([1]) }), "http.body: may only be sent with POST, method is GET"],
-    ["status out of 100–599", http({ acceptedStatuses: [{ min: 99, max: 0 } as never] }), "http.accepted_statuses[0].min: must be between 100 and 599, got 99"],
-    ["status reversed", http({ acceptedStatuses: [{ min: 299, max: 200 } as never] }), "http.accepted_statuses[0].max: must be 0 (min alone) or between min (299) and 599, got 200"],
-    ["17 status ranges", http({ acceptedStatuses: Array.from({ length: 17 }, () => ({ min: 200, max: 0 }) as never) }), "http.accepted_statuses: at most 16 ranges, got 17"],
+    ["status out of 100–599", http({ acceptedStatuses: [{ min: 99, max: 0 }] }), "http.accepted_statuses[0].min: must be between 100 and 599, got 99"],
+    ["status reversed", http({ acceptedStatuses: [{ min: 299, max: 200 }] }), "http.accepted_statuses[0].max: must be 0 (min alone) or between min (299) and 599, got 200"],
+    ["17 status ranges", http({ acceptedStatuses: Array.from({ length: 17 }, () => ({ min: 200, max: 0 })) }), "http.accepted_statuses: at most 16 ranges, got 17"],
     ["regex does not compile", http({ bodyRegex: "(unclosed" }), "http.body_regex: does not compile (RE2 syntax):"],
     ["regex too long", http({ bodyRegex: "a".repeat(1025) }), "http.body_regex: must be at most 1024 characters, got 1025"],
     ["regex and keyword", http({ bodyRegex: "ok", bodyKeyword: "ok" }), "http.body_keyword: must be empty when http.body_regex is set"],
