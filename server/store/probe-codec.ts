@@ -5,7 +5,9 @@ import type { HttpMethod, HttpProbeConfig, ProbeConfig, StatusRange } from "../d
  * (JSON: TEXT in SQLite, jsonb in PostgreSQL; NULL for "the server's default
  * TCP check"), for both backends. The HTTP variant is stored fully
  * defaulted, as the domain holds it, with the request body in base64 (JSON
- * has no bytes). Decoding checks every field of the kind it names and keeps
+ * has no bytes) and the headers as [name, value] pairs: jsonb keeps an
+ * object's keys in an order of its own, and the headers are sent in the
+ * order they were given. Decoding checks every field of the kind it names and keeps
  * only those, so a probe edited by hand or written by a buggy release stops
  * the load instead of reaching the engine half-formed.
  */
@@ -26,7 +28,7 @@ export function encodeProbe(probe: ProbeConfig | undefined): string | null {
         kind: probe.kind,
         url: probe.url,
         method: probe.method,
-        headers: Object.fromEntries(Object.entries(probe.headers)),
+        headers: Object.entries(probe.headers),
         body: Buffer.from(probe.body.buffer, probe.body.byteOffset, probe.body.byteLength).toString("base64"),
         acceptedStatuses: probe.acceptedStatuses.map(({ min, max }) => ({ min, max })),
         bodyRegex: probe.bodyRegex,
@@ -78,11 +80,18 @@ function decodeHttpProbe(p: Json, fail: (why: string) => never): HttpProbeConfig
   const url = text("url");
   const method = p["method"];
   if (!METHODS.has(method)) fail(`probe method ${show(method)} is not GET, HEAD or POST`);
-  const headers = p["headers"];
-  if (!isObject(headers)) return fail(`probe headers ${show(headers)} is not an object`);
-  for (const [name, v] of Object.entries(headers)) {
-    if (typeof v !== "string") fail(`probe headers[${JSON.stringify(name)}] ${show(v)} is not a string`);
-  }
+  const pairs = p["headers"];
+  if (!Array.isArray(pairs)) return fail(`probe headers ${show(pairs)} is not an array of [name, value] pairs`);
+  const headers: Record<string, string> = {};
+  pairs.forEach((pair: unknown, i) => {
+    if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== "string" || typeof pair[1] !== "string") {
+      fail(`probe headers[${i}] ${show(pair)} is not a [name, value] pair of strings`);
+    }
+    const [name, v] = pair as [string, string];
+    if (Object.hasOwn(headers, name)) fail(`probe headers[${i}] names ${show(name)} a second time`);
+    // defineProperty, not assignment: a header named "__proto__" must stay a header.
+    Object.defineProperty(headers, name, { value: v, enumerable: true, writable: true, configurable: true });
+  });
   const body = text("body");
   if (!BASE64.test(body)) fail(`probe body ${show(body)} is not base64`);
   const statuses = p["acceptedStatuses"];
@@ -105,7 +114,7 @@ function decodeHttpProbe(p: Json, fail: (why: string) => never): HttpProbeConfig
     kind: "http",
     url,
     method: method as HttpMethod,
-    headers: Object.fromEntries(Object.entries(headers as Record<string, string>)),
+    headers,
     body: new Uint8Array(Buffer.from(body, "base64")),
     acceptedStatuses,
     bodyRegex,

@@ -14,7 +14,8 @@ import {
 } from "../domain/field-rules.js";
 import { MonitorError, invalidArgument } from "../domain/monitor-error.js";
 import { quoteInput } from "../domain/quote-input.js";
-import { describeTarget, hostPortOfUrl, targetKey } from "../domain/service-target.js";
+import { checkHttpProbe } from "../domain/http-probe-rules.js";
+import { describeTarget, targetKey } from "../domain/service-target.js";
 import type { Announced, HttpProbeConfig, Observation, ProbeConfig, ServiceConfig } from "../domain/types.js";
 import { toHttpDetails } from "./http-details-codec.js";
 import { StoreError, type StoreContents } from "./store.js";
@@ -190,7 +191,7 @@ function checkProbeConfig(service: ServiceConfig): void {
       }
       return;
     case "http":
-      checkHttpTarget(service, probe);
+      checkHttpProbeConfig(service, probe);
       return;
     default:
       throw invalidArgument(
@@ -201,27 +202,27 @@ function checkProbeConfig(service: ServiceConfig): void {
 }
 
 /**
- * An HTTP service's URL is http(s), and its host and port are the URL's
- * (service-target.ts), since events, logs and filters name it by them. The
- * rest of the probe's rules (methods, headers, status ranges, patterns) are
- * the API's to enforce; the row decoders have already checked their types.
+ * An HTTP probe obeys the API's rules (domain/http-probe-rules.ts, as
+ * RegisterService applies them), is stored as they normalise it (the URL and
+ * method are the service's target key, so a second spelling of one URL would
+ * slip past the uniqueness check), and the service's host and port are the
+ * URL's (service-target.ts), since events, logs and filters name it by them.
+ * A body regex is not compiled here: that needs the regex engine, which the
+ * store does not depend on; the check reports a pattern that does not
+ * compile as DOWN with a detail saying so.
  */
-function checkHttpTarget(service: ServiceConfig, probe: HttpProbeConfig): void {
-  if (typeof probe.url !== "string") throw invalidArgument("probe.url", "must be text");
-  let url: URL;
-  try {
-    url = new URL(probe.url);
-  } catch {
-    throw invalidArgument("probe.url", `${quoteInput(probe.url)} is not a URL`);
+function checkHttpProbeConfig(service: ServiceConfig, probe: HttpProbeConfig): void {
+  const checked = checkHttpProbe(probe, { regexError: () => undefined, field: (name) => `probe.${name}` });
+  if (checked.probe.url !== probe.url) {
+    throw invalidArgument("probe.url", `is not in its normal form (${quoteInput(checked.probe.url)}), got ${quoteInput(probe.url)}`);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw invalidArgument("probe.url", `must be an http: or https: URL, got ${quoteInput(url.protocol)}`);
+  if (checked.probe.method !== probe.method) {
+    throw invalidArgument("probe.method", `must be GET, HEAD or POST, got ${quoteInput(String(probe.method))}`);
   }
-  const { host, port } = hostPortOfUrl(url);
-  if (service.host !== host || service.port !== port) {
+  if (service.host !== checked.host || service.port !== checked.port) {
     throw invalidArgument(
       "host, port",
-      `must be the URL's (${quoteInput(host)}, ${port}), got ${quoteInput(String(service.host))}, ${String(service.port)}`,
+      `must be the URL's (${quoteInput(checked.host)}, ${checked.port}), got ${quoteInput(String(service.host))}, ${String(service.port)}`,
     );
   }
 }
