@@ -168,3 +168,52 @@ describe("RegisterService with http", () => {
     expect(m.registry.listServices()).toHaveLength(0);
   });
 });
+
+describe("Watch with an HTTP service", () => {
+  it("a status change carries the URL and what the deciding check saw; a snapshot, the URL", async () => {
+    const { service } = await m.management.registerService(http({ url: "https://web.example:8443/health" }));
+    await m.management.registerCaller({ callerId: "bot" });
+    await m.management.subscribe({ callerId: "bot", serviceId: service!.id });
+    m.answers.set(8443, {
+      status: "down",
+      latencyMs: 4,
+      detail: "body does not match /ok/",
+      http: {
+        statusCode: 200,
+        phases: { dnsMs: 0.5, connectMs: 1, tlsMs: 1.5, firstByteMs: 0.5, totalMs: 4 },
+        tlsExpiresAt: undefined,
+        captures: [],
+        namedCaptures: {},
+      },
+    });
+    await m.time.advance(0);
+    const seen = [];
+    for await (const res of m.watch.watch({ callerId: "bot", replayFromStart: true })) {
+      seen.push(res);
+      break;
+    }
+    const change = seen[0]!.event;
+    expect(change.case).toBe("statusChange");
+    if (change.case !== "statusChange") return;
+    expect(change.value).toMatchObject({
+      serviceId: service!.id,
+      host: "web.example",
+      port: 8443,
+      url: "https://web.example:8443/health",
+      status: ServiceStatus.DOWN,
+      detail: "body does not match /ok/",
+    });
+    expect(change.value.http).toMatchObject({ statusCode: 200, captures: [] });
+    expect(change.value.http!.tlsExpireTime).toBeUndefined();
+    expect(change.value.http!.total!.nanos).toBe(4_000_000);
+
+    for await (const res of m.watch.watch({ callerId: "bot" })) {
+      expect(res.event.case === "snapshot" && res.event.value.subscriptions[0]).toMatchObject({
+        url: "https://web.example:8443/health",
+        paused: false,
+        status: ServiceStatus.DOWN,
+      });
+      break;
+    }
+  });
+});
