@@ -1,4 +1,7 @@
+import { createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ManagementService } from "../../sdk/gen/monitor/v1/management_service_pb.js";
 import { monitorctlAgainst } from "../support/run-monitorctl-in-process.js";
 import { spawnServer, type SpawnedServer } from "../support/spawn-server.js";
 
@@ -59,6 +62,55 @@ describe("monitorctl export", () => {
     expect(printed).toBe(`${JSON.stringify(JSON.parse(printed), null, 2)}\n`);
     // Stable: the same registry prints byte for byte the same file.
     expect(await ok(["export"])).toBe(printed);
+  });
+
+  it("writes an HTTP check with its URL and every setting as the server applies it, and no host or port", async () => {
+    const management = createClient(ManagementService, createGrpcTransport({ baseUrl: server.baseUrl }));
+    const { service: hook } = await management.registerService({
+      displayName: "hook",
+      probe: {
+        case: "http",
+        value: {
+          url: "http://127.0.0.1:9/hook#ignored",
+          method: "post",
+          headers: { "X-B": "2", "X-A": "1" },
+          body: new TextEncoder().encode("ping"),
+          acceptedStatuses: [{ min: 200, max: 204 }, { min: 418 }],
+          bodyKeyword: "pong",
+        },
+      },
+    });
+    const { service: page } = await management.registerService({ probe: { case: "http", value: { url: "https://[::1]:8443/" } } });
+    // A paused service is exported like any other: pausing is not configuration.
+    await management.pauseService({ serviceId: page!.id });
+
+    const printed = JSON.parse(await ok(["export"])) as { services: { id: string }[] };
+    expect(printed.services.find((s) => s.id === hook!.id)).toEqual({
+      id: hook!.id,
+      displayName: "hook",
+      checkInterval: "30s",
+      checkTimeout: "2s",
+      probe: {
+        http: {
+          // As stored: normalised (no fragment), the method upper case, headers by name, defaults written out.
+          url: "http://127.0.0.1:9/hook",
+          method: "POST",
+          headers: { "X-A": "1", "X-B": "2" },
+          body: "ping",
+          expect: "200-204,418",
+          bodyKeyword: "pong",
+          invert: false,
+          maxRedirects: 10,
+          skipTlsVerify: false,
+        },
+      },
+    });
+    expect(printed.services.find((s) => s.id === page!.id)).toEqual({
+      id: page!.id,
+      checkInterval: "30s",
+      checkTimeout: "2s",
+      probe: { http: { url: "https://[::1]:8443/", method: "GET", expect: "200-399", maxRedirects: 10, skipTlsVerify: false } },
+    });
   });
 
   it("takes no arguments, and says what it is for in --help", async () => {
