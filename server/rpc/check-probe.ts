@@ -51,8 +51,13 @@ export function checkTarget(
   }
 }
 
-/** The checks' own regex engine decides what compiles, so a pattern accepted here always runs. */
-function regexError(pattern: string): string | undefined {
+/**
+ * Why a body regex does not compile, for checkHttpProbe's `regexError`: the
+ * checks' own regex engine decides, so a pattern accepted here always runs.
+ * Exported for the other readers of HTTP probes (the config file).
+ */
+export function regexError(pattern: string): string | undefined {
   const compiled = compileBodyMatch({ kind: "regex", pattern, invert: false });
-  return compiled.ok ? undefined : compiled.error;
+  // re2js words every error "error parsing regexp: …"; the message says "does not compile" already.
+  return compiled.ok ? undefined : compiled.error.replace(/^error parsing regexp: /, "");
 }

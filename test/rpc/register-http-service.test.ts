@@ -155,7 +155,7 @@ describe("RegisterService with http", () => {
     ["status out of 100–599", http({ acceptedStatuses: [{ min: 99, max: 0 }] }), "http.accepted_statuses[0].min: must be between 100 and 599, got 99"],
     ["status reversed", http({ acceptedStatuses: [{ min: 299, max: 200 }] }), "http.accepted_statuses[0].max: must be 0 (min alone) or between min (299) and 599, got 200"],
     ["17 status ranges", http({ acceptedStatuses: Array.from({ length: 17 }, () => ({ min: 200, max: 0 })) }), "http.accepted_statuses: at most 16 ranges, got 17"],
-    ["regex does not compile", http({ bodyRegex: "(unclosed" }), "http.body_regex: does not compile (RE2 syntax):"],
+    ["regex does not compile", http({ bodyRegex: "(unclosed" }), 'http.body_regex: does not compile (RE2 syntax): "missing closing ): `(unclosed`"'],
     ["regex too long", http({ bodyRegex: "a".repeat(1025) }), "http.body_regex: must be at most 1024 characters, got 1025"],
     ["regex and keyword", http({ bodyRegex: "ok", bodyKeyword: "ok" }), "http.body_keyword: must be empty when http.body_regex is set"],
     ["max_redirects over 20", http({ maxRedirects: 21 }), "http.max_redirects: must be between 0 and 20, got 21"],
