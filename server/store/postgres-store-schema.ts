@@ -184,11 +184,23 @@ export async function applyMigrations(
       try {
         await client.query(migration.sql);
       } catch (err) {
-        if ((err as { code?: unknown }).code === "42P07") {
+        const code = (err as { code?: unknown }).code;
+        const why = err instanceof Error ? err.message : String(err);
+        if (code === "42P07" && migration.version === 1) {
           throw new StoreError(
             "corrupt",
             `${description}: not a service monitor store (migration ${migration.version} found its tables already there: ` +
-              `${err instanceof Error ? err.message : String(err)}); point the server at another database or drop those tables`,
+              `${why}); point the server at another database or drop those tables`,
+            { cause: err },
+          );
+        }
+        // Class 42 (a column already there, a table missing): the schema is
+        // not the one its recorded version says, by a hand edit.
+        if (migration.version > 1 && typeof code === "string" && code.startsWith("42")) {
+          throw new StoreError(
+            "corrupt",
+            `${description}: migration ${migration.version} (${migration.name}) does not fit the schema (${why}), so it does ` +
+              `not hold the version-${migration.version - 1} schema it records; it was left as it was — restore a backup`,
             { cause: err },
           );
         }

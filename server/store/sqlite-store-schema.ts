@@ -138,8 +138,8 @@ ALTER TABLE observations ADD COLUMN note TEXT;
  * Idempotent: a file at the current version is only read.
  *
  * Throws StoreError("corrupt") naming `name` when the file's schema is newer
- * than this code, or the file is not ours (another application's id, or
- * tables in a file that has no version).
+ * than this code, the file is not ours (another application's id, or
+ * tables in a file that has no version), or a migration does not fit it.
  */
 export function migrateSqliteStore(db: Database.Database, name: string): void {
   db.transaction(() => {
@@ -161,10 +161,29 @@ export function migrateSqliteStore(db: Database.Database, name: string): void {
       db.exec(SCHEMA_V1);
       db.pragma(`application_id = ${SQLITE_STORE_APPLICATION_ID}`);
     }
-    if (version < 2) db.exec(MIGRATION_V2);
+    if (version < 2) migrate(db, name, version, 2, MIGRATION_V2);
     // Later versions: `if (version < 3) db.exec(MIGRATION_V3);` and so on.
     if (version !== SQLITE_STORE_SCHEMA_VERSION) db.pragma(`user_version = ${SQLITE_STORE_SCHEMA_VERSION}`);
   }).immediate();
+}
+
+/**
+ * Runs one migration of a file at `from`. Its statements fail only when the
+ * file's schema is not what its version says (a hand edit): that is the
+ * file's fault, not the code's, so the operator is told what to do; the
+ * transaction rolls back and the file stays at `from`.
+ */
+function migrate(db: Database.Database, name: string, from: number, to: number, sql: string): void {
+  try {
+    db.exec(sql);
+  } catch (err) {
+    throw new StoreError(
+      "corrupt",
+      `${name}: migrating the schema from version ${from} to ${to} failed (${err instanceof Error ? err.message : String(err)}), ` +
+        `so the file does not hold the version-${from} schema it claims; it was left as it was — restore it from a backup`,
+      { cause: err },
+    );
+  }
 }
 
 function notOurs(name: string, why: string): StoreError {

@@ -222,7 +222,7 @@ describe("openSqliteStore: integrity at open", () => {
     expect(err.message).toContain("1 row(s) of outages refer to a missing row of services");
   });
 
-  it("refuses a file whose version-1 schema lost a table", async () => {
+  it("refuses a file whose schema lost a table", async () => {
     await (await openSqliteStore({ path: file })).close();
     const db = raw();
     db.exec("DROP TABLE announced");
