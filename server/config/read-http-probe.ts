@@ -2,7 +2,8 @@ import { CONFIG_FILE_KEYS, parseStatusRanges } from "@service-monitor/sdk";
 import { checkHttpProbe, type CheckedHttpProbe, type HttpProbeInput } from "../domain/http-probe-rules.js";
 import { MonitorError } from "../domain/monitor-error.js";
 import type { StatusRange } from "../domain/types.js";
-import { compileBodyMatch } from "../engine/body-match.js";
+// The API's own compile check (the checks' regex engine), so a pattern accepted in a file always runs.
+import { regexError } from "../rpc/check-probe.js";
 import { keyPath, type JsonObject, type JsonFieldReader } from "./read-json-fields.js";
 
 /** What a file's `probe.http` says, in the rules' terms, and which key gave the body (for messages). */
@@ -87,12 +88,6 @@ function fileKey(name: string, bodyKey: HttpProbeFields["bodyKey"]): string {
     default:
       return name;
   }
-}
-
-/** The checks' own regex engine decides what compiles, so a pattern accepted in a file always runs. */
-function regexError(pattern: string): string | undefined {
-  const compiled = compileBodyMatch({ kind: "regex", pattern, invert: false });
-  return compiled.ok ? undefined : compiled.error;
 }
 
 /**
