@@ -7,6 +7,7 @@ import type { ServiceConfig } from "../domain/types.js";
 import type { Registry } from "../store/registry.js";
 import { applyServiceMask, checkMaskPaths } from "./apply-service-mask.js";
 import { checkServiceSettings } from "./check-service-settings.js";
+import { createKeyedQueue } from "./keyed-queue.js";
 import { paginate } from "./page-token.js";
 import { checkServiceListFilter, matchesServiceFilter } from "./service-list-filter.js";
 import { settingsOf } from "./service-settings.js";
@@ -49,6 +50,7 @@ export function createManagementService({
     if (service === undefined) throw notFound("service", id);
     return service;
   };
+  const updates = createKeyedQueue();
   const toProto = (service: Parameters<typeof serviceToProto>[0]) =>
     serviceToProto(service, states.stateOf(service.id));
 
@@ -77,17 +79,21 @@ export function createManagementService({
       checkServiceId(patch.id, "service.id");
       const paths = req.updateMask?.paths ?? [];
       checkMaskPaths(paths); // bad input before an unknown id, as everywhere
-      const current = requireService(patch.id);
-      const input = applyServiceMask(settingsOf(current), patch, paths);
-      // What the server keeps itself is carried over; the probe comes only from the new settings.
-      const next: ServiceConfig = {
-        id: current.id,
-        createdAt: current.createdAt,
-        ...(current.pausedAt === undefined ? {} : { pausedAt: current.pausedAt }),
-        ...(current.managedBy === undefined ? {} : { managedBy: current.managedBy }),
-        ...checkServiceSettings(input, "service."),
-      };
-      return { service: toProto(await registry.updateService(next)) };
+      requireService(patch.id);
+      return updates(patch.id, async () => {
+        // Read inside the queue: the mask applies to what the update before this one wrote.
+        const current = requireService(patch.id);
+        const input = applyServiceMask(settingsOf(current), patch, paths);
+        // What the server keeps itself is carried over; the probe comes only from the new settings.
+        const next: ServiceConfig = {
+          id: current.id,
+          createdAt: current.createdAt,
+          ...(current.pausedAt === undefined ? {} : { pausedAt: current.pausedAt }),
+          ...(current.managedBy === undefined ? {} : { managedBy: current.managedBy }),
+          ...checkServiceSettings(input, "service."),
+        };
+        return { service: toProto(await registry.updateService(next)) };
+      });
     },
 
     async pauseService(req) {

@@ -211,6 +211,20 @@ describe("UpdateService", () => {
     expect(m.registry.getService(b.id)!.port).toBe(5001);
   });
 
+  it("concurrent updates of one service each apply to the result of the one before (none is lost)", async () => {
+    const service = await tcpService();
+    await Promise.all([
+      update(service.id, { displayName: "renamed" }, ["display_name"]),
+      update(service.id, { checkInterval: s(7) }, ["check_interval"]),
+      update(service.id, { probe: { case: "tcp", value: { closeMode: TcpCloseMode.FIN } } }, ["tcp.close_mode"]),
+    ]);
+    expect(m.registry.getService(service.id)).toMatchObject({
+      displayName: "renamed",
+      checkIntervalMs: 7000,
+      probe: { kind: "tcp", closeMode: "fin" },
+    });
+  });
+
   it("keeps a paused service paused (only ResumeService resumes)", async () => {
     const service = await tcpService();
     await m.management.pauseService({ serviceId: service.id });
