@@ -2,10 +2,10 @@ import type { Checker } from "./create-checker.js";
 import { fieldPath } from "./create-checker.js";
 import { describeValue } from "./describe-value.js";
 import { diffResponse } from "./diff-response.js";
-import { formatDuration } from "@service-monitor/sdk";
 import type { HttpResponseSpec } from "./http-response.js";
 import { mergeHttpResponse } from "./http-response.js";
 import type { ResponseCycle } from "./scenario.js";
+import { checkBeforeEnd } from "./validate-pattern.js";
 import type { ResponseChange } from "./validate-web-fields.js";
 import { readResponseChange } from "./validate-web-fields.js";
 
@@ -50,9 +50,7 @@ export function validateCycle(raw: unknown, path: string, ctx: CycleContext): Re
   const before = check.issues().length;
   const startPath = fieldPath(path, "start");
   const startMs = cycle["start"] === undefined ? 0 : check.duration(cycle["start"], startPath);
-  if (startMs !== undefined && ctx.durationMs !== undefined && startMs >= ctx.durationMs) {
-    check.issue(startPath, `${formatDuration(startMs)} is not before the scenario's duration (${formatDuration(ctx.durationMs)})`);
-  }
+  if (startMs !== undefined) checkBeforeEnd(startMs, startPath, ctx);
   const everyPath = fieldPath(path, "every");
   let everyMs: number | undefined;
   if (cycle["every"] === undefined) check.issue(everyPath, 'required (how long each response is served, e.g. "3s")');

@@ -4,7 +4,8 @@ import { describeValue } from "./describe-value.js";
 import { DEFAULT_HOST, isLoopbackHost } from "./is-loopback-host.js";
 import type { ListenerPattern, ListenerSpec, ListenerState, ResponseCycle, ServiceSpec, WebStep } from "./scenario.js";
 import { validateCycle } from "./validate-cycle.js";
-import { validateFlap, validateScript } from "./validate-pattern.js";
+import { validateFlap } from "./validate-pattern.js";
+import { validateScript } from "./validate-script.js";
 import { kindOf, validateService } from "./validate-service.js";
 
 const LISTENER_KEYS = ["name", "kind", "host", "port", "initial", "script", "flap", "response", "certificate"] as const;

@@ -50,7 +50,9 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "sim-cli-"));
 });
 
-describe.concurrent("simulator CLI", () => {
+// Each test starts its own tsx process; five of them at once on a shared, loaded machine
+// were measured at ~38s to start, past the 30s default, so the budget here is wider.
+describe.concurrent("simulator CLI", { timeout: 120_000 }, () => {
   it("prints ports then transitions as NDJSON, and exits 0 at the duration", async () => {
     const file = await scenarioFile("timed.json", {
       listeners: [

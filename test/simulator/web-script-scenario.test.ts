@@ -145,7 +145,8 @@ describe("scripted HTTP(S) answers seen by a client on loopback", () => {
   });
 });
 
-describe("the CLI reports web steps", () => {
+// A tsx process per test: slow to start on a loaded machine, hence the wide budget.
+describe("the CLI reports web steps", { timeout: 120_000 }, () => {
   const scenario = {
     listeners: [
       { name: "web", kind: "http", script: [{ at: 100, response: { status: 503, body: "maintenance" } }, { at: 200, response: { delay: "3s" } }] },
