@@ -65,7 +65,7 @@ export function toCallerEvent(value: unknown): CallerEvent {
       const port = num(obj, "port");
       if (!Number.isInteger(port)) fail("port: expected an integer");
       const url = obj["url"] === undefined ? undefined : str(obj, "url");
-      const http = obj["http"] === undefined ? undefined : toHttpDetails(obj["http"], (what) => fail(`http.${what}`));
+      const http = obj["http"] === undefined ? undefined : toHttpDetails(obj["http"], (field, rule) => fail(`${field === "" ? "http" : `http.${field}`}: ${rule}`));
       return {
         kind,
         serviceId: str(obj, "serviceId"),

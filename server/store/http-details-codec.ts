@@ -46,35 +46,36 @@ function isObject(value: unknown): value is Json {
 /**
  * Checks parsed JSON (or an in-memory value about to be stored) is
  * HttpCheckDetails and returns a copy of its known fields. `fail` throws the
- * caller's error for the field `what` names (`phases.dnsMs: …`).
+ * caller's error for `field` (a path inside the details, like
+ * `phases.dnsMs`; "" for the whole value) breaking `rule`.
  */
-export function toHttpDetails(value: unknown, fail: (what: string) => never): HttpCheckDetails {
-  if (!isObject(value)) return fail("expected an object");
+export function toHttpDetails(value: unknown, fail: (field: string, rule: string) => never): HttpCheckDetails {
+  if (!isObject(value)) return fail("", "expected an object");
   const { statusCode, phases, tlsExpiresAt, captures, namedCaptures } = value;
   if (statusCode !== null && statusCode !== undefined && !(Number.isInteger(statusCode) && (statusCode as number) >= 0)) {
-    fail(`statusCode: expected a non-negative integer or null, got ${describe(statusCode)}`);
+    fail("statusCode", `expected a non-negative integer or null, got ${describe(statusCode)}`);
   }
-  if (!isObject(phases)) return fail("phases: expected an object");
+  if (!isObject(phases)) return fail("phases", "expected an object");
   const checkedPhases = Object.fromEntries(
     PHASES.map((name) => {
       const ms = phases[name];
       if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
-        fail(`phases.${name}: expected a non-negative number, got ${describe(ms)}`);
+        fail(`phases.${name}`, `expected a non-negative number, got ${describe(ms)}`);
       }
       return [name, ms];
     }),
   ) as unknown as HttpPhases;
   if (tlsExpiresAt !== null && tlsExpiresAt !== undefined && !(typeof tlsExpiresAt === "number" && Number.isFinite(tlsExpiresAt))) {
-    fail(`tlsExpiresAt: expected a finite number or null, got ${describe(tlsExpiresAt)}`);
+    fail("tlsExpiresAt", `expected a finite number or null, got ${describe(tlsExpiresAt)}`);
   }
-  if (!Array.isArray(captures)) return fail("captures: expected an array");
+  if (!Array.isArray(captures)) return fail("captures", "expected an array");
   captures.forEach((capture: unknown, i) => {
-    if (capture !== null && typeof capture !== "string") fail(`captures[${i}]: expected a string or null, got ${describe(capture)}`);
+    if (capture !== null && typeof capture !== "string") fail(`captures[${i}]`, `expected a string or null, got ${describe(capture)}`);
   });
-  if (!isObject(namedCaptures)) return fail("namedCaptures: expected an object");
+  if (!isObject(namedCaptures)) return fail("namedCaptures", "expected an object");
   for (const [name, capture] of Object.entries(namedCaptures)) {
     if (capture !== null && typeof capture !== "string") {
-      fail(`namedCaptures[${JSON.stringify(name)}]: expected a string or null, got ${describe(capture)}`);
+      fail(`namedCaptures[${JSON.stringify(name)}]`, `expected a string or null, got ${describe(capture)}`);
     }
   }
   return {

@@ -50,7 +50,7 @@ const serviceToFile = (s: ServiceConfig): FileService => ({
 function tcpProbeToFile(s: ServiceConfig): TcpProbeConfig {
   const probe = s.probe!;
   if (probe.kind !== "tcp") {
-    throw new RegistryFormatError(`service ${s.id}: a ${probe.kind} check has no form in registry.json (TCP checks only)`);
+    throw new RegistryFormatError(`service ${s.id}: an ${probe.kind} check has no form in registry.json (TCP checks only)`);
   }
   return { kind: probe.kind, closeMode: probe.closeMode };
 }

@@ -136,7 +136,7 @@ export function httpDetailsJson(details: HttpCheckDetails | undefined): HttpDeta
 
 /** Checks an http column's parsed JSON: HttpCheckDetails, only its known fields kept. */
 export function toObservedHttp(value: unknown, key: RowKey): HttpCheckDetails {
-  return toHttpDetails(value, (why) => failRow("observations", key, `http ${why}`));
+  return toHttpDetails(value, (field, rule) => failRow("observations", key, `${field === "" ? "http" : `http.${field}`}: ${rule}`));
 }
 
 /** Adds `managedBy` only when the row has one: absent means created through the API. */

@@ -243,10 +243,8 @@ function checkObservation(o: Observation): void {
   if (typeof o.detail !== "string") throw invalidArgument("detail", "must be text");
   if (o.note !== undefined && typeof o.note !== "string") throw invalidArgument("note", "must be text");
   if (o.http !== undefined) {
-    toHttpDetails(o.http, (what) => {
-      // "phases.dnsMs: expected …" → field "http.phases.dnsMs", rule "expected …".
-      const colon = what.indexOf(": ");
-      throw colon < 0 ? invalidArgument("http", what) : invalidArgument(`http.${what.slice(0, colon)}`, what.slice(colon + 2));
+    toHttpDetails(o.http, (field, rule) => {
+      throw invalidArgument(field === "" ? "http" : `http.${field}`, rule);
     });
   }
 }

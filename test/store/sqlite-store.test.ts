@@ -308,6 +308,13 @@ describe("openSqliteStore: rows that do not decode", () => {
     ["a probe that is not JSON", "UPDATE services SET probe = '{tcp'", /table services, id "s1": probe is not JSON/],
     ["a probe of an unknown kind", `UPDATE services SET probe = '{"kind":"icmp"}'`, /table services, id "s1": probe kind "icmp" is not a known kind/],
     ["a bad close mode", `UPDATE services SET probe = '{"kind":"tcp","closeMode":"slam"}'`, /table services, id "s1": probe closeMode "slam"/],
+    [
+      "an HTTP probe missing its fields",
+      `UPDATE services SET probe = '{"kind":"http","url":"http://127.0.0.1:8080/"}'`,
+      /table services, id "s1": probe method \(missing\) is not GET, HEAD or POST/,
+    ],
+    ["HTTP details that are not JSON", "UPDATE observations SET http = '{status'", /table observations, service_id "s1": http is not JSON/],
+    ["HTTP details of the wrong shape", `UPDATE observations SET http = '{"statusCode":200}'`, /table observations, service_id "s1": http.phases: expected an object/],
   ])("load refuses %s, naming the table and key", async (_what, sql, message) => {
     const store = await damaged((db) => db.exec(sql));
     const err: unknown = await store.load().catch((e: unknown) => e);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { HttpProbeConfig, ServiceConfig } from "../../server/domain/types.js";
 import type { StoreContents } from "../../server/store/store.js";
 import { StoreError } from "../../server/store/store.js";
 import { MAX_REPORTED_PROBLEMS, validateStoreContents } from "../../server/store/validate-store-contents.js";
@@ -155,6 +156,96 @@ describe("validateStoreContents", () => {
     expect(lines[0]).toBe("/data/monitor.db: 30 invalid records — fix or remove each, or restore a backup:");
     expect(lines).toHaveLength(1 + MAX_REPORTED_PROBLEMS + 1);
     expect(lines.at(-1)).toBe("  … and 10 more");
+  });
+
+  describe("HTTP services, pause times, HTTP details and notes (issue 10)", () => {
+    const probe: HttpProbeConfig = {
+      kind: "http",
+      url: "https://example.test:8443/health",
+      method: "GET",
+      headers: {},
+      body: new Uint8Array(0),
+      acceptedStatuses: [{ min: 200, max: 399 }],
+      bodyRegex: "",
+      bodyKeyword: "",
+      invertBodyMatch: false,
+      maxRedirects: 10,
+      skipTlsVerify: false,
+    };
+    const web = (over: Partial<HttpProbeConfig> = {}, service: object = {}) => ({
+      id: "svc_web",
+      host: "example.test",
+      port: 8443,
+      displayName: "web",
+      checkIntervalMs: 30_000,
+      checkTimeoutMs: 2000,
+      createdAt: T,
+      probe: { ...probe, ...over },
+      ...service,
+    });
+    const withWeb = (...services: object[]) => (c: StoreContents): StoreContents => ({
+      ...c,
+      services: [...c.services, ...(services as ServiceConfig[])],
+    });
+    const accepts = (change: (c: StoreContents) => StoreContents) => expect(() => validateStoreContents(change(valid()), "x")).not.toThrow();
+
+    it("accepts an HTTP service, a paused one, and an HTTP and a TCP check of one host:port", () => {
+      accepts(withWeb(web(), web({ method: "POST" }, { id: "svc_post" }), web({}, { id: "svc_tcp", probe: { kind: "tcp", closeMode: "fin" } })));
+      accepts(withWeb(web({}, { pausedAt: T + 0.5 })));
+      accepts(withWeb(web({ url: "http://[::1]/" }, { host: "::1", port: 80 })));
+    });
+
+    it("refuses a URL that is not http(s), or whose host or port is not the service's", () => {
+      expect(refusal(withWeb(web({ url: "ftp://example.test:8443/" })))).toBe(
+        `/data/monitor.db: service "svc_web": probe.url: must be an absolute http:// or https:// URL, got "ftp://example.test:8443/"${ADVICE}`,
+      );
+      expect(refusal(withWeb(web({}, { host: "other.test" })))).toBe(
+        `/data/monitor.db: service "svc_web": host, port: must be the URL's ("example.test", 8443), got "other.test", 8443${ADVICE}`,
+      );
+      expect(refusal(withWeb(web({ url: "https://example.test/health" })))).toContain(
+        `host, port: must be the URL's ("example.test", 443), got "example.test", 8443`,
+      );
+    });
+
+    it("refuses what the API's rules refuse, and a URL or method not in the form the API stores", () => {
+      expect(refusal(withWeb(web({ acceptedStatuses: [{ min: 200, max: 700 }] })))).toContain('service "svc_web": probe.accepted_statuses');
+      expect(refusal(withWeb(web({ url: "https://EXAMPLE.test:8443/health" })))).toContain(
+        'probe.url: is not in its normal form ("https://example.test:8443/health"), got "https://EXAMPLE.test:8443/health"',
+      );
+      expect(refusal(withWeb(web({ method: "get" as "GET" })))).toContain('probe.method: must be GET, HEAD or POST, got "get"');
+      expect(refusal(withWeb(web({ kind: "icmp" as "http" })))).toContain('probe.kind: must be "tcp" or "http", got "icmp"');
+    });
+
+    it("refuses two checks of one method and URL, naming the target", () => {
+      expect(refusal(withWeb(web(), web({}, { id: "svc_dup" })))).toBe(
+        `/data/monitor.db: service "svc_dup": probe.method, probe.url: "https://example.test:8443/health" is also service "svc_web"${ADVICE}`,
+      );
+    });
+
+    it("refuses a pause time that is not a time", () => {
+      expect(refusal(withService({ pausedAt: Number.NaN }))).toBe(
+        `/data/monitor.db: service "svc_a": pausedAt: is not a valid time, got NaN${ADVICE}`,
+      );
+    });
+
+    it("refuses an observation whose note is not text or whose HTTP details are malformed", () => {
+      const observed = (patch: object) => (c: StoreContents): StoreContents => ({
+        ...c,
+        observations: [{ serviceId: "svc_a", observation: { ...c.observations[0]!.observation, ...patch } }],
+      });
+      const http = {
+        statusCode: 200,
+        phases: { dnsMs: 0, connectMs: 1, tlsMs: 0, firstByteMs: 1, totalMs: 2 },
+        tlsExpiresAt: undefined,
+        captures: [],
+        namedCaptures: {},
+      };
+      accepts(observed({ http, note: "check target changed from a to b" }));
+      expect(refusal(observed({ note: 5 }))).toContain('observation of service "svc_a": note: must be text');
+      expect(refusal(observed({ http: { ...http, phases: { ...http.phases, totalMs: -2 } } }))).toContain(
+        'observation of service "svc_a": http.phases.totalMs: expected a non-negative number, got -2',
+      );
+    });
   });
 
   it("quotes hostile ids instead of repeating them", () => {

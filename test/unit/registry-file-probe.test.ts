@@ -50,8 +50,31 @@ describe("registry file: probe", () => {
     expect(fromRegistryFile(file).services).toEqual([base, reset, fin]);
   });
 
+  it("has no form for an HTTP check (the format predates them): writing one is refused, naming the service", () => {
+    const web: ServiceConfig = {
+      ...base,
+      id: "svc_web",
+      port: 80,
+      probe: {
+        kind: "http",
+        url: "http://db.internal/",
+        method: "GET",
+        headers: {},
+        body: new Uint8Array(0),
+        acceptedStatuses: [{ min: 200, max: 399 }],
+        bodyRegex: "",
+        bodyKeyword: "",
+        invertBodyMatch: false,
+        maxRedirects: 10,
+        skipTlsVerify: false,
+      },
+    };
+    expect(() => toRegistryFile(data(base, web))).toThrow(RegistryFormatError);
+    expect(() => createRegistryFileSerializer()(data(web))).toThrow("service svc_web: an http check has no form in registry.json (TCP checks only)");
+  });
+
   it.each([
-    [{ kind: "http" }, "$.services[0].probe.kind: expected \"tcp\""],
+    [{ kind: "http", url: "http://db.internal/" }, "$.services[0].probe.kind: expected \"tcp\""],
     [{ kind: "tcp", closeMode: "linger" }, "$.services[0].probe.closeMode: expected \"fin\" or \"reset\""],
     [{ kind: "tcp" }, "$.services[0].probe.closeMode: expected \"fin\" or \"reset\""],
     ["reset", "$.services[0].probe: expected an object"],
