@@ -3,11 +3,9 @@ import { ManagementService } from "@service-monitor/sdk/gen/monitor/v1/managemen
 import type { Clock } from "../domain/clock.js";
 import { invalidArgument, notFound } from "../domain/monitor-error.js";
 import type { ServiceStateSource } from "../domain/service-state.js";
-import type { ServiceConfig } from "../domain/types.js";
 import type { Registry } from "../store/registry.js";
 import { applyServiceMask, checkMaskPaths } from "./apply-service-mask.js";
 import { checkServiceSettings } from "./check-service-settings.js";
-import { createKeyedQueue } from "./keyed-queue.js";
 import { paginate } from "./page-token.js";
 import { checkServiceListFilter, matchesServiceFilter } from "./service-list-filter.js";
 import { settingsOf } from "./service-settings.js";
@@ -50,7 +48,6 @@ export function createManagementService({
     if (service === undefined) throw notFound("service", id);
     return service;
   };
-  const updates = createKeyedQueue();
   const toProto = (service: Parameters<typeof serviceToProto>[0]) =>
     serviceToProto(service, states.stateOf(service.id));
 
@@ -80,20 +77,20 @@ export function createManagementService({
       const paths = req.updateMask?.paths ?? [];
       checkMaskPaths(paths); // bad input before an unknown id, as everywhere
       requireService(patch.id);
-      return updates(patch.id, async () => {
-        // Read inside the queue: the mask applies to what the update before this one wrote.
-        const current = requireService(patch.id);
+      // The mask applies to the service as the registry's batch finds it, so
+      // two updates in flight never undo each other's fields.
+      const service = await registry.editService(patch.id, (current) => {
         const input = applyServiceMask(settingsOf(current), patch, paths);
         // What the server keeps itself is carried over; the probe comes only from the new settings.
-        const next: ServiceConfig = {
+        return {
           id: current.id,
           createdAt: current.createdAt,
           ...(current.pausedAt === undefined ? {} : { pausedAt: current.pausedAt }),
           ...(current.managedBy === undefined ? {} : { managedBy: current.managedBy }),
           ...checkServiceSettings(input, "service."),
         };
-        return { service: toProto(await registry.updateService(next)) };
       });
+      return { service: toProto(service) };
     },
 
     async pauseService(req) {

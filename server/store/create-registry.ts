@@ -108,6 +108,28 @@ export function createRegistry(model: RegistryModel, queue: CommitQueue, options
     }
   }
 
+  function editService(id: string, edit: (current: ServiceConfig) => ServiceConfig): Promise<ServiceConfig> {
+    return mutate(() => {
+      const previous = requireService(id);
+      const input = edit(previous);
+      if (input.id !== id) throw new Error(`editService: the edit of ${id} returned service ${input.id}`);
+      // Only pause and resume change the pause state (and tell subscribers).
+      const { pausedAt: _, ...settings } = input;
+      const service: ServiceConfig = previous.pausedAt === undefined ? settings : { ...settings, pausedAt: previous.pausedAt };
+      requireFreeTarget(service, service.id);
+      const steps: Step[] = [{ kind: "put_service", service }];
+      // Moved: what the checks saw of the old target must not survive a restart.
+      if (!checksSameTarget(previous, service)) {
+        steps.push({ kind: "put_observation", serviceId: service.id, observation: observationAfterTargetChange(previous, service) });
+      }
+      return {
+        steps,
+        change: { kind: "service_updated", service, previous },
+        value: service,
+      };
+    });
+  }
+
   return {
     getService: model.getService,
     listServices: model.listServices,
@@ -130,25 +152,8 @@ export function createRegistry(model: RegistryModel, queue: CommitQueue, options
         return { steps: [{ kind: "put_service", service }], change: { kind: "service_added", service }, value: service };
       });
     },
-    updateService(input) {
-      return mutate(() => {
-        const previous = requireService(input.id);
-        // Only pause and resume change the pause state (and tell subscribers).
-        const { pausedAt: _, ...settings } = input;
-        const service: ServiceConfig = previous.pausedAt === undefined ? settings : { ...settings, pausedAt: previous.pausedAt };
-        requireFreeTarget(service, service.id);
-        const steps: Step[] = [{ kind: "put_service", service }];
-        // Moved: what the checks saw of the old target must not survive a restart.
-        if (!checksSameTarget(previous, service)) {
-          steps.push({ kind: "put_observation", serviceId: service.id, observation: observationAfterTargetChange(previous, service) });
-        }
-        return {
-          steps,
-          change: { kind: "service_updated", service, previous },
-          value: service,
-        };
-      });
-    },
+    updateService: (input) => editService(input.id, () => input),
+    editService,
     pauseService(id, at) {
       return mutate(() => {
         const previous = requireService(id);

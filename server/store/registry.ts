@@ -87,6 +87,14 @@ export interface Registry {
    */
   updateService(service: ServiceConfig): Promise<ServiceConfig>;
   /**
+   * updateService with the new settings computed from the service as the
+   * batch finds it (a read-modify-write without a lost update: two edits in
+   * flight each see the other's result). `edit` runs synchronously while the
+   * batch is planned, may run more than once, and may throw a MonitorError to
+   * refuse; not_found when the service does not exist.
+   */
+  editService(id: string, edit: (current: ServiceConfig) => ServiceConfig): Promise<ServiceConfig>;
+  /**
    * Pauses the service at `at`, committing one service_paused event to each
    * subscriber with it. Pausing a paused service changes nothing (no event)
    * and resolves with it as it is.

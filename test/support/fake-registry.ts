@@ -76,6 +76,17 @@ export function createFakeRegistry(initial: Partial<RegistryData> = {}) {
         emit({ kind: "service_added", service });
         return service;
       }),
+    editService: (id, edit) =>
+      mutate("editService", () => {
+        const previous = services.get(id);
+        if (previous === undefined) throw notFound("service", id);
+        const service = edit(previous);
+        const other = addressTaken(service);
+        if (other !== undefined) throw new MonitorError("already_exists", `${service.host}:${service.port} is already registered as ${other.id}`);
+        services.set(service.id, service);
+        emit({ kind: "service_updated", service, previous });
+        return service;
+      }),
     updateService: (service) =>
       mutate("updateService", () => {
         const previous = services.get(service.id);

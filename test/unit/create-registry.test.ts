@@ -146,6 +146,27 @@ describe("the registry over the store", () => {
     await expect(registry.updateService({ ...a, id: "svc_none" })).rejects.toMatchObject({ kind: "not_found" });
   });
 
+  it("applies edits in flight together each to the result of the one before, so none is lost", async () => {
+    const { registry } = await stack();
+    const a = await registry.addService(service(1));
+    // Submitted in one turn: one batch, planned in order against memory as each leaves it.
+    const [named, slowed] = await Promise.all([
+      registry.editService(a.id, (current) => ({ ...current, displayName: "named" })),
+      registry.editService(a.id, (current) => ({ ...current, checkIntervalMs: 60_000 })),
+    ]);
+    expect(named).toMatchObject({ displayName: "named", checkIntervalMs: a.checkIntervalMs });
+    expect(slowed).toMatchObject({ displayName: "named", checkIntervalMs: 60_000 });
+    expect(registry.getService(a.id)).toEqual(slowed);
+    // An edit that refuses fails alone and changes nothing.
+    await expect(
+      registry.editService(a.id, () => {
+        throw new MonitorError("invalid_argument", "service.display_name: too long");
+      }),
+    ).rejects.toMatchObject({ kind: "invalid_argument" });
+    await expect(registry.editService("svc_none", (current) => current)).rejects.toMatchObject({ kind: "not_found" });
+    expect(registry.getService(a.id)).toEqual(slowed);
+  });
+
   it("takes chosen ids (the config file's) and refuses one in use", async () => {
     const { registry } = await stack();
     const s = await registry.addService({ ...service(1), id: "payments-db", managedBy: "config" });
