@@ -30,8 +30,9 @@ export interface MonitorClient {
    *
    * - Starting from 0 (the default), first a `snapshot`: the status last
    *   announced for each subscription, with `sequence` = the last event it
-   *   reflects. Then `statusChange` and `subscriptionEnded` events, each with
-   *   the next sequence.
+   *   reflects. Then `statusChange`, `subscriptionEnded`, `servicePaused` and
+   *   `serviceResumed` events (and any kind added later), each with the next
+   *   sequence.
    * - A `snapshot` with `resync: true` means events were lost (the server no
    *   longer holds those after `afterSequence`): the consumer must replace
    *   its state with it, not merge it.

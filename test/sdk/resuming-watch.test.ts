@@ -2,7 +2,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import type { WatchResponse } from "../../sdk/gen/monitor/v1/watch_service_pb.js";
 import { createResumingWatch, type ReconnectInfo, type ResumingWatchDeps, type WatchOptions } from "../../sdk/resuming-watch.js";
-import { changeAt, label, snapshotAt } from "./watch-responses.js";
+import { changeAt, label, pauseAt, snapshotAt } from "./watch-responses.js";
 
 /** How one scripted stream goes: what it sends, then how it ends ("hang": open until aborted). */
 interface Connection {
@@ -94,6 +94,16 @@ describe("createResumingWatch", () => {
       [undefined, 5n, 1],
     ]);
     expect(script.openStreams()).toBe(0);
+  });
+
+  it("passes ServicePaused and ServiceResumed on like any event: once each, in order, resumed after", async () => {
+    const script = scripted([
+      { send: [snapshotAt(0), changeAt(1), pauseAt(2)], end: broken(Code.Canceled) },
+      { send: [pauseAt(2), pauseAt(3, true), changeAt(4)], end: "hang" }, // #2 replayed once too often
+    ]);
+    const watch = createResumingWatch(script.deps, "bot", { backoff });
+    expect(await take(watch, 5)).toEqual(["#0 snapshot", "#1 statusChange", "#2 servicePaused", "#3 serviceResumed", "#4 statusChange"]);
+    expect(script.requests).toEqual([0n, 2n]);
   });
 
   it("backs off further for each stream that delivered nothing, and starts over after one that did", async () => {

@@ -21,3 +21,11 @@ export function label(response: WatchResponse): string {
   const resync = response.event.case === "snapshot" && response.event.value.resync ? " resync" : "";
   return `#${response.sequence} ${response.event.case ?? "?"}${resync}`;
 }
+
+/** A ServicePaused (or, with `resumed`, ServiceResumed) response with `sequence`. */
+export function pauseAt(sequence: number, resumed = false): WatchResponse {
+  return create(WatchResponseSchema, {
+    sequence: BigInt(sequence),
+    event: resumed ? { case: "serviceResumed", value: { serviceId: "svc_1" } } : { case: "servicePaused", value: { serviceId: "svc_1" } },
+  });
+}
