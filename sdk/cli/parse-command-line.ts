@@ -1,12 +1,18 @@
 import { UsageError } from "./usage-error.js";
 
-/** The flags a command accepts: a name (without "--") and whether it takes a value. */
-export type FlagSpec = Readonly<Record<string, "value" | "switch">>;
+/**
+ * The flags a command accepts: a name (without "--") and whether it takes a
+ * value, is a switch, or takes a value and may be repeated ("values", e.g.
+ * `--header 'A: 1' --header 'B: 2'`).
+ */
+export type FlagSpec = Readonly<Record<string, "value" | "values" | "switch">>;
 
 export interface ParsedCommandLine {
   readonly positionals: readonly string[];
-  /** Flag values by name; a switch that is present holds "true". */
+  /** Flag values by name (a repeated flag's last); a switch that is present holds "true". */
   readonly flags: ReadonlyMap<string, string>;
+  /** Every value of each repeatable ("values") flag given, in order. */
+  readonly lists: ReadonlyMap<string, readonly string[]>;
 }
 
 /**
@@ -18,6 +24,7 @@ export interface ParsedCommandLine {
 export function parseCommandLine(args: readonly string[], spec: FlagSpec): ParsedCommandLine {
   const positionals: string[] = [];
   const flags = new Map<string, string>();
+  const lists = new Map<string, string[]>();
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === "--") {
@@ -41,6 +48,7 @@ export function parseCommandLine(args: readonly string[], spec: FlagSpec): Parse
     const value = eq !== -1 ? arg.slice(eq + 1) : args[++i];
     if (value === undefined || (eq === -1 && value.startsWith("--"))) throw new UsageError(`--${name} needs a value`);
     flags.set(name, value);
+    if (kind === "values") lists.set(name, [...(lists.get(name) ?? []), value]);
   }
-  return { positionals, flags };
+  return { positionals, flags, lists };
 }

@@ -1,3 +1,5 @@
+import { parseStatusRanges, type StatusCodeRange } from "../config/status-ranges.js";
+import { TcpCloseMode } from "../gen/monitor/v1/resources_pb.js";
 import { parseDuration } from "../parse-duration.js";
 import { UsageError } from "./usage-error.js";
 
@@ -34,4 +36,51 @@ export function parseHostPort(value: string): { host: string; port: number } {
 export function parseCountFlag(flag: string, value: string): number {
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw new UsageError(`--${flag}: expected a whole number, got "${value}"`);
   return Number(value);
+}
+
+/** What `services add` checks: a host:port by TCP, or an http(s) URL. */
+export type CheckTarget = { readonly kind: "tcp"; readonly host: string; readonly port: number } | { readonly kind: "http"; readonly url: string };
+
+/**
+ * "HOST:PORT" → a TCP check; "http://…" or "https://…" → an HTTP check of
+ * that URL, passed on as typed (the server checks it and names what is wrong).
+ */
+export function parseCheckTarget(value: string): CheckTarget {
+  if (/^https?:\/\//i.test(value)) return { kind: "http", url: value };
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+    throw new UsageError(`expected HOST:PORT or an http:// or https:// URL, got "${value}"`);
+  }
+  return { kind: "tcp", ...parseHostPort(value) };
+}
+
+/**
+ * `--header 'Name: value'` (repeatable) → a header map. A name given twice
+ * gets both values joined by ", ", as HTTP folds repeated fields. The
+ * server checks names and values; here only the colon is needed.
+ */
+export function parseHeaderFlags(values: readonly string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const value of values) {
+    const colon = value.indexOf(":");
+    const name = value.slice(0, colon).trim();
+    if (colon === -1 || name === "") throw new UsageError(`--header: expected "NAME: VALUE" (e.g. "Authorization: Bearer x"), got "${value}"`);
+    const text = value.slice(colon + 1).trim();
+    headers[name] = headers[name] === undefined ? text : `${headers[name]}, ${text}`;
+  }
+  return headers;
+}
+
+/** `--expect 200-299,304` → status ranges; "" means the server's default (200-399). */
+export function parseExpectFlag(value: string): StatusCodeRange[] {
+  if (value.trim() === "") return [];
+  const result = parseStatusRanges(value);
+  if (!result.ok) throw new UsageError(`--expect: ${result.message}`);
+  return [...result.ranges];
+}
+
+/** `--close fin|reset` → the TcpCloseMode to register or update with. */
+export function parseCloseFlag(value: string): TcpCloseMode {
+  if (value === "fin") return TcpCloseMode.FIN;
+  if (value === "reset") return TcpCloseMode.RESET;
+  throw new UsageError(`--close: expected fin or reset, got "${value}"`);
 }

@@ -7,12 +7,13 @@ import { createPaint } from "./format-values.js";
 import { grpcCodeName } from "./grpc-code-name.js";
 import { outageCommands } from "./outage-commands.js";
 import { parseCommandLine } from "./parse-command-line.js";
+import { serviceChangeCommands } from "./service-change-commands.js";
 import { serviceCommands } from "./service-commands.js";
 import { statusCommand } from "./status-command.js";
 import { UsageError } from "./usage-error.js";
 import { watchCommand } from "./watch-command.js";
 
-export const COMMANDS: readonly Command[] = [...serviceCommands, ...callerCommands, ...outageCommands, statusCommand, watchCommand, exportCommand];
+export const COMMANDS: readonly Command[] = [...serviceCommands, ...serviceChangeCommands, ...callerCommands, ...outageCommands, statusCommand, watchCommand, exportCommand];
 
 export const DEFAULT_SERVER = "http://127.0.0.1:50051";
 

@@ -2,90 +2,114 @@ import { toJsonString } from "@bufbuild/protobuf";
 import { ServiceSchema, TcpCloseMode, type Service } from "../gen/monitor/v1/resources_pb.js";
 import { toMillis } from "../index.js";
 import type { Command, CommandContext } from "./command.js";
-import { formatTable } from "./format-table.js";
-import { humanSpan } from "./format-values.js";
-import { parseDurationFlag, parseHostPort } from "./parse-human-input.js";
+import { buildRegisterRequest } from "./build-register-request.js";
 import { collectPages } from "./collect-pages.js";
+import { formatServiceDetail } from "./format-service-detail.js";
+import { formatTable } from "./format-table.js";
+import { serviceTarget, statusCell } from "./format-target.js";
+import { humanSpan } from "./format-values.js";
+import { HTTP_ADD_FLAGS, HTTP_FLAGS_HELP } from "./http-flags.js";
 import { UsageError } from "./usage-error.js";
 
-const address = (s: Service) => (s.host.includes(":") ? `[${s.host}]:${s.port}` : `${s.host}:${s.port}`);
 const span = (d: Parameters<typeof toMillis>[0] | undefined) => (d === undefined ? "-" : humanSpan(toMillis(d)));
 
-/** Every registered service, following page tokens. */
-export function listAllServices(ctx: CommandContext): Promise<Service[]> {
+/** ListServices' selection: a substring of name, host or URL, and a state ("" for all). */
+export interface ServiceListFilter {
+  readonly filter?: string;
+  readonly statusFilter?: string;
+}
+
+/** Every registered service (or every one the filter selects), following page tokens. */
+export function listAllServices(ctx: CommandContext, selection: ServiceListFilter = {}): Promise<Service[]> {
   return collectPages(async (pageToken) => {
-    const r = await ctx.client.management.listServices({ pageSize: 1000, pageToken });
+    const r = await ctx.client.management.listServices({
+      pageSize: 1000,
+      pageToken,
+      filter: selection.filter ?? "",
+      ...(selection.statusFilter === undefined ? {} : { statusFilter: selection.statusFilter }),
+    });
     return [r.services, r.nextPageToken];
   });
 }
 
-/** `--close fin|reset` → the TcpCloseMode to register with. */
-function parseCloseFlag(value: string): TcpCloseMode {
-  if (value === "fin") return TcpCloseMode.FIN;
-  if (value === "reset") return TcpCloseMode.RESET;
-  throw new UsageError(`--close: expected fin or reset, got "${value}"`);
-}
-
-/** How a service's checks close: its own choice, or "default" (the server's --tcp-close). */
+/** How a service's checks close: its own choice, or "default" (the server's --tcp-close); "-" for HTTP. */
 function closeName(s: Service): string {
   if (s.probe.case !== "tcp") return "-";
   const mode = s.probe.value.closeMode;
   return mode === TcpCloseMode.FIN ? "fin" : mode === TcpCloseMode.RESET ? "reset" : "default";
 }
 
-export function printServices(ctx: CommandContext, services: readonly Service[], json: boolean): void {
-  if (json) {
-    for (const s of services) ctx.out(toJsonString(ServiceSchema, s) + "\n");
-    return;
-  }
-  ctx.out(
-    formatTable(
-      ["ID", "NAME", "ADDRESS", "INTERVAL", "TIMEOUT", "CLOSE"],
-      services.map((s) => [s.id, s.displayName || "-", address(s), span(s.checkInterval), span(s.checkTimeout), closeName(s)]),
-    ),
+/** `services ls`: one row per service, its URL for an HTTP check, PAUSED or its last status (and HTTP code). */
+export function formatServiceList(ctx: Pick<CommandContext, "paint">, services: readonly Service[]): string {
+  return formatTable(
+    ["ID", "NAME", "ADDRESS", "INTERVAL", "TIMEOUT", "CLOSE", "STATUS"],
+    services.map((s) => [s.id, s.displayName || "-", serviceTarget(s), span(s.checkInterval), span(s.checkTimeout), closeName(s), statusCell(ctx.paint, s)]),
   );
 }
+
+export function printServices(ctx: CommandContext, services: readonly Service[], json: boolean): void {
+  if (json) for (const s of services) ctx.out(toJsonString(ServiceSchema, s) + "\n");
+  else ctx.out(formatServiceList(ctx, services));
+}
+
+const STATUS_FILTERS = ["up", "down", "paused", "unknown"];
 
 export const serviceCommands: readonly Command[] = [
   {
     words: ["services", "add"],
-    args: "HOST:PORT",
-    summary: "register a service to check by TCP connect",
+    args: "HOST:PORT|URL",
+    summary: "register a service: HOST:PORT is checked by TCP connect, an http(s):// URL by an HTTP request",
     details: `  --name NAME        display name
   --interval 30s     its own check interval (subscribers may ask for less; 1s minimum)
-  --timeout 2s       connect timeout of each check
+  --timeout 2s       timeout of each check (for HTTP, the whole exchange)
+  --json             print the service as JSON
+TCP (HOST:PORT):
   --close fin|reset  how a check closes once connected: fin, an ordinary close
                      (the application sees a client hang up), or reset (RST: no
                      TIME_WAIT on the monitor, but the application sees a reset).
                      Default: the server's --tcp-close (fin unless set)
-  --json             print the service as JSON`,
-    flags: { name: "value", interval: "value", timeout: "value", close: "value", json: "switch" },
+HTTP (URL):
+${HTTP_FLAGS_HELP}
+Example: monitorctl services add https://example.test/health --expect 200-299 --match 'ok'`,
+    flags: { name: "value", interval: "value", timeout: "value", close: "value", json: "switch", ...HTTP_ADD_FLAGS },
     arity: 1,
-    async run(ctx, { positionals, flags }) {
-      const target = parseHostPort(positionals[0]!);
-      const interval = flags.get("interval");
-      const timeout = flags.get("timeout");
-      const close = flags.get("close");
-      const { service } = await ctx.client.management.registerService({
-        ...target,
-        displayName: flags.get("name") ?? "",
-        ...(interval === undefined ? {} : { checkInterval: parseDurationFlag("interval", interval) }),
-        ...(timeout === undefined ? {} : { checkTimeout: parseDurationFlag("timeout", timeout) }),
-        ...(close === undefined ? {} : { probe: { case: "tcp" as const, value: { closeMode: parseCloseFlag(close) } } }),
-      });
+    async run(ctx, input) {
+      const { service } = await ctx.client.management.registerService(buildRegisterRequest(input));
+      const { flags } = input;
       if (flags.has("json")) ctx.out(toJsonString(ServiceSchema, service!) + "\n");
-      else ctx.out(`registered ${service!.id} (${address(service!)})\n`);
+      else ctx.out(`registered ${service!.id} (${serviceTarget(service!)})\n`);
     },
   },
   {
     words: ["services", "ls"],
     args: "",
-    summary: "list registered services",
-    details: "  --json             one JSON object per line",
-    flags: { json: "switch" },
+    summary: "list registered services (PAUSED, or the last status; HTTP checks with their URL and status code)",
+    details: `  --filter TEXT      only those whose name, host, host:port or URL contains TEXT (any case)
+  --status S         only those up, down, paused or unknown (not checked yet)
+  --json             one JSON object per line`,
+    flags: { filter: "value", status: "value", json: "switch" },
     arity: 0,
     async run(ctx, { flags }) {
-      printServices(ctx, await listAllServices(ctx), flags.has("json"));
+      const status = flags.get("status");
+      if (status !== undefined && !STATUS_FILTERS.includes(status.toLowerCase())) {
+        throw new UsageError(`--status: expected one of ${STATUS_FILTERS.join(", ")}, got "${status}"`);
+      }
+      const filter = flags.get("filter");
+      const selection = { ...(filter === undefined ? {} : { filter }), ...(status === undefined ? {} : { statusFilter: status }) };
+      printServices(ctx, await listAllServices(ctx, selection), flags.has("json"));
+    },
+  },
+  {
+    words: ["services", "get"],
+    args: "SERVICE_ID",
+    summary: "one service: its settings, and what its last check saw (HTTP: status code, phases, TLS expiry, captures)",
+    details: "  --json             the Service as JSON",
+    flags: { json: "switch" },
+    arity: 1,
+    async run(ctx, { positionals, flags }) {
+      const { service } = await ctx.client.management.getService({ serviceId: positionals[0]! });
+      if (flags.has("json")) ctx.out(toJsonString(ServiceSchema, service!) + "\n");
+      else ctx.out(formatServiceDetail(service!, ctx.paint, ctx.now()));
     },
   },
   {

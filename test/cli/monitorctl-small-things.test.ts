@@ -40,7 +40,7 @@ const unreachableServer = () => `http://127.0.0.1:${downPort}`;
 
 describe("monitorctl small things", () => {
   it.each([
-    ["services", "add, ls, rm"],
+    ["services", "add, ls, get, rm, update, pause, resume"],
     ["callers", "add, ls, rm"],
     ["outages", "add, ls, cancel"],
     ["subscriptions", "ls"],
@@ -65,9 +65,9 @@ describe("monitorctl small things", () => {
     // UNSPECIFIED (the server's default) is the enum's zero, which JSON leaves out.
     expect(plain).toMatchObject({ tcp: {} });
     const ls = await ok(["services", "ls"]);
-    expect(ls).toMatch(new RegExp(`${reset["id"] as string} .* reset\n`));
-    expect(ls).toMatch(new RegExp(`${fin["id"] as string} .* fin\n`));
-    expect(ls).toMatch(new RegExp(`${plain["id"] as string} .* default\n`));
+    expect(ls).toMatch(new RegExp(`${reset["id"] as string} .* reset +\\S+\n`));
+    expect(ls).toMatch(new RegExp(`${fin["id"] as string} .* fin +\\S+\n`));
+    expect(ls).toMatch(new RegExp(`${plain["id"] as string} .* default +\\S+\n`));
     expect(await ctl(["services", "add", "127.0.0.1:1004", "--close", "rst"])).toMatchObject({
       code: 2,
       stderr: expect.stringContaining('monitorctl: --close: expected fin or reset, got "rst"'),

@@ -33,7 +33,9 @@ describe("monitorctl", () => {
     const [service] = ndjson(await ok(["services", "ls", "--json"]));
     const id = service!["id"] as string;
     expect(service).toMatchObject({ host: "127.0.0.1", port: servicePort, displayName: "db", checkInterval: "2s", checkTimeout: "0.500s" });
-    expect(await ok(["services", "ls"])).toMatch(new RegExp(`^ID +NAME +ADDRESS +INTERVAL +TIMEOUT +CLOSE\n${id} +db +127\\.0\\.0\\.1:${servicePort} +2s +500ms +default\n$`));
+    expect(await ok(["services", "ls"])).toMatch(
+      new RegExp(`^ID +NAME +ADDRESS +INTERVAL +TIMEOUT +CLOSE +STATUS\n${id} +db +127\\.0\\.0\\.1:${servicePort} +2s +500ms +default +(UNKNOWN|UP)\n$`),
+    );
 
     expect(await ok(["callers", "add", "ops", "--name", "Ops team"])).toBe("registered caller ops\n");
     expect(await ok(["callers", "ls"])).toBe("ID   NAME\nops  Ops team\n");
@@ -56,7 +58,7 @@ describe("monitorctl", () => {
     expect(await ok(["unsubscribe", "ops", id])).toBe(`ops unsubscribed from ${id}\n`);
     expect(await ok(["callers", "rm", "ops"])).toBe("unregistered caller ops\n");
     expect(await ok(["services", "rm", id])).toBe(`unregistered ${id}\n`);
-    expect(await ok(["services", "ls"])).toBe("ID  NAME  ADDRESS  INTERVAL  TIMEOUT  CLOSE\n");
+    expect(await ok(["services", "ls"])).toBe("ID  NAME  ADDRESS  INTERVAL  TIMEOUT  CLOSE  STATUS\n");
   });
 
   it("watches a caller: a snapshot, then one line per change, until Ctrl-C, then says where to resume", async () => {
@@ -117,7 +119,7 @@ describe("monitorctl", () => {
   it("has help for every command, and works over the Connect protocol too", async () => {
     const top = await ctl(["--help"]);
     expect(top.code).toBe(0);
-    for (const words of [["services", "add"], ["outages", "add"], ["watch"], ["status"]]) {
+    for (const words of [["services", "add"], ["services", "update"], ["services", "get"], ["services", "pause"], ["outages", "add"], ["watch"], ["status"]]) {
       const help = await ctl([...words, "--help"]);
       expect(help.code).toBe(0);
       expect(help.stdout).toContain(`Usage: monitorctl ${words.join(" ")}`);
