@@ -49,7 +49,8 @@ describe("npm run bench -- --smoke", () => {
         if (f.target !== undefined) expect(typeof f.met).toBe("boolean");
       }
     }
-  }, 120_000);
+    // Scenario 9 alone forks ten check loops and two servers: ~50 s on a quiet machine, twice that loaded.
+  }, 240_000);
 
   it("refuses an unknown flag with exit code 2 and names it", async () => {
     const { code, output } = await runBench(["--fast"]);
