@@ -121,7 +121,7 @@ export async function httpEndToEnd(ctx: BenchContext, web: WebFarm): Promise<Sce
   const urls = Array.from({ length: n }, (_, i) => `${origins[i % origins.length]!}${servicePath(i)}`);
   const http: Fleet = {
     kind: "http",
-    registration: (i) => ({ displayName: `bench http ${i}`, probe: { case: "http", value: { url: urls[i]! } } }),
+    registration: (i) => ({ displayName: `bench http ${i}`, http: { url: urls[i]! } }),
     farm: { pid: web.pid, startWindow: (intervalMs) => web.startWindow(intervalMs, n), collect: () => web.collect() },
     ports: new Set(origins.map((origin) => Number(new URL(origin).port))),
     args: [],
