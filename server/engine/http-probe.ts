@@ -28,23 +28,17 @@ import { request as httpsRequest, type RequestOptions } from "node:https";
 import type { LookupFunction, Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import type { TLSSocket } from "node:tls";
-import type { CheckResult, Millis } from "../domain/types.js";
+import type { CheckResult, HttpMethod, HttpPhases, Millis, StatusRange } from "../domain/types.js";
 import { compileBodyMatch, NO_CAPTURES, type BodyMatchSpec, type Captures, type CompiledBodyMatch } from "./body-match.js";
 import type { ResolveResult } from "./dns-cache.js";
 import { describeConnectError } from "./probe.js";
 
-/** The methods an HTTP check may use. */
-export type HttpMethod = "GET" | "HEAD" | "POST";
-
-/** Accepted status codes, both ends included (HttpProbe's StatusRange). */
-export interface StatusRange {
-  readonly min: number;
-  readonly max: number;
-}
+// The domain's words for what an HTTP check is given and reports; re-exported for the probe's users.
+export type { HttpMethod, HttpPhases, StatusRange } from "../domain/types.js";
 
 /**
- * What to check; mirrors HttpProbe (../shared/DESIGN.md, "Next RPCs and
- * events"). Values are assumed valid (the API validates them); a bad one
+ * What to check; mirrors the API's HttpProbe (proto/monitor/v1/resources.proto)
+ * and the domain's HttpProbeConfig. Values are assumed valid (the API validates them); a bad one
  * still gives a DOWN result with a detail rather than an exception.
  */
 export interface HttpProbeTarget {
@@ -66,21 +60,6 @@ export interface HttpProbeTarget {
   readonly skipTlsVerify?: boolean | undefined;
   /** Bounds the whole exchange: every resolution, connect, handshake, response and body. */
   readonly timeoutMs: number;
-}
-
-/**
- * How long each phase took, in milliseconds, summed over redirects
- * (blackbox_exporter's resolve, connect, tls, processing). A phase not
- * reached (or TLS over plain HTTP) is 0. `firstByteMs` runs from the
- * connection being ready to the response's headers; `totalMs` is the whole
- * exchange and also includes reading the body.
- */
-export interface HttpPhases {
-  readonly dnsMs: number;
-  readonly connectMs: number;
-  readonly tlsMs: number;
-  readonly firstByteMs: number;
-  readonly totalMs: number;
 }
 
 /** The outcome of one HTTP check: the domain's CheckResult, plus what only HTTP knows. */

@@ -39,10 +39,7 @@ export function createRegistryFollower(
       case "service_updated": {
         const rt = services.get(change.service.id);
         if (rt === undefined) return;
-        // A new runtime: the check is built from the config once. A check in
-        // flight for the old settings is dropped with the old one.
-        services.remove(rt);
-        const next = services.add(change.service, rt.subs.values(), rt.outages, () => now);
+        const next = services.replace(rt, change.service, now);
         const sameTarget = checksSameTarget(change.previous, change.service);
         // The registry committed the same fresh observation (create-registry.ts).
         next.observation = sameTarget ? rt.observation : observationAfterTargetChange(change.previous, change.service);
@@ -54,11 +51,9 @@ export function createRegistryFollower(
       case "service_paused": {
         const rt = services.get(change.service.id);
         if (rt === undefined) return;
-        // Unplanned, and a check in flight is dropped with the old runtime; what
-        // was seen stays readable (GetService) until the service resumes.
-        services.remove(rt);
-        const next = services.add(change.service, rt.subs.values(), rt.outages, () => now);
-        next.observation = rt.observation;
+        // Not planned (it is paused), and a check in flight is dropped with the
+        // old runtime; what was seen stays readable (GetService) until it resumes.
+        services.replace(rt, change.service, now).observation = rt.observation;
         return;
       }
       case "service_resumed": {
@@ -67,9 +62,7 @@ export function createRegistryFollower(
         // Checked at once, from nothing known (the registry committed the same
         // fresh observation): a failure's down_since must not reach back into
         // the pause, and an UP the caller already heard is not repeated.
-        services.remove(rt);
-        const next = services.add(change.service, rt.subs.values(), rt.outages, () => now);
-        services.plan(next, now);
+        services.plan(services.replace(rt, change.service, now), now);
         return;
       }
       case "service_removed": {

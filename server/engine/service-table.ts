@@ -20,6 +20,13 @@ export interface ServiceTable {
   /** Removes a service: unscheduled, unqueued, and a check still in flight is dropped. */
   remove(rt: ServiceRuntime): void;
   /**
+   * Gives a service new settings (update, pause, resume): a new runtime whose
+   * check is built from them, keeping the subscriptions (with what each
+   * announced) and outages, not yet checked and not planned; a check in
+   * flight for the old settings is dropped with the old runtime.
+   */
+  replace(rt: ServiceRuntime, config: ServiceConfig, now: Millis): ServiceRuntime;
+  /**
    * Plans the service's next wake-up in the scheduler (see planNextWake);
    * `checkAt` overrides the next check. A paused service is not planned.
    */
@@ -29,22 +36,33 @@ export interface ServiceTable {
 export function createServiceTable(scheduler: CheckScheduler<string>, pool: CheckPool, prepareCheck: PrepareCheck): ServiceTable {
   const services = new Map<string, ServiceRuntime>();
   const schedule = (serviceId: string, atMs: Millis) => scheduler.schedule(serviceId, atMs);
+  function add(
+    config: ServiceConfig,
+    subs: Iterable<SubscriptionState>,
+    outages: readonly PlannedOutage[],
+    firstCheckAt: (effectiveIntervalMs: number) => Millis,
+  ): ServiceRuntime {
+    const rt = createServiceRuntime(prepareCheck, config, subs, outages, firstCheckAt);
+    services.set(config.id, rt);
+    return rt;
+  }
+  function remove(rt: ServiceRuntime): void {
+    rt.lifecycle = REMOVED;
+    services.delete(rt.config.id);
+    scheduler.cancel(rt.config.id);
+    pool.forget(rt);
+  }
   return {
     get: (serviceId) => services.get(serviceId),
     values: () => services.values(),
     get size() {
       return services.size;
     },
-    add(config, subs, outages, firstCheckAt) {
-      const rt = createServiceRuntime(prepareCheck, config, subs, outages, firstCheckAt);
-      services.set(config.id, rt);
-      return rt;
-    },
-    remove(rt) {
-      rt.lifecycle = REMOVED;
-      services.delete(rt.config.id);
-      scheduler.cancel(rt.config.id);
-      pool.forget(rt);
+    add,
+    remove,
+    replace(rt, config, now) {
+      remove(rt);
+      return add(config, rt.subs.values(), rt.outages, () => now);
     },
     plan: (rt, now, checkAt) => planNextWake(rt, now, schedule, checkAt),
   };
