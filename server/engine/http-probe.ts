@@ -27,7 +27,7 @@ import { request as httpRequest, type ClientRequest, type IncomingMessage, type 
 import { request as httpsRequest, type RequestOptions } from "node:https";
 import type { LookupFunction, Socket } from "node:net";
 import { performance } from "node:perf_hooks";
-import type { TLSSocket } from "node:tls";
+import { createSecureContext, type SecureContext, type TLSSocket } from "node:tls";
 import type { CheckResult, HttpMethod, HttpPhases, Millis, StatusRange } from "../domain/types.js";
 import { compileBodyMatch, NO_CAPTURES, type BodyMatchSpec, type Captures, type CompiledBodyMatch } from "./body-match.js";
 import type { ResolveResult } from "./dns-cache.js";
@@ -240,7 +240,8 @@ interface Hop {
 /** What the exchange needs beyond the hop. */
 interface Settings {
   readonly resolve: (host: string) => Promise<ResolveResult>;
-  readonly ca: HttpProbeOptions["ca"];
+  /** Shared by every HTTPS connection of the probe (see createHttpProbe). */
+  readonly secureContext: () => SecureContext;
   readonly skipTlsVerify: boolean;
   readonly maxRedirects: number;
   readonly accepted: readonly StatusRange[];
@@ -275,11 +276,18 @@ export function createHttpProbe(options: HttpProbeOptions): HttpProbe {
     return entry;
   }
 
+  // One secure context (the trusted CAs) for every HTTPS check: given none,
+  // https.request builds one per connection, which costs about 0.5 ms of CPU
+  // per check (docs/benchmarks.md, scenario 9). Verification is per request.
+  let context: SecureContext | undefined;
+  const secureContext = (): SecureContext =>
+    (context ??= createSecureContext(options.ca === undefined ? {} : { ca: options.ca as string | Buffer | (string | Buffer)[] }));
+
   return (target) => {
     const check = new HttpCheck(target.timeoutMs, now(), performance.now());
     check.timer = setTimeout(onTimeout, target.timeoutMs, check);
     check.timer.unref();
-    void run(check, target, userAgent, bodyMatchOf, options);
+    void run(check, target, userAgent, bodyMatchOf, options, secureContext);
     return check.result;
   };
 }
@@ -290,6 +298,7 @@ async function run(
   userAgent: string,
   bodyMatchOf: (target: HttpProbeTarget) => CompiledBodyMatch | undefined,
   options: HttpProbeOptions,
+  secureContext: () => SecureContext,
 ): Promise<void> {
   try {
     let url: URL;
@@ -307,7 +316,7 @@ async function run(
     const method = target.method ?? "GET";
     const settings: Settings = {
       resolve: options.resolve,
-      ca: options.ca,
+      secureContext,
       skipTlsVerify: target.skipTlsVerify === true,
       maxRedirects: target.maxRedirects ?? DEFAULT_MAX_REDIRECTS,
       accepted: target.acceptedStatuses !== undefined && target.acceptedStatuses.length > 0 ? target.acceptedStatuses : DEFAULT_ACCEPTED_STATUSES,
@@ -428,7 +437,8 @@ async function send(check: HttpCheck, hop: Hop, settings: Settings): Promise<Inc
   const secure = hop.url.protocol === "https:";
   const headers: OutgoingHttpHeaders = { ...hop.headers };
   if (hop.body !== undefined) headers["content-length"] = hop.body.byteLength;
-  const requestOptions: RequestOptions = {
+  // secureContext reaches tls.connect through the one-shot agent (not in https' own option type).
+  const requestOptions: RequestOptions & { secureContext?: SecureContext } = {
     hostname: host,
     port: hop.url.port === "" ? (secure ? 443 : 80) : Number(hop.url.port),
     path: `${hop.url.pathname}${hop.url.search}`,
@@ -439,7 +449,7 @@ async function send(check: HttpCheck, hop: Hop, settings: Settings): Promise<Inc
   };
   if (secure) {
     requestOptions.rejectUnauthorized = !settings.skipTlsVerify;
-    if (settings.ca !== undefined) requestOptions.ca = settings.ca as string | Buffer | (string | Buffer)[];
+    requestOptions.secureContext = settings.secureContext();
   }
 
   return new Promise<IncomingMessage | undefined>((resolve) => {
