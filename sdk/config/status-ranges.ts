@@ -10,22 +10,35 @@ export type StatusRangesResult =
   | { readonly ok: false; readonly message: string };
 
 const ITEM = /^(\d{1,3})(?:-(\d{1,3}))?$/;
+/** A class of codes: "2xx" is 200–299. */
+const CLASS = /^([1-5])xx$/i;
 
 /**
  * "200-299,304" → [{min: 200, max: 299}, {min: 304, max: 304}], as a config
- * file's `expect` and monitorctl's `--expect` write them. Only the syntax is
- * checked here; whether the codes are in 100–599 and in order is the
- * server's rule (domain/http-probe-rules.ts), so it is worded once.
+ * file's `expect` and monitorctl's `--expect` write them; "2xx" is 200-299.
+ * Only the syntax is checked here, and that a written range does not end
+ * before it starts ("200-0" would reach the API as its "200 alone"); whether
+ * the codes are in 100–599 is the server's rule (domain/http-probe-rules.ts),
+ * so it is worded once.
  */
 export function parseStatusRanges(text: string): StatusRangesResult {
   const ranges: StatusCodeRange[] = [];
-  for (const part of text.split(",")) {
-    const match = ITEM.exec(part.trim());
+  for (const raw of text.split(",")) {
+    const part = raw.trim();
+    const cls = CLASS.exec(part);
+    if (cls !== null) {
+      const min = Number(cls[1]) * 100;
+      ranges.push({ min, max: min + 99 });
+      continue;
+    }
+    const match = ITEM.exec(part);
     if (match === null) {
-      return { ok: false, message: `expected status codes like "200-299,304", got ${JSON.stringify(text.slice(0, 64))}` };
+      return { ok: false, message: `expected status codes like "200-299,304" or "2xx", got ${JSON.stringify(text.slice(0, 64))}` };
     }
     const min = Number(match[1]);
-    ranges.push({ min, max: match[2] === undefined ? min : Number(match[2]) });
+    const max = match[2] === undefined ? min : Number(match[2]);
+    if (max < min) return { ok: false, message: `${JSON.stringify(part)} ends before it starts` };
+    ranges.push({ min, max });
   }
   return { ok: true, ranges };
 }

@@ -65,7 +65,7 @@ describe("services add: the target picks the kind of check", () => {
     expect(() => add("db:5432", "--expect", "200")).toThrow("--expect: only for an HTTP check (give a URL, e.g. http://db:5432/)");
     expect(() => add("db:5432", "--insecure")).toThrow(/^--insecure: only for an HTTP check/);
     expect(() => add("https://x.test/", "--close", "fin")).toThrow("--close: only for a TCP check (HOST:PORT), not a URL");
-    expect(() => add("https://x.test/", "--expect", "200-2x9")).toThrow('--expect: expected status codes like "200-299,304", got "200-2x9"');
+    expect(() => add("https://x.test/", "--expect", "200-2x9")).toThrow('--expect: expected status codes like "200-299,304" or "2xx", got "200-2x9"');
     expect(() => add("https://x.test/", "--header", "no colon")).toThrow('--header: expected "NAME: VALUE" (e.g. "Authorization: Bearer x"), got "no colon"');
     expect(() => add("https://x.test/", "--max-redirects", "ten")).toThrow('--max-redirects: expected a whole number, got "ten"');
     expect(() => add("https://x.test/", "--match", "a", "--keyword", "b")).toThrow("--match and --keyword exclude each other");
@@ -88,9 +88,11 @@ describe("human input for HTTP checks", () => {
     expect(parseExpectFlag("200")).toEqual([{ min: 200, max: 200 }]);
     expect(parseExpectFlag(" 200-204 , 404 ")).toEqual([{ min: 200, max: 204 }, { min: 404, max: 404 }]);
     expect(parseExpectFlag("")).toEqual([]);
-    // Range rules (100-599, min ≤ max) are the server's, worded once there.
-    expect(parseExpectFlag("600-100")).toEqual([{ min: 600, max: 100 }]);
-    expect(() => parseExpectFlag("2xx")).toThrow(/^--expect:/);
+    expect(parseExpectFlag("2xx,304")).toEqual([{ min: 200, max: 299 }, { min: 304, max: 304 }]);
+    // 100-599 is the server's rule, worded once there; a written range that ends before it starts is refused here.
+    expect(parseExpectFlag("600-700")).toEqual([{ min: 600, max: 700 }]);
+    expect(() => parseExpectFlag("600-100")).toThrow('--expect: "600-100" ends before it starts');
+    expect(() => parseExpectFlag("6xx")).toThrow(/^--expect:/);
   });
 
   it("collects a repeatable flag's values in order, keeping the last as its value", () => {

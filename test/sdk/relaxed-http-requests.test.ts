@@ -86,7 +86,7 @@ describe("convertRequest: an HTTP RegisterService", () => {
     expectRefused(
       RegisterServiceRequestSchema,
       { http: { acceptedStatuses: "200-2x9" } },
-      'http.accepted_statuses: expected status codes like "200-299,304", got "200-2x9"',
+      'http.accepted_statuses: expected status codes like "200-299,304" or "2xx", got "200-2x9"',
     );
     expectRefused(RegisterServiceRequestSchema, { http: "https://x.test/" }, 'http: expected an object for monitor.v1.HttpProbe, got "https://x.test/"');
   });
