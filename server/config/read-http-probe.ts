@@ -3,7 +3,7 @@ import { checkHttpProbe, type CheckedHttpProbe, type HttpProbeInput } from "../d
 import { MonitorError } from "../domain/monitor-error.js";
 import type { StatusRange } from "../domain/types.js";
 // The API's own compile check (the checks' regex engine), so a pattern accepted in a file always runs.
-import { regexError } from "../rpc/check-probe.js";
+import { bodyRegexError } from "../engine/body-match.js";
 import { keyPath, type JsonObject, type JsonFieldReader } from "./read-json-fields.js";
 
 /** What a file's `probe.http` says, in the rules' terms, and which key gave the body (for messages). */
@@ -102,7 +102,7 @@ export function readHttpProbe(r: JsonFieldReader, value: unknown, path: string):
   const fields = readHttpProbeFields(r, value, path);
   if (fields === undefined) return undefined;
   try {
-    return checkHttpProbe(fields.input, { regexError, field: (name) => keyPath(path, fileKey(name, fields.bodyKey)) });
+    return checkHttpProbe(fields.input, { regexError: bodyRegexError, field: (name) => keyPath(path, fileKey(name, fields.bodyKey)) });
   } catch (error) {
     if (!(error instanceof MonitorError) || error.kind !== "invalid_argument") throw error;
     // "PATH: rule"; no path contains ": " (a header name in one is an RFC 9110 token).

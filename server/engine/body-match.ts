@@ -71,6 +71,18 @@ export function compileBodyMatch(spec: BodyMatchSpec): CompiledBodyMatch {
   return { ok: true, match: regexMatcher(regex, spec.pattern, spec.invert) };
 }
 
+/**
+ * Why a body regex does not compile, or undefined when it does: what
+ * checkHttpProbe's `regexError` asks (domain/http-probe-rules.ts). The
+ * checks' own engine decides, so a pattern accepted by the API, a config
+ * file or a loaded store always runs.
+ */
+export function bodyRegexError(pattern: string): string | undefined {
+  const compiled = compileBodyMatch({ kind: "regex", pattern, invert: false });
+  // re2js words every error "error parsing regexp: …"; the callers say "does not compile" already.
+  return compiled.ok ? undefined : compiled.error.replace(/^error parsing regexp: /, "");
+}
+
 function keywordMatcher(keyword: string, invert: boolean): BodyMatcher {
   const quoted = JSON.stringify(keyword);
   const missing: BodyMatchOutcome = { ok: false, detail: `body does not contain ${quoted}`, captures: NO_CAPTURES };

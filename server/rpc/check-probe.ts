@@ -3,7 +3,7 @@ import { TcpCloseMode as WireTcpCloseMode } from "@service-monitor/sdk/gen/monit
 import { checkHttpProbe } from "../domain/http-probe-rules.js";
 import { invalidArgument } from "../domain/monitor-error.js";
 import type { ProbeConfig } from "../domain/types.js";
-import { compileBodyMatch } from "../engine/body-match.js";
+import { bodyRegexError } from "../engine/body-match.js";
 import { checkHost, checkPort } from "./validate.js";
 
 /** What a service checks, as checked: its host and port, and the probe to store (none: TCP with the server's default). */
@@ -31,7 +31,7 @@ export function checkTarget(
   if (probe.case === "http") {
     if (req.host !== "") throw invalidArgument(`${prefix}host`, "must be empty with http; the URL names the host");
     if (req.port !== 0) throw invalidArgument(`${prefix}port`, "must be 0 with http; the URL names the port");
-    return checkHttpProbe(probe.value, { regexError, field: (name) => `${prefix}http.${name}` });
+    return checkHttpProbe(probe.value, { regexError: bodyRegexError, field: (name) => `${prefix}http.${name}` });
   }
   const host = checkHost(req.host, `${prefix}host`);
   const port = checkPort(req.port, `${prefix}port`);
@@ -49,15 +49,4 @@ export function checkTarget(
         `must be TCP_CLOSE_MODE_FIN, TCP_CLOSE_MODE_RESET or unset, got ${String(probe.value.closeMode)}`,
       );
   }
-}
-
-/**
- * Why a body regex does not compile, for checkHttpProbe's `regexError`: the
- * checks' own regex engine decides, so a pattern accepted here always runs.
- * Exported for the other readers of HTTP probes (the config file).
- */
-export function regexError(pattern: string): string | undefined {
-  const compiled = compileBodyMatch({ kind: "regex", pattern, invert: false });
-  // re2js words every error "error parsing regexp: …"; the message says "does not compile" already.
-  return compiled.ok ? undefined : compiled.error.replace(/^error parsing regexp: /, "");
 }

@@ -15,6 +15,7 @@ import {
 import { MonitorError, invalidArgument } from "../domain/monitor-error.js";
 import { quoteInput } from "../domain/quote-input.js";
 import { checkHttpProbe } from "../domain/http-probe-rules.js";
+import { bodyRegexError } from "../engine/body-match.js";
 import { describeTarget, targetKey } from "../domain/service-target.js";
 import type { Announced, HttpProbeConfig, Observation, ProbeConfig, ServiceConfig } from "../domain/types.js";
 import { toHttpDetails } from "./http-details-codec.js";
@@ -207,12 +208,10 @@ function checkProbeConfig(service: ServiceConfig): void {
  * method are the service's target key, so a second spelling of one URL would
  * slip past the uniqueness check), and the service's host and port are the
  * URL's (service-target.ts), since events, logs and filters name it by them.
- * A body regex is not compiled here: that needs the regex engine, which the
- * store does not depend on; the check reports a pattern that does not
- * compile as DOWN with a detail saying so.
+ * A body regex must compile with the checks' own engine, as at the API.
  */
 function checkHttpProbeConfig(service: ServiceConfig, probe: HttpProbeConfig): void {
-  const checked = checkHttpProbe(probe, { regexError: () => undefined, field: (name) => `probe.${name}` });
+  const checked = checkHttpProbe(probe, { regexError: bodyRegexError, field: (name) => `probe.${name}` });
   if (checked.probe.url !== probe.url) {
     throw invalidArgument("probe.url", `is not in its normal form (${quoteInput(checked.probe.url)}), got ${quoteInput(probe.url)}`);
   }

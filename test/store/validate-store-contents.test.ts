@@ -214,6 +214,8 @@ describe("validateStoreContents", () => {
       );
       expect(refusal(withWeb(web({ method: "get" as "GET" })))).toContain('probe.method: must be GET, HEAD or POST, got "get"');
       expect(refusal(withWeb(web({ kind: "icmp" as "http" })))).toContain('probe.kind: must be "tcp" or "http", got "icmp"');
+      // Compiled by the checks' own engine, as at the API: a stored pattern that would never run is refused at load.
+      expect(refusal(withWeb(web({ bodyRegex: "(" })))).toContain('service "svc_web": probe.body_regex: does not compile (RE2 syntax)');
     });
 
     it("refuses two checks of one method and URL, naming the target", () => {
