@@ -1,4 +1,5 @@
 import { create } from "@bufbuild/protobuf";
+import { hostPortOfUrl } from "../domain/service-target.js";
 import {
   type HttpProbe,
   HttpProbeSchema,
@@ -129,9 +130,13 @@ export function checkMaskPaths(paths: readonly string[]): void {
 function settingsFromPatch(patch: Service): ServiceSettingsInput {
   const probe: ServiceSettingsInput["probe"] =
     patch.probe.case === "http" ? { case: "http", value: patch.probe.value } : { case: "tcp", value: tcpOf(patch) };
+  // An HTTP check's host and port are its URL's: a Service as GetService answers it has them
+  // filled in, and "*" over such a Service must work, so the URL's own are not taken as input
+  // (others still are, and are refused).
+  const own = probe.case === "http" ? urlHostPort(probe.value.url) : undefined;
   return {
-    host: patch.host,
-    port: patch.port,
+    host: own !== undefined && patch.host.toLowerCase() === own.host ? "" : patch.host,
+    port: own !== undefined && patch.port === own.port ? 0 : patch.port,
     displayName: patch.displayName,
     checkInterval: patch.checkInterval,
     checkTimeout: patch.checkTimeout,
@@ -145,9 +150,11 @@ function impliedPaths(current: ServiceSettingsInput, patch: Service): string[] {
   if (patch.displayName !== "") paths.push("display_name");
   if (patch.checkInterval !== undefined) paths.push("check_interval");
   if (patch.checkTimeout !== undefined) paths.push("check_timeout");
-  if (patch.host !== "") paths.push("host");
-  if (patch.port !== 0) paths.push("port");
   const currentKind = current.probe.case === "http" ? "http" : "tcp";
+  // As with "*": an HTTP check's own host and port (its URL's) are output, so a whole Service from GetService updates.
+  const own = httpHostPortAfter(current, patch);
+  if (patch.host !== "" && patch.host.toLowerCase() !== own?.host) paths.push("host");
+  if (patch.port !== 0 && patch.port !== own?.port) paths.push("port");
   const { probe } = patch;
   if (probe.case === "tcp") {
     if (currentKind !== "tcp") paths.push("tcp");
@@ -190,4 +197,20 @@ function wrongKind(i: number, path: string, needs: string, is: string, whole: st
     `update_mask.paths[${i}]`,
     `${quoteInput(path)} changes ${needs} check, but the service is checked by ${is}; name "${whole}" to switch the kind of check`,
   );
+}
+
+/** The host and port a URL names, or undefined for one that does not parse (checked later, naming it). */
+function urlHostPort(url: string): { host: string; port: number } | undefined {
+  if (!URL.canParse(url)) return undefined;
+  const { host, port } = hostPortOfUrl(new URL(url));
+  return { host: host.toLowerCase(), port };
+}
+
+/** For an update that leaves the service an HTTP check, the host and port of the URL it will have. */
+function httpHostPortAfter(current: ServiceSettingsInput, patch: Service): { host: string; port: number } | undefined {
+  const probe = patch.probe.case === undefined ? current.probe : patch.probe;
+  if (probe.case !== "http") return undefined;
+  const patchedUrl = patch.probe.case === "http" ? patch.probe.value.url : "";
+  const currentUrl = current.probe.case === "http" ? current.probe.value.url : "";
+  return urlHostPort(patchedUrl !== "" ? patchedUrl : currentUrl);
 }

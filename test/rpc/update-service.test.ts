@@ -162,6 +162,22 @@ describe("UpdateService", () => {
     await stream.stop();
   });
 
+  it("takes back a whole HTTP Service as GetService answers it, with an empty mask and with *", async () => {
+    const web = await httpService();
+    const { service: got } = await m.management.getService({ serviceId: web.id });
+    // host and port are filled in from the URL: the URL's own are output, not a change.
+    expect(got).toMatchObject({ host: "127.0.0.1", port: 8080 });
+    const { service: renamed } = await m.management.updateService({ service: { ...got!, displayName: "renamed" }, updateMask: { paths: [] } });
+    expect(renamed).toMatchObject({ displayName: "renamed", host: "127.0.0.1", port: 8080 });
+    const { service: starred } = await m.management.updateService({ service: { ...got!, displayName: "starred" }, updateMask: { paths: ["*"] } });
+    expect(starred).toMatchObject({ displayName: "starred", port: 8080 });
+    expect((starred!.probe.value as HttpProbe).bodyKeyword).toBe("ok");
+    // Another host or port than the URL's is still a change, and refused.
+    expect(await refusal(m.management.updateService({ service: { ...got!, port: 81 }, updateMask: { paths: ["*"] } }), Code.InvalidArgument)).toBe(
+      "service.port: must be 0 with http; the URL names the port",
+    );
+  });
+
   it("refuses host or port on an HTTP service, and a field of the other kind", async () => {
     const web = await httpService();
     expect(await refusal(update(web.id, { host: "127.0.0.1" }, ["host"]), Code.InvalidArgument)).toBe(
