@@ -75,6 +75,16 @@ export function checkText(value: string, field: string, maxLength: number): stri
   if (value.length > maxLength) {
     throw invalidArgument(field, `must be at most ${maxLength} characters, got ${value.length}`);
   }
+  return checkNoNul(value, field);
+}
+
+/**
+ * Refuses U+0000 in text the store keeps: PostgreSQL's text and jsonb cannot
+ * hold it (SQLite can), so it would be accepted on one backend and fail the
+ * write on the other. A regex can still match a NUL byte as `\x00`.
+ */
+export function checkNoNul(value: string, field: string): string {
+  if (value.includes("\u0000")) throw invalidArgument(field, "must not contain NUL (U+0000)");
   return value;
 }
 

@@ -1,4 +1,4 @@
-import { checkHost } from "./field-rules.js";
+import { checkHost, checkNoNul } from "./field-rules.js";
 import { invalidArgument } from "./monitor-error.js";
 import { quoteInput } from "./quote-input.js";
 import { hostPortOfUrl } from "./service-target.js";
@@ -116,6 +116,8 @@ export function checkHttpProbe(input: HttpProbeInput, options: HttpProbeRuleOpti
       `must be at most ${HTTP_LIMITS.bodyKeywordLength} characters, got ${bodyKeyword.length}`,
     );
   }
+  checkNoNul(bodyRegex, field("body_regex"));
+  checkNoNul(bodyKeyword, field("body_keyword"));
   if (bodyRegex !== "" && bodyKeyword !== "") {
     throw invalidArgument(field("body_keyword"), `must be empty when ${field("body_regex")} is set (one body check)`);
   }

@@ -122,6 +122,13 @@ function regexMatcher(regex: RE2JS, pattern: string, invert: boolean): BodyMatch
   };
 }
 
+/**
+ * A capture as it is kept: at most MAX_CAPTURE_LENGTH, and NUL shown as
+ * U+FFFD — a body may hold any byte, but a capture goes into the store, and
+ * PostgreSQL cannot keep U+0000 in text or jsonb (SQLite can).
+ */
 function clip(value: string | null): string | null {
-  return value !== null && value.length > MAX_CAPTURE_LENGTH ? value.slice(0, MAX_CAPTURE_LENGTH) : value;
+  if (value === null) return null;
+  const kept = value.length > MAX_CAPTURE_LENGTH ? value.slice(0, MAX_CAPTURE_LENGTH) : value;
+  return kept.includes("\u0000") ? kept.replaceAll("\u0000", "\ufffd") : kept;
 }

@@ -76,3 +76,11 @@ describe("regex", () => {
     expect(matcher({ kind: "regex", pattern: "(x+x+)+y", invert: false })("x".repeat(64 * 1024)).ok).toBe(false);
   });
 });
+
+describe("captures the store can keep", () => {
+  it("shows a NUL in a captured group as U+FFFD (PostgreSQL cannot store U+0000)", () => {
+    const outcome = matcher({ kind: "regex", pattern: "state=(?P<s>.*)", invert: false })("state=\u0000ok");
+    expect(outcome.ok).toBe(true);
+    expect(outcome.captures).toEqual({ groups: ["\ufffdok"], named: { s: "\ufffdok" } });
+  });
+});

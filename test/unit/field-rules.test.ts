@@ -93,3 +93,11 @@ describe("field rules", () => {
     expect(refusal(() => checkOutageWindow(3, 2, "end", "start"))).toBe("end: must be after start");
   });
 });
+
+describe("text the store keeps", () => {
+  it("refuses NUL (PostgreSQL cannot store it, SQLite can), naming the field", () => {
+    expect(refusal(() => checkDisplayName("a\u0000b"))).toBe("display_name: must not contain NUL (U+0000)");
+    expect(refusal(() => checkReason("x\u0000"))).toBe("reason: must not contain NUL (U+0000)");
+    expect(checkDisplayName("tab\tand é")).toBe("tab\tand é");
+  });
+});

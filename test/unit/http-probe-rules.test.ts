@@ -141,3 +141,11 @@ describe("checkHttpProbe", () => {
     ).not.toThrow();
   });
 });
+
+describe("checkHttpProbe: text the store keeps", () => {
+  it("refuses NUL in a body regex or keyword, naming the field (a regex can say \\x00)", () => {
+    expect(refusal({ url: "http://a.test/", bodyRegex: "ok\u0000" })).toBe("http.body_regex: must not contain NUL (U+0000)");
+    expect(refusal({ url: "http://a.test/", bodyKeyword: "\u0000" })).toBe("http.body_keyword: must not contain NUL (U+0000)");
+    expect(check({ url: "http://a.test/", bodyRegex: "ok\\x00" }).probe.bodyRegex).toBe("ok\\x00");
+  });
+});
