@@ -127,6 +127,11 @@ export function checkHttpProbe(input: HttpProbeInput, options: HttpProbeRuleOpti
       throw invalidArgument(field("body_regex"), `does not compile (RE2 syntax): ${quoteInput(error, 200)}`);
     }
   }
+  if (method === "HEAD" && (bodyRegex !== "" || bodyKeyword !== "")) {
+    // A HEAD response has no body: the check could never pass (or, inverted, never fail).
+    const which = bodyRegex !== "" ? "body_regex" : "body_keyword";
+    throw invalidArgument(field(which), "needs GET or POST: a HEAD response has no body");
+  }
   const invertBodyMatch = input.invertBodyMatch ?? false;
   if (invertBodyMatch && bodyRegex === "" && bodyKeyword === "") {
     // Inverting nothing would be stored and shown but never act: most likely a mistake.
@@ -222,6 +227,10 @@ function checkHeaders(headers: Readonly<Record<string, string>>, field: string):
       throw invalidArgument(field, `${quoteInput(name)} is not a valid header name (an RFC 9110 token)`);
     }
     const lower = name.toLowerCase();
+    if (lower === "__proto__") {
+      // A token, but no header: as an object key it would be dropped on the way (JS objects' prototype slot).
+      throw invalidArgument(field, `${quoteInput(name)} is not a usable header name`);
+    }
     if (RESERVED_HEADERS.has(lower)) {
       throw invalidArgument(field, `${quoteInput(name)} is set by the check itself and may not be given`);
     }

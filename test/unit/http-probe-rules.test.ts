@@ -149,3 +149,19 @@ describe("checkHttpProbe: text the store keeps", () => {
     expect(check({ url: "http://a.test/", bodyRegex: "ok\\x00" }).probe.bodyRegex).toBe("ok\\x00");
   });
 });
+
+describe("checkHttpProbe: settings that could never act", () => {
+  it("refuses a body check on HEAD, whose response has no body", () => {
+    expect(refusal({ url: "http://a.test/", method: "HEAD", bodyKeyword: "ok" })).toBe(
+      "http.body_keyword: needs GET or POST: a HEAD response has no body",
+    );
+    expect(refusal({ url: "http://a.test/", method: "head", bodyRegex: "ok" })).toBe("http.body_regex: needs GET or POST: a HEAD response has no body");
+    expect(check({ url: "http://a.test/", method: "HEAD" }).probe.method).toBe("HEAD");
+  });
+
+  it("refuses a header named __proto__, which an object would drop silently", () => {
+    const headers = Object.fromEntries([["__proto__", "x"], ["X-A", "1"]]) as Record<string, string>;
+    expect(Object.keys(headers)).toEqual(["__proto__", "X-A"]);
+    expect(refusal({ url: "http://a.test/", headers })).toBe('http.headers: "__proto__" is not a usable header name');
+  });
+});

@@ -288,7 +288,7 @@ describe("parseConfigFile, HTTP checks", () => {
             { displayName: "Shop", checkInterval: "10s", checkTimeout: "5s" },
           ),
           { id: "min", probe: { http: { url: "http://127.0.0.1:8080/" } } },
-          { id: "v6", probe: { http: { url: "http://[::1]/ready", method: "HEAD", bodyKeyword: "ok" } } },
+          { id: "v6", probe: { http: { url: "http://[::1]/ready", method: "HEAD" } } },
           { id: "bytes", probe: { http: { url: "http://127.0.0.1:8080/", method: "POST", bodyBase64: "AP8Q" } } },
         ],
       },
@@ -326,7 +326,7 @@ describe("parseConfigFile, HTTP checks", () => {
         displayName: "",
         checkIntervalMs: 30_000,
         checkTimeoutMs: 2_000,
-        probe: httpProbe("http://[::1]/ready", { method: "HEAD", bodyKeyword: "ok" }),
+        probe: httpProbe("http://[::1]/ready", { method: "HEAD" }),
         managedBy: "config",
       },
       {
