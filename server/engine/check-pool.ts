@@ -43,6 +43,7 @@ export function createCheckPool(options: CheckPoolOptions): CheckPool {
 
   function run(rt: ServiceRuntime, now: Millis): void {
     rt.lifecycle = checking(now);
+    rt.lastCheckStartedAt = now;
     inFlight++;
     started++;
     observer.checkStarted(rt.config.id, rt.nextCheckAt, now);

@@ -62,7 +62,14 @@ export function createRegistryFollower(
         // Checked at once, from nothing known (the registry committed the same
         // fresh observation): a failure's down_since must not reach back into
         // the pause, and an UP the caller already heard is not repeated.
-        services.plan(services.replace(rt, change.service, now), now);
+        const next = services.replace(rt, change.service, now);
+        // A target change made while paused is still owed its note (the store's
+        // fresh observation lacks it until the first check after resume saves this one).
+        const { note } = rt.observation;
+        if (note !== undefined) next.observation = { ...next.observation, note };
+        // A check dropped at the pause may still be running: keep checks 1 s apart (checking rule 1).
+        const started = next.lastCheckStartedAt;
+        services.plan(next, now, started === undefined ? undefined : Math.max(now, started + MIN_CHECK_SPACING_MS));
         return;
       }
       case "service_removed": {

@@ -40,6 +40,12 @@ export interface ServiceRuntime {
   /** Outage windows that have not ended; ended ones are dropped at their boundary. */
   outages: readonly PlannedOutage[];
   effectiveIntervalMs: number;
+  /**
+   * When the latest check of this service started, carried over when the
+   * runtime is replaced (update, pause, resume): a check dropped with the old
+   * runtime still reached the target, so the next one keeps its distance.
+   */
+  lastCheckStartedAt: Millis | undefined;
   /** When the next check starts; for a never-checked service, its first check. */
   nextCheckAt: Millis;
   lifecycle: Lifecycle;
@@ -69,6 +75,7 @@ export function createServiceRuntime(
     observation: UNOBSERVED,
     outages,
     effectiveIntervalMs: config.checkIntervalMs,
+    lastCheckStartedAt: undefined,
     nextCheckAt: 0,
     lifecycle: PLANNED,
   };

@@ -62,7 +62,9 @@ export function createServiceTable(scheduler: CheckScheduler<string>, pool: Chec
     remove,
     replace(rt, config, now) {
       remove(rt);
-      return add(config, rt.subs.values(), rt.outages, () => now);
+      const next = add(config, rt.subs.values(), rt.outages, () => now);
+      next.lastCheckStartedAt = rt.lastCheckStartedAt;
+      return next;
     },
     plan: (rt, now, checkAt) => planNextWake(rt, now, schedule, checkAt),
   };

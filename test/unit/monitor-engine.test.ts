@@ -164,6 +164,43 @@ describe("the monitor engine", () => {
     expect(t.errors).toEqual([]);
   });
 
+  it("keeps checks of a paused and at once resumed service 1 s apart: the dropped check may still be running", async () => {
+    const t = await engineUnderTest();
+    engine = t.engine;
+    const service = await t.addService(3111);
+    await t.time.advance(0);
+    expect(t.running.map((check) => check.port)).toEqual([3111]);
+    const startedAt = t.time.clock.now();
+    await t.registry.pauseService(service.id, startedAt);
+    await t.registry.resumeService(service.id);
+    await t.time.advance(0);
+    expect(t.running.map((check) => check.port)).toEqual([3111]); // only the one already running
+    expect(t.engine.stateOf(service.id)?.nextCheckAt).toBe(startedAt + 1000);
+    await t.time.advance(1000);
+    expect(t.running.map((check) => check.port)).toEqual([3111, 3111]);
+  });
+
+  it("names a target change made while paused in the first notification after resume", async () => {
+    const t = await engineUnderTest();
+    engine = t.engine;
+    await t.registry.addCaller({ id: "c", displayName: "", createdAt: 0 });
+    const service = await t.addService(3121);
+    await t.registry.setSubscription({ callerId: "c", serviceId: service.id, pollingIntervalMs: 5000, gracePeriodMs: 0 });
+    await t.time.advance(0);
+    await t.finish(3121, "up");
+    await t.registry.pauseService(service.id, t.time.clock.now());
+    await t.registry.updateService({ ...t.registry.getService(service.id)!, port: 3122 });
+    await t.time.advance(5000);
+    await t.registry.resumeService(service.id);
+    await t.time.advance(0);
+    await t.finish(3122, "down");
+    expect((await t.log.read("c")).at(-1)?.event).toMatchObject({
+      kind: "status_change",
+      status: "down",
+      detail: "connection refused; check target changed from 127.0.0.1:3121 to 127.0.0.1:3122",
+    });
+  });
+
   it("hands an HTTP service's settings to the HTTP probe, its timeout covering the whole exchange", async () => {
     const t = await engineUnderTest();
     engine = t.engine;
