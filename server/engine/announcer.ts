@@ -1,5 +1,6 @@
 import { applyAnnouncement, decide } from "../domain/notification.js";
 import { isInOutage } from "../domain/outage-windows.js";
+import { checksSameTarget } from "../domain/same-check-target.js";
 import type { Announced, Announcement, CallerEvent, Millis, ServiceConfig } from "../domain/types.js";
 import type { CommitQueue, Step } from "../store/commit-queue.js";
 import type { Registry } from "../store/registry.js";
@@ -88,8 +89,15 @@ export function createAnnouncer(options: AnnouncerOptions): Announcer {
     return queue
       .submit((now) => {
         const rt = services.get(serviceId);
-        // Gone, or updated earlier in this batch: the update plans the new runtime's own check.
-        if (rt === undefined || registry.getService(serviceId) !== rt.config) return undefined;
+        const current = registry.getService(serviceId);
+        if (rt === undefined || current === undefined) return undefined;
+        if (current !== rt.config) {
+          // Updated or paused earlier in this batch: the new runtime plans its own check and
+          // decides nothing yet. It shows this result when the target is the same (the
+          // follower carries the observation over), so the store keeps it too.
+          if (opts.observed !== true || !checksSameTarget(rt.config, current)) return undefined;
+          return { steps: [{ kind: "put_observation", serviceId, observation: rt.observation }] };
+        }
         // Paused: nothing is announced (its results, if any, were dropped with the runtime it had).
         if (isPaused(rt)) return undefined;
         const { steps, decided } = plan(rt, now, opts.only, opts.observed === true);

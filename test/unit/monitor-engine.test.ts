@@ -180,6 +180,20 @@ describe("the monitor engine", () => {
     expect(t.running.map((check) => check.port)).toEqual([3111, 3111]);
   });
 
+  it("saves the result of a check that ends in the batch that pauses its service, as memory shows it", async () => {
+    const t = await engineUnderTest();
+    engine = t.engine;
+    const service = await t.addService(3131);
+    await t.time.advance(0);
+    // The result and the pause in one turn: one batch, the pause planned first.
+    t.finishNow(3131, "down");
+    const paused = t.registry.pauseService(service.id, t.time.clock.now());
+    await paused;
+    await t.time.settle();
+    expect(t.engine.stateOf(service.id)?.observation.status).toBe("down");
+    expect((await t.store.load()).observations.map((o) => o.observation.status)).toEqual(["down"]);
+  });
+
   it("names a target change made while paused in the first notification after resume", async () => {
     const t = await engineUnderTest();
     engine = t.engine;
