@@ -61,7 +61,8 @@ export interface DecideInput {
  *   since `down_since`, with the latest check's detail (rule 2). Every check
  *   since `down_since` failed, or the observation would not be down.
  * - Either carries the latest check's HTTP details, and the note of a target
- *   change (UpdateService) while the observation still has one.
+ *   change (UpdateService) while the observation still has one, for a caller
+ *   that had heard of the old target.
  * - Otherwise nothing: a failure still inside its grace period, or a status the
  *   caller already knows.
  *
@@ -77,7 +78,7 @@ export function decide(input: DecideInput): Announcement | undefined {
       previous: announced.status,
       status: "up",
       sinceMs: observation.sinceMs,
-      detail: withNote("", observation.note),
+      detail: withNote("", noteFor(announced, observation)),
       ...(observation.http === undefined ? {} : { http: observation.http }),
     };
   }
@@ -88,11 +89,20 @@ export function decide(input: DecideInput): Announcement | undefined {
       previous: announced.status,
       status: "down",
       sinceMs: observation.sinceMs,
-      detail: withNote(observation.detail, observation.note),
+      detail: withNote(observation.detail, noteFor(announced, observation)),
       ...(observation.http === undefined ? {} : { http: observation.http }),
     };
   }
   return undefined;
+}
+
+/**
+ * The target-change note is for a caller that was told something of the old
+ * target; one that has heard nothing yet (a subscription made since) learns
+ * of the new target only, and needs no history.
+ */
+function noteFor(announced: Announced, observation: Observation): string | undefined {
+  return announced.status === "unknown" ? undefined : observation.note;
 }
 
 /** "status 503 not in 200–399; check target changed from … to …". */

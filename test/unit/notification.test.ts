@@ -213,3 +213,11 @@ describe("decide: after a target change, and for HTTP checks", () => {
     expect(decide(input({ announced: announcedDown(0), observation: { ...upSince(1_000), http }, now: 1_000 }))?.http).toEqual(http);
   });
 });
+
+describe("decide: the target-change note is for callers told of the old target", () => {
+  it("leaves it out for a subscription that has announced nothing yet", () => {
+    const note = "check target changed from a:1 to b:2";
+    expect(decide(input({ observation: { ...upSince(1_000), note }, now: 1_000 }))?.detail).toBe("");
+    expect(decide(input({ observation: { ...downSince(1_000), note }, now: 1_000 }))?.detail).toBe("connection refused");
+  });
+});
