@@ -102,11 +102,11 @@ describe("monitorctl with HTTP checks", () => {
   it("switches a service between TCP and HTTP with update, and refuses what it cannot parse", async () => {
     const port = Number(new URL(web.url()).port);
     const id = /svc_\w+/.exec(await ok(["services", "add", `127.0.0.1:${port}`, "--name", "both"]))![0];
-    expect(await ok(["services", "update", id, "--url", web.url("/switched"), "--keyword", "ok", "--method", "head"])).toBe(
+    expect(await ok(["services", "update", id, "--url", web.url("/switched"), "--keyword", "ok", "--method", "post"])).toBe(
       `updated ${id} (${web.url("/switched")})\n`,
     );
     const asHttp = await ok(["services", "get", id]);
-    expect(asHttp).toMatch(new RegExp(`^Check: +HTTP HEAD ${escape(web.url("/switched"))}$`, "m"));
+    expect(asHttp).toMatch(new RegExp(`^Check: +HTTP POST ${escape(web.url("/switched"))}$`, "m"));
     expect(asHttp).toMatch(/^Body check: +up if the body contains "ok"$/m);
     expect(asHttp).toMatch(/^Expect: +200-399$/m);
     expect(asHttp).toMatch(/^Name: +both$/m);
@@ -120,7 +120,7 @@ describe("monitorctl with HTTP checks", () => {
     expect(await ctl(["services", "update", id])).toMatchObject({ code: 2, stderr: expect.stringContaining("nothing to change") });
     expect(await ctl(["services", "add", web.url("/x"), "--expect", "200-2x9"])).toMatchObject({
       code: 2,
-      stderr: expect.stringMatching(/^monitorctl: --expect: expected status codes like "200-299,304", got "200-2x9"\nSee: monitorctl services add/),
+      stderr: expect.stringMatching(/^monitorctl: --expect: expected status codes like "200-299,304" or "2xx", got "200-2x9"\nSee: monitorctl services add/),
     });
     expect(await ctl(["services", "ls", "--status", "sleeping"])).toMatchObject({ code: 2, stderr: expect.stringContaining("--status: expected one of up, down, paused, unknown") });
     // What only the server can judge is its refusal, naming the field.

@@ -127,7 +127,7 @@ describe("applyServiceMask", () => {
 
   it.each<[string, MessageInitShape<typeof ServiceSchema>, object]>([
     ["http.url", { probe: { case: "http", value: { url: "http://web.test:81/x" } } }, { url: "http://web.test:81/x" }],
-    ["http.method", { probe: { case: "http", value: { method: "head" } } }, { method: "HEAD" }],
+    ["http.method", { probe: { case: "http", value: { method: "post" } } }, { method: "POST" }],
     ["http.headers", { probe: { case: "http", value: { headers: { "x-a": "1" } } } }, { headers: { "x-a": "1" } }],
     ["http.accepted_statuses", { probe: { case: "http", value: { acceptedStatuses: [{ min: 204 }] } } }, { acceptedStatuses: [{ min: 204, max: 204 }] }],
     ["http.body_keyword", {}, { bodyKeyword: "" }],
