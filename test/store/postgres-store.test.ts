@@ -11,6 +11,7 @@ import { startPostgresProxy } from "../support/postgres-proxy.js";
 import { describePostgres, dropTestDatabase, testDatabaseUrl } from "../support/postgres.js";
 import { waitUntil } from "../support/wait-until.js";
 import { describeStoreContract, reopenableBackend } from "./store-contract.js";
+import { prng } from "../support/prng.js";
 
 /** Each store in a database of its own, dropped after the test. */
 const backend = reopenableBackend(async () => {
@@ -326,18 +327,6 @@ async function snapshot(store: Store): Promise<unknown> {
   const events: Record<string, unknown> = {};
   for (const { callerId } of contents.sequences) events[callerId] = await store.readEvents(callerId, 0, 1_000);
   return { ...sortedLists, events };
-}
-
-/** A deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

@@ -1,17 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createDueQueue } from "../../server/engine/due-queue.js";
-
-/** mulberry32: a tiny seeded PRNG so the randomized test is deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from "../support/prng.js";
 
 function drain<K>(q: ReturnType<typeof createDueQueue<K>>): Array<[K, number]> {
   const out: Array<[K, number]> = [];

@@ -10,22 +10,11 @@ import {
   RELATIVE_ACCURACY,
   type LatencySketch,
 } from "../../server/domain/latency-sketch.js";
-
-/** A seeded PRNG (mulberry32), so every run checks the same values. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from "../support/prng.js";
 
 /** Latency-like values: mostly a few ms, a long tail into seconds, some sub-ms. */
 function latencies(n: number, seed: number): number[] {
-  const next = random(seed);
+  const next = prng(seed);
   return Array.from({ length: n }, () => Math.exp(Math.log(3) + 1.5 * Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next())));
 }
 
