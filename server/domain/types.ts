@@ -108,11 +108,25 @@ export interface SubscriptionConfig {
   readonly serviceId: string;
   readonly pollingIntervalMs: number;
   readonly gracePeriodMs: number;
+  /** Set when the caller also hears of the service's availability (AvailabilityAlert / AvailabilityRecovered). */
+  readonly availabilityAlert?: AvailabilityAlertRule;
   /**
    * "config": declared in the --config file, which creates, updates and
    * removes it; absent: created through the API, which the file never removes.
    */
   readonly managedBy?: "config";
+}
+
+/**
+ * When a subscription raises an availability alert: the availability over
+ * the last `windowMs` (time up / time up or down, outage and paused time left
+ * out) is below `threshold`. Stored fully defaulted.
+ */
+export interface AvailabilityAlertRule {
+  /** 10 s to 24 h; default 2 min. */
+  readonly windowMs: number;
+  /** In (0, 1]; default 0.8. */
+  readonly threshold: number;
 }
 
 /** A window [startMs, endMs) in which the service's notifications are silenced. */
@@ -191,6 +205,11 @@ export interface Announced {
   readonly status: Status;
   /** `since` of the announced status; 0 while nothing was announced. */
   readonly sinceMs: Millis;
+  /**
+   * True while the caller's last availability event was an AvailabilityAlert
+   * (absent: false). Derived by the store from the log, like the status.
+   */
+  readonly alerting?: boolean;
 }
 
 /** A status change the caller must hear. */
@@ -230,7 +249,23 @@ export type CallerEvent =
     }
   /** PauseService / ResumeService, one to each subscriber. */
   | { readonly kind: "service_paused"; readonly serviceId: string }
-  | { readonly kind: "service_resumed"; readonly serviceId: string };
+  | { readonly kind: "service_resumed"; readonly serviceId: string }
+  /** The subscription's availability rule: below its threshold, or back at or above it. */
+  | AvailabilityEvent;
+
+/** AvailabilityAlert / AvailabilityRecovered as logged: the figures when it was decided. */
+export interface AvailabilityEvent {
+  readonly kind: "availability_alert" | "availability_recovered";
+  readonly serviceId: string;
+  readonly host: string;
+  readonly port: number;
+  /** HTTP checks only. */
+  readonly url?: string;
+  /** Over the window, 0 to 1. */
+  readonly availability: number;
+  readonly threshold: number;
+  readonly windowMs: number;
+}
 
 /** An event as stored: numbered within its caller's log. */
 export interface LoggedEvent {

@@ -6,7 +6,7 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Duration, FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { Caller, HttpProbe, PlannedOutage, Service, Subscription, TcpProbe } from "./resources_pb.js";
+import type { AvailabilityAlertRule, Caller, CheckResult, HttpProbe, PlannedOutage, Service, ServiceStats, ServiceStatusChange, Subscription, TcpProbe } from "./resources_pb.js";
 import { file_monitor_v1_resources } from "./resources_pb.js";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file monitor/v1/management_service.proto.
  */
 export const file_monitor_v1_management_service: GenFile = /*@__PURE__*/
-  fileDesc("CiNtb25pdG9yL3YxL21hbmFnZW1lbnRfc2VydmljZS5wcm90bxIKbW9uaXRvci52MSKEAgoWUmVnaXN0ZXJTZXJ2aWNlUmVxdWVzdBIMCgRob3N0GAEgASgJEgwKBHBvcnQYAiABKA0SFAoMZGlzcGxheV9uYW1lGAMgASgJEjEKDmNoZWNrX2ludGVydmFsGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjAKDWNoZWNrX3RpbWVvdXQYBSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SIwoDdGNwGAYgASgLMhQubW9uaXRvci52MS5UY3BQcm9iZUgAEiUKBGh0dHAYByABKAsyFS5tb25pdG9yLnYxLkh0dHBQcm9iZUgAQgcKBXByb2JlIj8KF1JlZ2lzdGVyU2VydmljZVJlc3BvbnNlEiQKB3NlcnZpY2UYASABKAsyEy5tb25pdG9yLnYxLlNlcnZpY2UiJwoRR2V0U2VydmljZVJlcXVlc3QSEgoKc2VydmljZV9pZBgBIAEoCSI6ChJHZXRTZXJ2aWNlUmVzcG9uc2USJAoHc2VydmljZRgBIAEoCzITLm1vbml0b3IudjEuU2VydmljZSKEAQoTTGlzdFNlcnZpY2VzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIOCgZmaWx0ZXIYAyABKAkSNgoNc3RhdHVzX2ZpbHRlchgEIAEoDjIfLm1vbml0b3IudjEuU2VydmljZVN0YXR1c0ZpbHRlciJWChRMaXN0U2VydmljZXNSZXNwb25zZRIlCghzZXJ2aWNlcxgBIAMoCzITLm1vbml0b3IudjEuU2VydmljZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkibQoUVXBkYXRlU2VydmljZVJlcXVlc3QSJAoHc2VydmljZRgBIAEoCzITLm1vbml0b3IudjEuU2VydmljZRIvCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2siPQoVVXBkYXRlU2VydmljZVJlc3BvbnNlEiQKB3NlcnZpY2UYASABKAsyEy5tb25pdG9yLnYxLlNlcnZpY2UiKQoTUGF1c2VTZXJ2aWNlUmVxdWVzdBISCgpzZXJ2aWNlX2lkGAEgASgJIjwKFFBhdXNlU2VydmljZVJlc3BvbnNlEiQKB3NlcnZpY2UYASABKAsyEy5tb25pdG9yLnYxLlNlcnZpY2UiKgoUUmVzdW1lU2VydmljZVJlcXVlc3QSEgoKc2VydmljZV9pZBgBIAEoCSI9ChVSZXN1bWVTZXJ2aWNlUmVzcG9uc2USJAoHc2VydmljZRgBIAEoCzITLm1vbml0b3IudjEuU2VydmljZSIuChhVbnJlZ2lzdGVyU2VydmljZVJlcXVlc3QSEgoKc2VydmljZV9pZBgBIAEoCSIbChlVbnJlZ2lzdGVyU2VydmljZVJlc3BvbnNlIkAKFVJlZ2lzdGVyQ2FsbGVyUmVxdWVzdBIRCgljYWxsZXJfaWQYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJIjwKFlJlZ2lzdGVyQ2FsbGVyUmVzcG9uc2USIgoGY2FsbGVyGAEgASgLMhIubW9uaXRvci52MS5DYWxsZXIiLAoXVW5yZWdpc3RlckNhbGxlclJlcXVlc3QSEQoJY2FsbGVyX2lkGAEgASgJIhoKGFVucmVnaXN0ZXJDYWxsZXJSZXNwb25zZSI7ChJMaXN0Q2FsbGVyc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkiUwoTTGlzdENhbGxlcnNSZXNwb25zZRIjCgdjYWxsZXJzGAEgAygLMhIubW9uaXRvci52MS5DYWxsZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIp8BChBTdWJzY3JpYmVSZXF1ZXN0EhEKCWNhbGxlcl9pZBgBIAEoCRISCgpzZXJ2aWNlX2lkGAIgASgJEjMKEHBvbGxpbmdfaW50ZXJ2YWwYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SLwoMZ3JhY2VfcGVyaW9kGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIkMKEVN1YnNjcmliZVJlc3BvbnNlEi4KDHN1YnNjcmlwdGlvbhgBIAEoCzIYLm1vbml0b3IudjEuU3Vic2NyaXB0aW9uIjsKElVuc3Vic2NyaWJlUmVxdWVzdBIRCgljYWxsZXJfaWQYASABKAkSEgoKc2VydmljZV9pZBgCIAEoCSIVChNVbnN1YnNjcmliZVJlc3BvbnNlIkEKGExpc3RTdWJzY3JpcHRpb25zUmVxdWVzdBIRCgljYWxsZXJfaWQYASABKAkSEgoKc2VydmljZV9pZBgCIAEoCSJMChlMaXN0U3Vic2NyaXB0aW9uc1Jlc3BvbnNlEi8KDXN1YnNjcmlwdGlvbnMYASADKAsyGC5tb25pdG9yLnYxLlN1YnNjcmlwdGlvbiKgAQocU2NoZWR1bGVQbGFubmVkT3V0YWdlUmVxdWVzdBISCgpzZXJ2aWNlX2lkGAEgASgJEi4KCnN0YXJ0X3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZyZWFzb24YBCABKAkiSgodU2NoZWR1bGVQbGFubmVkT3V0YWdlUmVzcG9uc2USKQoGb3V0YWdlGAEgASgLMhkubW9uaXRvci52MS5QbGFubmVkT3V0YWdlIi8KGkNhbmNlbFBsYW5uZWRPdXRhZ2VSZXF1ZXN0EhEKCW91dGFnZV9pZBgBIAEoCSIdChtDYW5jZWxQbGFubmVkT3V0YWdlUmVzcG9uc2UiLwoZTGlzdFBsYW5uZWRPdXRhZ2VzUmVxdWVzdBISCgpzZXJ2aWNlX2lkGAEgASgJIkgKGkxpc3RQbGFubmVkT3V0YWdlc1Jlc3BvbnNlEioKB291dGFnZXMYASADKAsyGS5tb25pdG9yLnYxLlBsYW5uZWRPdXRhZ2UqvwEKE1NlcnZpY2VTdGF0dXNGaWx0ZXISJQohU0VSVklDRV9TVEFUVVNfRklMVEVSX1VOU1BFQ0lGSUVEEAASHAoYU0VSVklDRV9TVEFUVVNfRklMVEVSX1VQEAESHgoaU0VSVklDRV9TVEFUVVNfRklMVEVSX0RPV04QAhIgChxTRVJWSUNFX1NUQVRVU19GSUxURVJfUEFVU0VEEAMSIQodU0VSVklDRV9TVEFUVVNfRklMVEVSX1VOS05PV04QBDKvCwoRTWFuYWdlbWVudFNlcnZpY2USWgoPUmVnaXN0ZXJTZXJ2aWNlEiIubW9uaXRvci52MS5SZWdpc3RlclNlcnZpY2VSZXF1ZXN0GiMubW9uaXRvci52MS5SZWdpc3RlclNlcnZpY2VSZXNwb25zZRJLCgpHZXRTZXJ2aWNlEh0ubW9uaXRvci52MS5HZXRTZXJ2aWNlUmVxdWVzdBoeLm1vbml0b3IudjEuR2V0U2VydmljZVJlc3BvbnNlElEKDExpc3RTZXJ2aWNlcxIfLm1vbml0b3IudjEuTGlzdFNlcnZpY2VzUmVxdWVzdBogLm1vbml0b3IudjEuTGlzdFNlcnZpY2VzUmVzcG9uc2USVAoNVXBkYXRlU2VydmljZRIgLm1vbml0b3IudjEuVXBkYXRlU2VydmljZVJlcXVlc3QaIS5tb25pdG9yLnYxLlVwZGF0ZVNlcnZpY2VSZXNwb25zZRJRCgxQYXVzZVNlcnZpY2USHy5tb25pdG9yLnYxLlBhdXNlU2VydmljZVJlcXVlc3QaIC5tb25pdG9yLnYxLlBhdXNlU2VydmljZVJlc3BvbnNlElQKDVJlc3VtZVNlcnZpY2USIC5tb25pdG9yLnYxLlJlc3VtZVNlcnZpY2VSZXF1ZXN0GiEubW9uaXRvci52MS5SZXN1bWVTZXJ2aWNlUmVzcG9uc2USYAoRVW5yZWdpc3RlclNlcnZpY2USJC5tb25pdG9yLnYxLlVucmVnaXN0ZXJTZXJ2aWNlUmVxdWVzdBolLm1vbml0b3IudjEuVW5yZWdpc3RlclNlcnZpY2VSZXNwb25zZRJXCg5SZWdpc3RlckNhbGxlchIhLm1vbml0b3IudjEuUmVnaXN0ZXJDYWxsZXJSZXF1ZXN0GiIubW9uaXRvci52MS5SZWdpc3RlckNhbGxlclJlc3BvbnNlEl0KEFVucmVnaXN0ZXJDYWxsZXISIy5tb25pdG9yLnYxLlVucmVnaXN0ZXJDYWxsZXJSZXF1ZXN0GiQubW9uaXRvci52MS5VbnJlZ2lzdGVyQ2FsbGVyUmVzcG9uc2USTgoLTGlzdENhbGxlcnMSHi5tb25pdG9yLnYxLkxpc3RDYWxsZXJzUmVxdWVzdBofLm1vbml0b3IudjEuTGlzdENhbGxlcnNSZXNwb25zZRJICglTdWJzY3JpYmUSHC5tb25pdG9yLnYxLlN1YnNjcmliZVJlcXVlc3QaHS5tb25pdG9yLnYxLlN1YnNjcmliZVJlc3BvbnNlEk4KC1Vuc3Vic2NyaWJlEh4ubW9uaXRvci52MS5VbnN1YnNjcmliZVJlcXVlc3QaHy5tb25pdG9yLnYxLlVuc3Vic2NyaWJlUmVzcG9uc2USYAoRTGlzdFN1YnNjcmlwdGlvbnMSJC5tb25pdG9yLnYxLkxpc3RTdWJzY3JpcHRpb25zUmVxdWVzdBolLm1vbml0b3IudjEuTGlzdFN1YnNjcmlwdGlvbnNSZXNwb25zZRJsChVTY2hlZHVsZVBsYW5uZWRPdXRhZ2USKC5tb25pdG9yLnYxLlNjaGVkdWxlUGxhbm5lZE91dGFnZVJlcXVlc3QaKS5tb25pdG9yLnYxLlNjaGVkdWxlUGxhbm5lZE91dGFnZVJlc3BvbnNlEmYKE0NhbmNlbFBsYW5uZWRPdXRhZ2USJi5tb25pdG9yLnYxLkNhbmNlbFBsYW5uZWRPdXRhZ2VSZXF1ZXN0GicubW9uaXRvci52MS5DYW5jZWxQbGFubmVkT3V0YWdlUmVzcG9uc2USYwoSTGlzdFBsYW5uZWRPdXRhZ2VzEiUubW9uaXRvci52MS5MaXN0UGxhbm5lZE91dGFnZXNSZXF1ZXN0GiYubW9uaXRvci52MS5MaXN0UGxhbm5lZE91dGFnZXNSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_monitor_v1_resources]);
+  fileDesc("CiNtb25pdG9yL3YxL21hbmFnZW1lbnRfc2VydmljZS5wcm90bxIKbW9uaXRvci52MSKEAgoWUmVnaXN0ZXJTZXJ2aWNlUmVxdWVzdBIMCgRob3N0GAEgASgJEgwKBHBvcnQYAiABKA0SFAoMZGlzcGxheV9uYW1lGAMgASgJEjEKDmNoZWNrX2ludGVydmFsGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjAKDWNoZWNrX3RpbWVvdXQYBSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SIwoDdGNwGAYgASgLMhQubW9uaXRvci52MS5UY3BQcm9iZUgAEiUKBGh0dHAYByABKAsyFS5tb25pdG9yLnYxLkh0dHBQcm9iZUgAQgcKBXByb2JlIj8KF1JlZ2lzdGVyU2VydmljZVJlc3BvbnNlEiQKB3NlcnZpY2UYASABKAsyEy5tb25pdG9yLnYxLlNlcnZpY2UiJwoRR2V0U2VydmljZVJlcXVlc3QSEgoKc2VydmljZV9pZBgBIAEoCSI6ChJHZXRTZXJ2aWNlUmVzcG9uc2USJAoHc2VydmljZRgBIAEoCzITLm1vbml0b3IudjEuU2VydmljZSKEAQoTTGlzdFNlcnZpY2VzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIOCgZmaWx0ZXIYAyABKAkSNgoNc3RhdHVzX2ZpbHRlchgEIAEoDjIfLm1vbml0b3IudjEuU2VydmljZVN0YXR1c0ZpbHRlciJWChRMaXN0U2VydmljZXNSZXNwb25zZRIlCghzZXJ2aWNlcxgBIAMoCzITLm1vbml0b3IudjEuU2VydmljZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkibQoUVXBkYXRlU2VydmljZVJlcXVlc3QSJAoHc2VydmljZRgBIAEoCzITLm1vbml0b3IudjEuU2VydmljZRIvCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2siPQoVVXBkYXRlU2VydmljZVJlc3BvbnNlEiQKB3NlcnZpY2UYASABKAsyEy5tb25pdG9yLnYxLlNlcnZpY2UiKQoTUGF1c2VTZXJ2aWNlUmVxdWVzdBISCgpzZXJ2aWNlX2lkGAEgASgJIjwKFFBhdXNlU2VydmljZVJlc3BvbnNlEiQKB3NlcnZpY2UYASABKAsyEy5tb25pdG9yLnYxLlNlcnZpY2UiKgoUUmVzdW1lU2VydmljZVJlcXVlc3QSEgoKc2VydmljZV9pZBgBIAEoCSI9ChVSZXN1bWVTZXJ2aWNlUmVzcG9uc2USJAoHc2VydmljZRgBIAEoCzITLm1vbml0b3IudjEuU2VydmljZSIuChhVbnJlZ2lzdGVyU2VydmljZVJlcXVlc3QSEgoKc2VydmljZV9pZBgBIAEoCSIbChlVbnJlZ2lzdGVyU2VydmljZVJlc3BvbnNlIkAKFVJlZ2lzdGVyQ2FsbGVyUmVxdWVzdBIRCgljYWxsZXJfaWQYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJIjwKFlJlZ2lzdGVyQ2FsbGVyUmVzcG9uc2USIgoGY2FsbGVyGAEgASgLMhIubW9uaXRvci52MS5DYWxsZXIiLAoXVW5yZWdpc3RlckNhbGxlclJlcXVlc3QSEQoJY2FsbGVyX2lkGAEgASgJIhoKGFVucmVnaXN0ZXJDYWxsZXJSZXNwb25zZSI7ChJMaXN0Q2FsbGVyc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkiUwoTTGlzdENhbGxlcnNSZXNwb25zZRIjCgdjYWxsZXJzGAEgAygLMhIubW9uaXRvci52MS5DYWxsZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIuMBChBTdWJzY3JpYmVSZXF1ZXN0EhEKCWNhbGxlcl9pZBgBIAEoCRISCgpzZXJ2aWNlX2lkGAIgASgJEjMKEHBvbGxpbmdfaW50ZXJ2YWwYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SLwoMZ3JhY2VfcGVyaW9kGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEkIKF2F2YWlsYWJpbGl0eV9hbGVydF9ydWxlGAUgASgLMiEubW9uaXRvci52MS5BdmFpbGFiaWxpdHlBbGVydFJ1bGUiQwoRU3Vic2NyaWJlUmVzcG9uc2USLgoMc3Vic2NyaXB0aW9uGAEgASgLMhgubW9uaXRvci52MS5TdWJzY3JpcHRpb24iOwoSVW5zdWJzY3JpYmVSZXF1ZXN0EhEKCWNhbGxlcl9pZBgBIAEoCRISCgpzZXJ2aWNlX2lkGAIgASgJIhUKE1Vuc3Vic2NyaWJlUmVzcG9uc2UiQQoYTGlzdFN1YnNjcmlwdGlvbnNSZXF1ZXN0EhEKCWNhbGxlcl9pZBgBIAEoCRISCgpzZXJ2aWNlX2lkGAIgASgJIkwKGUxpc3RTdWJzY3JpcHRpb25zUmVzcG9uc2USLwoNc3Vic2NyaXB0aW9ucxgBIAMoCzIYLm1vbml0b3IudjEuU3Vic2NyaXB0aW9uIqABChxTY2hlZHVsZVBsYW5uZWRPdXRhZ2VSZXF1ZXN0EhIKCnNlcnZpY2VfaWQYASABKAkSLgoKc3RhcnRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBnJlYXNvbhgEIAEoCSJKCh1TY2hlZHVsZVBsYW5uZWRPdXRhZ2VSZXNwb25zZRIpCgZvdXRhZ2UYASABKAsyGS5tb25pdG9yLnYxLlBsYW5uZWRPdXRhZ2UiLwoaQ2FuY2VsUGxhbm5lZE91dGFnZVJlcXVlc3QSEQoJb3V0YWdlX2lkGAEgASgJIh0KG0NhbmNlbFBsYW5uZWRPdXRhZ2VSZXNwb25zZSIvChlMaXN0UGxhbm5lZE91dGFnZXNSZXF1ZXN0EhIKCnNlcnZpY2VfaWQYASABKAkiSAoaTGlzdFBsYW5uZWRPdXRhZ2VzUmVzcG9uc2USKgoHb3V0YWdlcxgBIAMoCzIZLm1vbml0b3IudjEuUGxhbm5lZE91dGFnZSLqAQoXTGlzdENoZWNrUmVzdWx0c1JlcXVlc3QSEgoKc2VydmljZV9pZBgBIAEoCRIuCgpzdGFydF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJcGFnZV9zaXplGAQgASgFEhIKCnBhZ2VfdG9rZW4YBSABKAkSNgoNc3RhdHVzX2ZpbHRlchgGIAMoDjIfLm1vbml0b3IudjEuU2VydmljZVN0YXR1c0ZpbHRlciJdChhMaXN0Q2hlY2tSZXN1bHRzUmVzcG9uc2USKAoHcmVzdWx0cxgBIAMoCzIXLm1vbml0b3IudjEuQ2hlY2tSZXN1bHQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIrUBChZHZXRTZXJ2aWNlU3RhdHNSZXF1ZXN0EhIKCnNlcnZpY2VfaWQYASABKAkSKQoGd2luZG93GAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEi4KCnN0YXJ0X3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJCChdHZXRTZXJ2aWNlU3RhdHNSZXNwb25zZRInCgVzdGF0cxgBIAEoCzIYLm1vbml0b3IudjEuU2VydmljZVN0YXRzIrMBChhMaXN0U3RhdHVzQ2hhbmdlc1JlcXVlc3QSEgoKc2VydmljZV9pZBgBIAEoCRIuCgpzdGFydF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJcGFnZV9zaXplGAQgASgFEhIKCnBhZ2VfdG9rZW4YBSABKAkiZgoZTGlzdFN0YXR1c0NoYW5nZXNSZXNwb25zZRIwCgdjaGFuZ2VzGAEgAygLMh8ubW9uaXRvci52MS5TZXJ2aWNlU3RhdHVzQ2hhbmdlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSq/AQoTU2VydmljZVN0YXR1c0ZpbHRlchIlCiFTRVJWSUNFX1NUQVRVU19GSUxURVJfVU5TUEVDSUZJRUQQABIcChhTRVJWSUNFX1NUQVRVU19GSUxURVJfVVAQARIeChpTRVJWSUNFX1NUQVRVU19GSUxURVJfRE9XThACEiAKHFNFUlZJQ0VfU1RBVFVTX0ZJTFRFUl9QQVVTRUQQAxIhCh1TRVJWSUNFX1NUQVRVU19GSUxURVJfVU5LTk9XThAEMswNChFNYW5hZ2VtZW50U2VydmljZRJaCg9SZWdpc3RlclNlcnZpY2USIi5tb25pdG9yLnYxLlJlZ2lzdGVyU2VydmljZVJlcXVlc3QaIy5tb25pdG9yLnYxLlJlZ2lzdGVyU2VydmljZVJlc3BvbnNlEksKCkdldFNlcnZpY2USHS5tb25pdG9yLnYxLkdldFNlcnZpY2VSZXF1ZXN0Gh4ubW9uaXRvci52MS5HZXRTZXJ2aWNlUmVzcG9uc2USUQoMTGlzdFNlcnZpY2VzEh8ubW9uaXRvci52MS5MaXN0U2VydmljZXNSZXF1ZXN0GiAubW9uaXRvci52MS5MaXN0U2VydmljZXNSZXNwb25zZRJUCg1VcGRhdGVTZXJ2aWNlEiAubW9uaXRvci52MS5VcGRhdGVTZXJ2aWNlUmVxdWVzdBohLm1vbml0b3IudjEuVXBkYXRlU2VydmljZVJlc3BvbnNlElEKDFBhdXNlU2VydmljZRIfLm1vbml0b3IudjEuUGF1c2VTZXJ2aWNlUmVxdWVzdBogLm1vbml0b3IudjEuUGF1c2VTZXJ2aWNlUmVzcG9uc2USVAoNUmVzdW1lU2VydmljZRIgLm1vbml0b3IudjEuUmVzdW1lU2VydmljZVJlcXVlc3QaIS5tb25pdG9yLnYxLlJlc3VtZVNlcnZpY2VSZXNwb25zZRJgChFVbnJlZ2lzdGVyU2VydmljZRIkLm1vbml0b3IudjEuVW5yZWdpc3RlclNlcnZpY2VSZXF1ZXN0GiUubW9uaXRvci52MS5VbnJlZ2lzdGVyU2VydmljZVJlc3BvbnNlElcKDlJlZ2lzdGVyQ2FsbGVyEiEubW9uaXRvci52MS5SZWdpc3RlckNhbGxlclJlcXVlc3QaIi5tb25pdG9yLnYxLlJlZ2lzdGVyQ2FsbGVyUmVzcG9uc2USXQoQVW5yZWdpc3RlckNhbGxlchIjLm1vbml0b3IudjEuVW5yZWdpc3RlckNhbGxlclJlcXVlc3QaJC5tb25pdG9yLnYxLlVucmVnaXN0ZXJDYWxsZXJSZXNwb25zZRJOCgtMaXN0Q2FsbGVycxIeLm1vbml0b3IudjEuTGlzdENhbGxlcnNSZXF1ZXN0Gh8ubW9uaXRvci52MS5MaXN0Q2FsbGVyc1Jlc3BvbnNlEkgKCVN1YnNjcmliZRIcLm1vbml0b3IudjEuU3Vic2NyaWJlUmVxdWVzdBodLm1vbml0b3IudjEuU3Vic2NyaWJlUmVzcG9uc2USTgoLVW5zdWJzY3JpYmUSHi5tb25pdG9yLnYxLlVuc3Vic2NyaWJlUmVxdWVzdBofLm1vbml0b3IudjEuVW5zdWJzY3JpYmVSZXNwb25zZRJgChFMaXN0U3Vic2NyaXB0aW9ucxIkLm1vbml0b3IudjEuTGlzdFN1YnNjcmlwdGlvbnNSZXF1ZXN0GiUubW9uaXRvci52MS5MaXN0U3Vic2NyaXB0aW9uc1Jlc3BvbnNlEmwKFVNjaGVkdWxlUGxhbm5lZE91dGFnZRIoLm1vbml0b3IudjEuU2NoZWR1bGVQbGFubmVkT3V0YWdlUmVxdWVzdBopLm1vbml0b3IudjEuU2NoZWR1bGVQbGFubmVkT3V0YWdlUmVzcG9uc2USZgoTQ2FuY2VsUGxhbm5lZE91dGFnZRImLm1vbml0b3IudjEuQ2FuY2VsUGxhbm5lZE91dGFnZVJlcXVlc3QaJy5tb25pdG9yLnYxLkNhbmNlbFBsYW5uZWRPdXRhZ2VSZXNwb25zZRJjChJMaXN0UGxhbm5lZE91dGFnZXMSJS5tb25pdG9yLnYxLkxpc3RQbGFubmVkT3V0YWdlc1JlcXVlc3QaJi5tb25pdG9yLnYxLkxpc3RQbGFubmVkT3V0YWdlc1Jlc3BvbnNlEl0KEExpc3RDaGVja1Jlc3VsdHMSIy5tb25pdG9yLnYxLkxpc3RDaGVja1Jlc3VsdHNSZXF1ZXN0GiQubW9uaXRvci52MS5MaXN0Q2hlY2tSZXN1bHRzUmVzcG9uc2USWgoPR2V0U2VydmljZVN0YXRzEiIubW9uaXRvci52MS5HZXRTZXJ2aWNlU3RhdHNSZXF1ZXN0GiMubW9uaXRvci52MS5HZXRTZXJ2aWNlU3RhdHNSZXNwb25zZRJgChFMaXN0U3RhdHVzQ2hhbmdlcxIkLm1vbml0b3IudjEuTGlzdFN0YXR1c0NoYW5nZXNSZXF1ZXN0GiUubW9uaXRvci52MS5MaXN0U3RhdHVzQ2hhbmdlc1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_monitor_v1_resources]);
 
 /**
  * @generated from message monitor.v1.RegisterServiceRequest
@@ -492,6 +492,16 @@ export type SubscribeRequest = Message<"monitor.v1.SubscribeRequest"> & {
    * @generated from field: google.protobuf.Duration grace_period = 4;
    */
   gracePeriod?: Duration | undefined;
+
+  /**
+   * Optional: also tell the caller when the service's availability over a
+   * sliding window falls below a threshold (AvailabilityAlert) and when it
+   * is back at or above it (AvailabilityRecovered). Unset: no such events.
+   * Subscribing again without it removes the rule.
+   *
+   * @generated from field: monitor.v1.AvailabilityAlertRule availability_alert_rule = 5;
+   */
+  availabilityAlertRule?: AvailabilityAlertRule | undefined;
 };
 
 /**
@@ -714,6 +724,210 @@ export const ListPlannedOutagesResponseSchema: GenMessage<ListPlannedOutagesResp
   messageDesc(file_monitor_v1_management_service, 31);
 
 /**
+ * @generated from message monitor.v1.ListCheckResultsRequest
+ */
+export type ListCheckResultsRequest = Message<"monitor.v1.ListCheckResultsRequest"> & {
+  /**
+   * @generated from field: string service_id = 1;
+   */
+  serviceId: string;
+
+  /**
+   * Results that started at or after start_time; unset: the oldest kept.
+   *
+   * @generated from field: google.protobuf.Timestamp start_time = 2;
+   */
+  startTime?: Timestamp | undefined;
+
+  /**
+   * Results that started before end_time; unset: now.
+   *
+   * @generated from field: google.protobuf.Timestamp end_time = 3;
+   */
+  endTime?: Timestamp | undefined;
+
+  /**
+   * 1 to 1000; default 100.
+   *
+   * @generated from field: int32 page_size = 4;
+   */
+  pageSize: number;
+
+  /**
+   * From the previous response; the other fields must be the same.
+   *
+   * @generated from field: string page_token = 5;
+   */
+  pageToken: string;
+
+  /**
+   * Only results of these statuses (UP, DOWN; PAUSED for pause markers).
+   * Empty: every result and pause marker.
+   *
+   * @generated from field: repeated monitor.v1.ServiceStatusFilter status_filter = 6;
+   */
+  statusFilter: ServiceStatusFilter[];
+};
+
+/**
+ * Describes the message monitor.v1.ListCheckResultsRequest.
+ * Use `create(ListCheckResultsRequestSchema)` to create a new message.
+ */
+export const ListCheckResultsRequestSchema: GenMessage<ListCheckResultsRequest> = /*@__PURE__*/
+  messageDesc(file_monitor_v1_management_service, 32);
+
+/**
+ * @generated from message monitor.v1.ListCheckResultsResponse
+ */
+export type ListCheckResultsResponse = Message<"monitor.v1.ListCheckResultsResponse"> & {
+  /**
+   * Newest first.
+   *
+   * @generated from field: repeated monitor.v1.CheckResult results = 1;
+   */
+  results: CheckResult[];
+
+  /**
+   * Empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message monitor.v1.ListCheckResultsResponse.
+ * Use `create(ListCheckResultsResponseSchema)` to create a new message.
+ */
+export const ListCheckResultsResponseSchema: GenMessage<ListCheckResultsResponse> = /*@__PURE__*/
+  messageDesc(file_monitor_v1_management_service, 33);
+
+/**
+ * @generated from message monitor.v1.GetServiceStatsRequest
+ */
+export type GetServiceStatsRequest = Message<"monitor.v1.GetServiceStatsRequest"> & {
+  /**
+   * @generated from field: string service_id = 1;
+   */
+  serviceId: string;
+
+  /**
+   * The window ending now (1m to 2 years). Give either window, or start_time
+   * and end_time; none of them: the last 24 hours.
+   *
+   * @generated from field: google.protobuf.Duration window = 2;
+   */
+  window?: Duration | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp start_time = 3;
+   */
+  startTime?: Timestamp | undefined;
+
+  /**
+   * Unset with start_time: now.
+   *
+   * @generated from field: google.protobuf.Timestamp end_time = 4;
+   */
+  endTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message monitor.v1.GetServiceStatsRequest.
+ * Use `create(GetServiceStatsRequestSchema)` to create a new message.
+ */
+export const GetServiceStatsRequestSchema: GenMessage<GetServiceStatsRequest> = /*@__PURE__*/
+  messageDesc(file_monitor_v1_management_service, 34);
+
+/**
+ * @generated from message monitor.v1.GetServiceStatsResponse
+ */
+export type GetServiceStatsResponse = Message<"monitor.v1.GetServiceStatsResponse"> & {
+  /**
+   * @generated from field: monitor.v1.ServiceStats stats = 1;
+   */
+  stats?: ServiceStats | undefined;
+};
+
+/**
+ * Describes the message monitor.v1.GetServiceStatsResponse.
+ * Use `create(GetServiceStatsResponseSchema)` to create a new message.
+ */
+export const GetServiceStatsResponseSchema: GenMessage<GetServiceStatsResponse> = /*@__PURE__*/
+  messageDesc(file_monitor_v1_management_service, 35);
+
+/**
+ * @generated from message monitor.v1.ListStatusChangesRequest
+ */
+export type ListStatusChangesRequest = Message<"monitor.v1.ListStatusChangesRequest"> & {
+  /**
+   * @generated from field: string service_id = 1;
+   */
+  serviceId: string;
+
+  /**
+   * Changes at or after start_time; unset: the oldest kept.
+   *
+   * @generated from field: google.protobuf.Timestamp start_time = 2;
+   */
+  startTime?: Timestamp | undefined;
+
+  /**
+   * Changes before end_time; unset: now.
+   *
+   * @generated from field: google.protobuf.Timestamp end_time = 3;
+   */
+  endTime?: Timestamp | undefined;
+
+  /**
+   * 1 to 1000; default 100.
+   *
+   * @generated from field: int32 page_size = 4;
+   */
+  pageSize: number;
+
+  /**
+   * From the previous response; the other fields must be the same.
+   *
+   * @generated from field: string page_token = 5;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message monitor.v1.ListStatusChangesRequest.
+ * Use `create(ListStatusChangesRequestSchema)` to create a new message.
+ */
+export const ListStatusChangesRequestSchema: GenMessage<ListStatusChangesRequest> = /*@__PURE__*/
+  messageDesc(file_monitor_v1_management_service, 36);
+
+/**
+ * @generated from message monitor.v1.ListStatusChangesResponse
+ */
+export type ListStatusChangesResponse = Message<"monitor.v1.ListStatusChangesResponse"> & {
+  /**
+   * Newest first.
+   *
+   * @generated from field: repeated monitor.v1.ServiceStatusChange changes = 1;
+   */
+  changes: ServiceStatusChange[];
+
+  /**
+   * Empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message monitor.v1.ListStatusChangesResponse.
+ * Use `create(ListStatusChangesResponseSchema)` to create a new message.
+ */
+export const ListStatusChangesResponseSchema: GenMessage<ListStatusChangesResponse> = /*@__PURE__*/
+  messageDesc(file_monitor_v1_management_service, 37);
+
+/**
  * The states ListServices can select.
  *
  * @generated from enum monitor.v1.ServiceStatusFilter
@@ -928,6 +1142,43 @@ export const ManagementService: GenService<{
     methodKind: "unary";
     input: typeof ListPlannedOutagesRequestSchema;
     output: typeof ListPlannedOutagesResponseSchema;
+  },
+  /**
+   * Lists a service's check results, newest first: every check kept for the
+   * raw history window (default 7 days), with pause markers where the service
+   * was paused.
+   *
+   * @generated from rpc monitor.v1.ManagementService.ListCheckResults
+   */
+  listCheckResults: {
+    methodKind: "unary";
+    input: typeof ListCheckResultsRequestSchema;
+    output: typeof ListCheckResultsResponseSchema;
+  },
+  /**
+   * Availability, counts, latency percentiles, downtime, incidents and a
+   * chart series of a service over a window, from the minute/hour/day
+   * rollups and the newest raw results. Time in planned outages and paused
+   * time count neither as up nor as down.
+   *
+   * @generated from rpc monitor.v1.ManagementService.GetServiceStats
+   */
+  getServiceStats: {
+    methodKind: "unary";
+    input: typeof GetServiceStatsRequestSchema;
+    output: typeof GetServiceStatsResponseSchema;
+  },
+  /**
+   * Lists the changes of a service's observed status (every check counts, no
+   * grace period), newest first: the incident history, each with how long
+   * the status lasted.
+   *
+   * @generated from rpc monitor.v1.ManagementService.ListStatusChanges
+   */
+  listStatusChanges: {
+    methodKind: "unary";
+    input: typeof ListStatusChangesRequestSchema;
+    output: typeof ListStatusChangesResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_monitor_v1_management_service, 0);

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file monitor/v1/resources.proto.
  */
 export const file_monitor_v1_resources: GenFile = /*@__PURE__*/
-  fileDesc("Chptb25pdG9yL3YxL3Jlc291cmNlcy5wcm90bxIKbW9uaXRvci52MSKbAwoHU2VydmljZRIKCgJpZBgBIAEoCRIMCgRob3N0GAIgASgJEgwKBHBvcnQYAyABKA0SFAoMZGlzcGxheV9uYW1lGAQgASgJEjEKDmNoZWNrX2ludGVydmFsGAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjAKDWNoZWNrX3RpbWVvdXQYBiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SJwoFc3RhdGUYByABKAsyGC5tb25pdG9yLnYxLlNlcnZpY2VTdGF0ZRIvCgtjcmVhdGVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASIwoDdGNwGAkgASgLMhQubW9uaXRvci52MS5UY3BQcm9iZUgAEiUKBGh0dHAYCiABKAsyFS5tb25pdG9yLnYxLkh0dHBQcm9iZUgAEg4KBnBhdXNlZBgLIAEoCBIuCgpwYXVzZV90aW1lGAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIHCgVwcm9iZSLbAgoJSHR0cFByb2JlEgsKA3VybBgBIAEoCRIOCgZtZXRob2QYAiABKAkSMwoHaGVhZGVycxgDIAMoCzIiLm1vbml0b3IudjEuSHR0cFByb2JlLkhlYWRlcnNFbnRyeRIMCgRib2R5GAQgASgMEjIKEWFjY2VwdGVkX3N0YXR1c2VzGAUgAygLMhcubW9uaXRvci52MS5TdGF0dXNSYW5nZRISCgpib2R5X3JlZ2V4GAYgASgJEhQKDGJvZHlfa2V5d29yZBgHIAEoCRIZChFpbnZlcnRfYm9keV9tYXRjaBgIIAEoCBIaCg1tYXhfcmVkaXJlY3RzGAkgASgNSACIAQESFwoPc2tpcF90bHNfdmVyaWZ5GAogASgIGi4KDEhlYWRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQhAKDl9tYXhfcmVkaXJlY3RzIicKC1N0YXR1c1JhbmdlEgsKA21pbhgBIAEoDRILCgNtYXgYAiABKA0iwAMKD0h0dHBDaGVja1Jlc3VsdBITCgtzdGF0dXNfY29kZRgBIAEoDRImCgNkbnMYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SKgoHY29ubmVjdBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhImCgN0bHMYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SLQoKZmlyc3RfYnl0ZRgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIoCgV0b3RhbBgGIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIzCg90bHNfZXhwaXJlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCGNhcHR1cmVzGAggAygJEkYKDm5hbWVkX2NhcHR1cmVzGAkgAygLMi4ubW9uaXRvci52MS5IdHRwQ2hlY2tSZXN1bHQuTmFtZWRDYXB0dXJlc0VudHJ5GjQKEk5hbWVkQ2FwdHVyZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIjgKCFRjcFByb2JlEiwKCmNsb3NlX21vZGUYASABKA4yGC5tb25pdG9yLnYxLlRjcENsb3NlTW9kZSKRAwoMU2VydmljZVN0YXRlEikKBnN0YXR1cxgBIAEoDjIZLm1vbml0b3IudjEuU2VydmljZVN0YXR1cxIuCgpzaW5jZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIzCg9sYXN0X2NoZWNrX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KDGxhc3RfbGF0ZW5jeRgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIOCgZkZXRhaWwYBSABKAkSNQoSZWZmZWN0aXZlX2ludGVydmFsGAYgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhkKEWluX3BsYW5uZWRfb3V0YWdlGAcgASgIEjMKD25leHRfY2hlY2tfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoEaHR0cBgJIAEoCzIbLm1vbml0b3IudjEuSHR0cENoZWNrUmVzdWx0IlsKBkNhbGxlchIKCgJpZBgBIAEoCRIUCgxkaXNwbGF5X25hbWUYAiABKAkSLwoLY3JlYXRlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpsBCgxTdWJzY3JpcHRpb24SEQoJY2FsbGVyX2lkGAEgASgJEhIKCnNlcnZpY2VfaWQYAiABKAkSMwoQcG9sbGluZ19pbnRlcnZhbBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIvCgxncmFjZV9wZXJpb2QYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24inQEKDVBsYW5uZWRPdXRhZ2USCgoCaWQYASABKAkSEgoKc2VydmljZV9pZBgCIAEoCRIuCgpzdGFydF90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDgoGcmVhc29uGAUgASgJKl8KDVNlcnZpY2VTdGF0dXMSHgoaU0VSVklDRV9TVEFUVVNfVU5TUEVDSUZJRUQQABIVChFTRVJWSUNFX1NUQVRVU19VUBABEhcKE1NFUlZJQ0VfU1RBVFVTX0RPV04QAipgCgxUY3BDbG9zZU1vZGUSHgoaVENQX0NMT1NFX01PREVfVU5TUEVDSUZJRUQQABIWChJUQ1BfQ0xPU0VfTU9ERV9GSU4QARIYChRUQ1BfQ0xPU0VfTU9ERV9SRVNFVBACYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("Chptb25pdG9yL3YxL3Jlc291cmNlcy5wcm90bxIKbW9uaXRvci52MSKbAwoHU2VydmljZRIKCgJpZBgBIAEoCRIMCgRob3N0GAIgASgJEgwKBHBvcnQYAyABKA0SFAoMZGlzcGxheV9uYW1lGAQgASgJEjEKDmNoZWNrX2ludGVydmFsGAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjAKDWNoZWNrX3RpbWVvdXQYBiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SJwoFc3RhdGUYByABKAsyGC5tb25pdG9yLnYxLlNlcnZpY2VTdGF0ZRIvCgtjcmVhdGVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASIwoDdGNwGAkgASgLMhQubW9uaXRvci52MS5UY3BQcm9iZUgAEiUKBGh0dHAYCiABKAsyFS5tb25pdG9yLnYxLkh0dHBQcm9iZUgAEg4KBnBhdXNlZBgLIAEoCBIuCgpwYXVzZV90aW1lGAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIHCgVwcm9iZSLbAgoJSHR0cFByb2JlEgsKA3VybBgBIAEoCRIOCgZtZXRob2QYAiABKAkSMwoHaGVhZGVycxgDIAMoCzIiLm1vbml0b3IudjEuSHR0cFByb2JlLkhlYWRlcnNFbnRyeRIMCgRib2R5GAQgASgMEjIKEWFjY2VwdGVkX3N0YXR1c2VzGAUgAygLMhcubW9uaXRvci52MS5TdGF0dXNSYW5nZRISCgpib2R5X3JlZ2V4GAYgASgJEhQKDGJvZHlfa2V5d29yZBgHIAEoCRIZChFpbnZlcnRfYm9keV9tYXRjaBgIIAEoCBIaCg1tYXhfcmVkaXJlY3RzGAkgASgNSACIAQESFwoPc2tpcF90bHNfdmVyaWZ5GAogASgIGi4KDEhlYWRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQhAKDl9tYXhfcmVkaXJlY3RzIicKC1N0YXR1c1JhbmdlEgsKA21pbhgBIAEoDRILCgNtYXgYAiABKA0iwAMKD0h0dHBDaGVja1Jlc3VsdBITCgtzdGF0dXNfY29kZRgBIAEoDRImCgNkbnMYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SKgoHY29ubmVjdBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhImCgN0bHMYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SLQoKZmlyc3RfYnl0ZRgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIoCgV0b3RhbBgGIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIzCg90bHNfZXhwaXJlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhAKCGNhcHR1cmVzGAggAygJEkYKDm5hbWVkX2NhcHR1cmVzGAkgAygLMi4ubW9uaXRvci52MS5IdHRwQ2hlY2tSZXN1bHQuTmFtZWRDYXB0dXJlc0VudHJ5GjQKEk5hbWVkQ2FwdHVyZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIjgKCFRjcFByb2JlEiwKCmNsb3NlX21vZGUYASABKA4yGC5tb25pdG9yLnYxLlRjcENsb3NlTW9kZSKRAwoMU2VydmljZVN0YXRlEikKBnN0YXR1cxgBIAEoDjIZLm1vbml0b3IudjEuU2VydmljZVN0YXR1cxIuCgpzaW5jZV90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIzCg9sYXN0X2NoZWNrX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KDGxhc3RfbGF0ZW5jeRgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIOCgZkZXRhaWwYBSABKAkSNQoSZWZmZWN0aXZlX2ludGVydmFsGAYgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhkKEWluX3BsYW5uZWRfb3V0YWdlGAcgASgIEjMKD25leHRfY2hlY2tfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoEaHR0cBgJIAEoCzIbLm1vbml0b3IudjEuSHR0cENoZWNrUmVzdWx0IlsKBkNhbGxlchIKCgJpZBgBIAEoCRIUCgxkaXNwbGF5X25hbWUYAiABKAkSLwoLY3JlYXRlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIt8BCgxTdWJzY3JpcHRpb24SEQoJY2FsbGVyX2lkGAEgASgJEhIKCnNlcnZpY2VfaWQYAiABKAkSMwoQcG9sbGluZ19pbnRlcnZhbBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIvCgxncmFjZV9wZXJpb2QYBCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SQgoXYXZhaWxhYmlsaXR5X2FsZXJ0X3J1bGUYBSABKAsyIS5tb25pdG9yLnYxLkF2YWlsYWJpbGl0eUFsZXJ0UnVsZSJVChVBdmFpbGFiaWxpdHlBbGVydFJ1bGUSKQoGd2luZG93GAEgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhEKCXRocmVzaG9sZBgCIAEoASL6AQoLQ2hlY2tSZXN1bHQSLgoKY2hlY2tfdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoGc3RhdHVzGAIgASgOMhkubW9uaXRvci52MS5TZXJ2aWNlU3RhdHVzEioKB2xhdGVuY3kYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SDgoGZGV0YWlsGAQgASgJEhkKEWluX3BsYW5uZWRfb3V0YWdlGAUgASgIEg4KBnBhdXNlZBgGIAEoCBIpCgRodHRwGAcgASgLMhsubW9uaXRvci52MS5IdHRwQ2hlY2tSZXN1bHQi8wEKE1NlcnZpY2VTdGF0dXNDaGFuZ2USLwoLY2hhbmdlX3RpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKD3ByZXZpb3VzX3N0YXR1cxgCIAEoDjIZLm1vbml0b3IudjEuU2VydmljZVN0YXR1cxIpCgZzdGF0dXMYAyABKA4yGS5tb25pdG9yLnYxLlNlcnZpY2VTdGF0dXMSDgoGZGV0YWlsGAQgASgJEisKCGR1cmF0aW9uGAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg8KB29uZ29pbmcYBiABKAgiwgUKDFNlcnZpY2VTdGF0cxISCgpzZXJ2aWNlX2lkGAEgASgJEi4KCnN0YXJ0X3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIZCgxhdmFpbGFiaWxpdHkYBCABKAFIAIgBARIqCgd1cF90aW1lGAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEiwKCWRvd25fdGltZRgGIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIwCg1leGNsdWRlZF90aW1lGAcgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEi8KDHVua25vd25fdGltZRgIIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIOCgZjaGVja3MYCSABKAQSEQoJdXBfY2hlY2tzGAogASgEEhMKC2Rvd25fY2hlY2tzGAsgASgEEiAKGGNoZWNrc19pbl9wbGFubmVkX291dGFnZRgMIAEoBBIpCgdsYXRlbmN5GA0gASgLMhgubW9uaXRvci52MS5MYXRlbmN5U3RhdHMSMQoMc3RhdHVzX2NvZGVzGA4gAygLMhsubW9uaXRvci52MS5TdGF0dXNDb2RlQ291bnQSEQoJaW5jaWRlbnRzGA8gASgNEjEKDmN1cnJlbnRfc3RyZWFrGBAgASgLMhkubW9uaXRvci52MS5DdXJyZW50U3RyZWFrEigKB2J1Y2tldHMYESADKAsyFy5tb25pdG9yLnYxLlN0YXRzQnVja2V0Ei8KDGJ1Y2tldF93aWR0aBgSIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIPCg1fYXZhaWxhYmlsaXR5Iv8BCgxMYXRlbmN5U3RhdHMSJwoEbWVhbhgBIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhImCgNwNTAYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SJgoDcDk1GAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEiYKA3A5ORgEIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhImCgNtaW4YBSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SJgoDbWF4GAYgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIjUKD1N0YXR1c0NvZGVDb3VudBITCgtzdGF0dXNfY29kZRgBIAEoDRINCgVjb3VudBgCIAEoBCLVAgoNQ3VycmVudFN0cmVhaxIpCgZzdGF0dXMYASABKA4yGS5tb25pdG9yLnYxLlNlcnZpY2VTdGF0dXMSLgoKc2luY2VfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKwoIZHVyYXRpb24YAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SNQoRbGFzdF9mYWlsdXJlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjoKF3RpbWVfc2luY2VfbGFzdF9mYWlsdXJlGAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEg4KBnBhdXNlZBgGIAEoCBI5ChVsYXN0X2ZhaWx1cmVfZW5kX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIrACCgtTdGF0c0J1Y2tldBIuCgpzdGFydF90aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIZCgxhdmFpbGFiaWxpdHkYAiABKAFIAIgBARIOCgZjaGVja3MYAyABKAQSEQoJdXBfY2hlY2tzGAQgASgEEhMKC2Rvd25fY2hlY2tzGAUgASgEEiwKCWRvd25fdGltZRgGIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIuCgtsYXRlbmN5X3A5NRgHIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIvCgxsYXRlbmN5X21lYW4YCCABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25CDwoNX2F2YWlsYWJpbGl0eSKdAQoNUGxhbm5lZE91dGFnZRIKCgJpZBgBIAEoCRISCgpzZXJ2aWNlX2lkGAIgASgJEi4KCnN0YXJ0X3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZyZWFzb24YBSABKAkqXwoNU2VydmljZVN0YXR1cxIeChpTRVJWSUNFX1NUQVRVU19VTlNQRUNJRklFRBAAEhUKEVNFUlZJQ0VfU1RBVFVTX1VQEAESFwoTU0VSVklDRV9TVEFUVVNfRE9XThACKmAKDFRjcENsb3NlTW9kZRIeChpUQ1BfQ0xPU0VfTU9ERV9VTlNQRUNJRklFRBAAEhYKElRDUF9DTE9TRV9NT0RFX0ZJThABEhgKFFRDUF9DTE9TRV9NT0RFX1JFU0VUEAJiBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * Something the server checks: a host:port by TCP connect, or a URL by HTTP(S).
@@ -476,6 +476,13 @@ export type Subscription = Message<"monitor.v1.Subscription"> & {
    * @generated from field: google.protobuf.Duration grace_period = 4;
    */
   gracePeriod?: Duration | undefined;
+
+  /**
+   * Set when the caller also hears of the service's availability.
+   *
+   * @generated from field: monitor.v1.AvailabilityAlertRule availability_alert_rule = 5;
+   */
+  availabilityAlertRule?: AvailabilityAlertRule | undefined;
 };
 
 /**
@@ -484,6 +491,464 @@ export type Subscription = Message<"monitor.v1.Subscription"> & {
  */
 export const SubscriptionSchema: GenMessage<Subscription> = /*@__PURE__*/
   messageDesc(file_monitor_v1_resources, 7);
+
+/**
+ * When to raise an AvailabilityAlert: the service's availability over the
+ * last `window` (time up / time up or down; time in planned outages and
+ * paused time count as neither) is below `threshold`. Decided as checks
+ * arrive, once the window holds that much history, and announced under the
+ * same planned-outage rules as status changes.
+ *
+ * @generated from message monitor.v1.AvailabilityAlertRule
+ */
+export type AvailabilityAlertRule = Message<"monitor.v1.AvailabilityAlertRule"> & {
+  /**
+   * 10s to 24h; default 2m.
+   *
+   * @generated from field: google.protobuf.Duration window = 1;
+   */
+  window?: Duration | undefined;
+
+  /**
+   * Above 0 and at most 1; default (0) 0.8.
+   *
+   * @generated from field: double threshold = 2;
+   */
+  threshold: number;
+};
+
+/**
+ * Describes the message monitor.v1.AvailabilityAlertRule.
+ * Use `create(AvailabilityAlertRuleSchema)` to create a new message.
+ */
+export const AvailabilityAlertRuleSchema: GenMessage<AvailabilityAlertRule> = /*@__PURE__*/
+  messageDesc(file_monitor_v1_resources, 8);
+
+/**
+ * One check of a service as the history keeps it, or a pause marker.
+ *
+ * @generated from message monitor.v1.CheckResult
+ */
+export type CheckResult = Message<"monitor.v1.CheckResult"> & {
+  /**
+   * When the check started (for a pause marker: when the service was paused).
+   *
+   * @generated from field: google.protobuf.Timestamp check_time = 1;
+   */
+  checkTime?: Timestamp | undefined;
+
+  /**
+   * UP or DOWN; UNSPECIFIED for a pause marker.
+   *
+   * @generated from field: monitor.v1.ServiceStatus status = 2;
+   */
+  status: ServiceStatus;
+
+  /**
+   * @generated from field: google.protobuf.Duration latency = 3;
+   */
+  latency?: Duration | undefined;
+
+  /**
+   * Why it failed ("connection refused", "status 503 not in 200-399"), or
+   * "paused" for a pause marker.
+   *
+   * @generated from field: string detail = 4;
+   */
+  detail: string;
+
+  /**
+   * The check ran inside a planned outage: its time counts in no availability.
+   *
+   * @generated from field: bool in_planned_outage = 5;
+   */
+  inPlannedOutage: boolean;
+
+  /**
+   * A pause marker: the service was paused at check_time and not checked
+   * until the next result.
+   *
+   * @generated from field: bool paused = 6;
+   */
+  paused: boolean;
+
+  /**
+   * HTTP checks: status code, phases, TLS expiry, captures.
+   *
+   * @generated from field: monitor.v1.HttpCheckResult http = 7;
+   */
+  http?: HttpCheckResult | undefined;
+};
+
+/**
+ * Describes the message monitor.v1.CheckResult.
+ * Use `create(CheckResultSchema)` to create a new message.
+ */
+export const CheckResultSchema: GenMessage<CheckResult> = /*@__PURE__*/
+  messageDesc(file_monitor_v1_resources, 9);
+
+/**
+ * A change of a service's observed status: every check counts and there is
+ * no grace period, so this is the incident history, not what any caller was
+ * told.
+ *
+ * @generated from message monitor.v1.ServiceStatusChange
+ */
+export type ServiceStatusChange = Message<"monitor.v1.ServiceStatusChange"> & {
+  /**
+   * When the new status began (the start of the first check that showed it).
+   *
+   * @generated from field: google.protobuf.Timestamp change_time = 1;
+   */
+  changeTime?: Timestamp | undefined;
+
+  /**
+   * @generated from field: monitor.v1.ServiceStatus previous_status = 2;
+   */
+  previousStatus: ServiceStatus;
+
+  /**
+   * @generated from field: monitor.v1.ServiceStatus status = 3;
+   */
+  status: ServiceStatus;
+
+  /**
+   * The detail of the check that showed the new status.
+   *
+   * @generated from field: string detail = 4;
+   */
+  detail: string;
+
+  /**
+   * How long the new status lasted: until the next change, or until now.
+   *
+   * @generated from field: google.protobuf.Duration duration = 5;
+   */
+  duration?: Duration | undefined;
+
+  /**
+   * The service is still in this status (duration grows).
+   *
+   * @generated from field: bool ongoing = 6;
+   */
+  ongoing: boolean;
+};
+
+/**
+ * Describes the message monitor.v1.ServiceStatusChange.
+ * Use `create(ServiceStatusChangeSchema)` to create a new message.
+ */
+export const ServiceStatusChangeSchema: GenMessage<ServiceStatusChange> = /*@__PURE__*/
+  messageDesc(file_monitor_v1_resources, 10);
+
+/**
+ * What the history shows of one service over a window.
+ *
+ * @generated from message monitor.v1.ServiceStats
+ */
+export type ServiceStats = Message<"monitor.v1.ServiceStats"> & {
+  /**
+   * @generated from field: string service_id = 1;
+   */
+  serviceId: string;
+
+  /**
+   * The window covered. Stats are built from whole minutes (hours, days for
+   * long windows), so these may be a little wider than asked.
+   *
+   * @generated from field: google.protobuf.Timestamp start_time = 2;
+   */
+  startTime?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp end_time = 3;
+   */
+  endTime?: Timestamp | undefined;
+
+  /**
+   * Time up / (time up + time down), 0 to 1; each result stands until the next
+   * check. Unset when the window holds no time up or down.
+   *
+   * @generated from field: optional double availability = 4;
+   */
+  availability?: number | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Duration up_time = 5;
+   */
+  upTime?: Duration | undefined;
+
+  /**
+   * Total downtime.
+   *
+   * @generated from field: google.protobuf.Duration down_time = 6;
+   */
+  downTime?: Duration | undefined;
+
+  /**
+   * In planned outages or paused.
+   *
+   * @generated from field: google.protobuf.Duration excluded_time = 7;
+   */
+  excludedTime?: Duration | undefined;
+
+  /**
+   * Covered by no result (before the first check, or while the server was down).
+   *
+   * @generated from field: google.protobuf.Duration unknown_time = 8;
+   */
+  unknownTime?: Duration | undefined;
+
+  /**
+   * @generated from field: uint64 checks = 9;
+   */
+  checks: bigint;
+
+  /**
+   * @generated from field: uint64 up_checks = 10;
+   */
+  upChecks: bigint;
+
+  /**
+   * @generated from field: uint64 down_checks = 11;
+   */
+  downChecks: bigint;
+
+  /**
+   * Checks that ran inside a planned outage (counted in checks, up and down too).
+   *
+   * @generated from field: uint64 checks_in_planned_outage = 12;
+   */
+  checksInPlannedOutage: bigint;
+
+  /**
+   * Response times of successful checks.
+   *
+   * @generated from field: monitor.v1.LatencyStats latency = 13;
+   */
+  latency?: LatencyStats | undefined;
+
+  /**
+   * HTTP checks: how many responses had each status code, by code.
+   *
+   * @generated from field: repeated monitor.v1.StatusCodeCount status_codes = 14;
+   */
+  statusCodes: StatusCodeCount[];
+
+  /**
+   * Times the service went down inside the window.
+   *
+   * @generated from field: uint32 incidents = 15;
+   */
+  incidents: number;
+
+  /**
+   * The service now: its status and for how long.
+   *
+   * @generated from field: monitor.v1.CurrentStreak current_streak = 16;
+   */
+  currentStreak?: CurrentStreak | undefined;
+
+  /**
+   * A series for a chart, oldest first, each bucket_width wide.
+   *
+   * @generated from field: repeated monitor.v1.StatsBucket buckets = 17;
+   */
+  buckets: StatsBucket[];
+
+  /**
+   * @generated from field: google.protobuf.Duration bucket_width = 18;
+   */
+  bucketWidth?: Duration | undefined;
+};
+
+/**
+ * Describes the message monitor.v1.ServiceStats.
+ * Use `create(ServiceStatsSchema)` to create a new message.
+ */
+export const ServiceStatsSchema: GenMessage<ServiceStats> = /*@__PURE__*/
+  messageDesc(file_monitor_v1_resources, 11);
+
+/**
+ * Latency figures; percentiles are within 1% of the exact ones.
+ *
+ * @generated from message monitor.v1.LatencyStats
+ */
+export type LatencyStats = Message<"monitor.v1.LatencyStats"> & {
+  /**
+   * @generated from field: google.protobuf.Duration mean = 1;
+   */
+  mean?: Duration | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Duration p50 = 2;
+   */
+  p50?: Duration | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Duration p95 = 3;
+   */
+  p95?: Duration | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Duration p99 = 4;
+   */
+  p99?: Duration | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Duration min = 5;
+   */
+  min?: Duration | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Duration max = 6;
+   */
+  max?: Duration | undefined;
+};
+
+/**
+ * Describes the message monitor.v1.LatencyStats.
+ * Use `create(LatencyStatsSchema)` to create a new message.
+ */
+export const LatencyStatsSchema: GenMessage<LatencyStats> = /*@__PURE__*/
+  messageDesc(file_monitor_v1_resources, 12);
+
+/**
+ * @generated from message monitor.v1.StatusCodeCount
+ */
+export type StatusCodeCount = Message<"monitor.v1.StatusCodeCount"> & {
+  /**
+   * @generated from field: uint32 status_code = 1;
+   */
+  statusCode: number;
+
+  /**
+   * @generated from field: uint64 count = 2;
+   */
+  count: bigint;
+};
+
+/**
+ * Describes the message monitor.v1.StatusCodeCount.
+ * Use `create(StatusCodeCountSchema)` to create a new message.
+ */
+export const StatusCodeCountSchema: GenMessage<StatusCodeCount> = /*@__PURE__*/
+  messageDesc(file_monitor_v1_resources, 13);
+
+/**
+ * @generated from message monitor.v1.CurrentStreak
+ */
+export type CurrentStreak = Message<"monitor.v1.CurrentStreak"> & {
+  /**
+   * The observed status now; UNSPECIFIED before the first check.
+   *
+   * @generated from field: monitor.v1.ServiceStatus status = 1;
+   */
+  status: ServiceStatus;
+
+  /**
+   * Since when.
+   *
+   * @generated from field: google.protobuf.Timestamp since_time = 2;
+   */
+  sinceTime?: Timestamp | undefined;
+
+  /**
+   * Now minus since_time: the current downtime, or the time up so far.
+   *
+   * @generated from field: google.protobuf.Duration duration = 3;
+   */
+  duration?: Duration | undefined;
+
+  /**
+   * When the last failure (a run of failed checks) began; unset when the
+   * history holds none.
+   *
+   * @generated from field: google.protobuf.Timestamp last_failure_time = 4;
+   */
+  lastFailureTime?: Timestamp | undefined;
+
+  /**
+   * How long ago the last failure ended: 0 while it goes on.
+   *
+   * @generated from field: google.protobuf.Duration time_since_last_failure = 5;
+   */
+  timeSinceLastFailure?: Duration | undefined;
+
+  /**
+   * @generated from field: bool paused = 6;
+   */
+  paused: boolean;
+
+  /**
+   * When the last failure ended (the first successful check after it);
+   * unset while it goes on or when there was none.
+   *
+   * @generated from field: google.protobuf.Timestamp last_failure_end_time = 7;
+   */
+  lastFailureEndTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message monitor.v1.CurrentStreak.
+ * Use `create(CurrentStreakSchema)` to create a new message.
+ */
+export const CurrentStreakSchema: GenMessage<CurrentStreak> = /*@__PURE__*/
+  messageDesc(file_monitor_v1_resources, 14);
+
+/**
+ * @generated from message monitor.v1.StatsBucket
+ */
+export type StatsBucket = Message<"monitor.v1.StatsBucket"> & {
+  /**
+   * @generated from field: google.protobuf.Timestamp start_time = 1;
+   */
+  startTime?: Timestamp | undefined;
+
+  /**
+   * @generated from field: optional double availability = 2;
+   */
+  availability?: number | undefined;
+
+  /**
+   * @generated from field: uint64 checks = 3;
+   */
+  checks: bigint;
+
+  /**
+   * @generated from field: uint64 up_checks = 4;
+   */
+  upChecks: bigint;
+
+  /**
+   * @generated from field: uint64 down_checks = 5;
+   */
+  downChecks: bigint;
+
+  /**
+   * @generated from field: google.protobuf.Duration down_time = 6;
+   */
+  downTime?: Duration | undefined;
+
+  /**
+   * Unset when the bucket holds no successful check.
+   *
+   * @generated from field: google.protobuf.Duration latency_p95 = 7;
+   */
+  latencyP95?: Duration | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Duration latency_mean = 8;
+   */
+  latencyMean?: Duration | undefined;
+};
+
+/**
+ * Describes the message monitor.v1.StatsBucket.
+ * Use `create(StatsBucketSchema)` to create a new message.
+ */
+export const StatsBucketSchema: GenMessage<StatsBucket> = /*@__PURE__*/
+  messageDesc(file_monitor_v1_resources, 15);
 
 /**
  * A time window in which the service's notifications are silenced. Checks go on.
@@ -522,7 +987,7 @@ export type PlannedOutage = Message<"monitor.v1.PlannedOutage"> & {
  * Use `create(PlannedOutageSchema)` to create a new message.
  */
 export const PlannedOutageSchema: GenMessage<PlannedOutage> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_resources, 8);
+  messageDesc(file_monitor_v1_resources, 16);
 
 /**
  * The status of a service as seen by its checks.

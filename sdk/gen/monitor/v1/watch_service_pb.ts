@@ -4,8 +4,8 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { HttpCheckResult, ServiceStatus } from "./resources_pb.js";
 import { file_monitor_v1_resources } from "./resources_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file monitor/v1/watch_service.proto.
  */
 export const file_monitor_v1_watch_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch5tb25pdG9yL3YxL3dhdGNoX3NlcnZpY2UucHJvdG8SCm1vbml0b3IudjEiVAoMV2F0Y2hSZXF1ZXN0EhEKCWNhbGxlcl9pZBgBIAEoCRIWCg5hZnRlcl9zZXF1ZW5jZRgCIAEoBBIZChFyZXBsYXlfZnJvbV9zdGFydBgDIAEoCCLgAgoNV2F0Y2hSZXNwb25zZRIQCghzZXF1ZW5jZRgBIAEoBBIuCgpldmVudF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIoCghzbmFwc2hvdBgDIAEoCzIULm1vbml0b3IudjEuU25hcHNob3RIABIxCg1zdGF0dXNfY2hhbmdlGAQgASgLMhgubW9uaXRvci52MS5TdGF0dXNDaGFuZ2VIABI7ChJzdWJzY3JpcHRpb25fZW5kZWQYBSABKAsyHS5tb25pdG9yLnYxLlN1YnNjcmlwdGlvbkVuZGVkSAASMwoOc2VydmljZV9wYXVzZWQYBiABKAsyGS5tb25pdG9yLnYxLlNlcnZpY2VQYXVzZWRIABI1Cg9zZXJ2aWNlX3Jlc3VtZWQYByABKAsyGi5tb25pdG9yLnYxLlNlcnZpY2VSZXN1bWVkSABCBwoFZXZlbnQiUQoIU25hcHNob3QSNQoNc3Vic2NyaXB0aW9ucxgBIAMoCzIeLm1vbml0b3IudjEuU3Vic2NyaXB0aW9uU3RhdHVzEg4KBnJlc3luYxgCIAEoCCK8AQoSU3Vic2NyaXB0aW9uU3RhdHVzEhIKCnNlcnZpY2VfaWQYASABKAkSKQoGc3RhdHVzGAIgASgOMhkubW9uaXRvci52MS5TZXJ2aWNlU3RhdHVzEgwKBGhvc3QYAyABKAkSDAoEcG9ydBgEIAEoDRIuCgpzaW5jZV90aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBILCgN1cmwYBiABKAkSDgoGcGF1c2VkGAcgASgIIpUCCgxTdGF0dXNDaGFuZ2USEgoKc2VydmljZV9pZBgBIAEoCRIMCgRob3N0GAIgASgJEgwKBHBvcnQYAyABKA0SMgoPcHJldmlvdXNfc3RhdHVzGAQgASgOMhkubW9uaXRvci52MS5TZXJ2aWNlU3RhdHVzEikKBnN0YXR1cxgFIAEoDjIZLm1vbml0b3IudjEuU2VydmljZVN0YXR1cxIuCgpzaW5jZV90aW1lGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIOCgZkZXRhaWwYByABKAkSCwoDdXJsGAggASgJEikKBGh0dHAYCSABKAsyGy5tb25pdG9yLnYxLkh0dHBDaGVja1Jlc3VsdCIjCg1TZXJ2aWNlUGF1c2VkEhIKCnNlcnZpY2VfaWQYASABKAkiJAoOU2VydmljZVJlc3VtZWQSEgoKc2VydmljZV9pZBgBIAEoCSI3ChFTdWJzY3JpcHRpb25FbmRlZBISCgpzZXJ2aWNlX2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCTJOCgxXYXRjaFNlcnZpY2USPgoFV2F0Y2gSGC5tb25pdG9yLnYxLldhdGNoUmVxdWVzdBoZLm1vbml0b3IudjEuV2F0Y2hSZXNwb25zZTABYgZwcm90bzM", [file_google_protobuf_timestamp, file_monitor_v1_resources]);
+  fileDesc("Ch5tb25pdG9yL3YxL3dhdGNoX3NlcnZpY2UucHJvdG8SCm1vbml0b3IudjEiVAoMV2F0Y2hSZXF1ZXN0EhEKCWNhbGxlcl9pZBgBIAEoCRIWCg5hZnRlcl9zZXF1ZW5jZRgCIAEoBBIZChFyZXBsYXlfZnJvbV9zdGFydBgDIAEoCCLiAwoNV2F0Y2hSZXNwb25zZRIQCghzZXF1ZW5jZRgBIAEoBBIuCgpldmVudF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIoCghzbmFwc2hvdBgDIAEoCzIULm1vbml0b3IudjEuU25hcHNob3RIABIxCg1zdGF0dXNfY2hhbmdlGAQgASgLMhgubW9uaXRvci52MS5TdGF0dXNDaGFuZ2VIABI7ChJzdWJzY3JpcHRpb25fZW5kZWQYBSABKAsyHS5tb25pdG9yLnYxLlN1YnNjcmlwdGlvbkVuZGVkSAASMwoOc2VydmljZV9wYXVzZWQYBiABKAsyGS5tb25pdG9yLnYxLlNlcnZpY2VQYXVzZWRIABI1Cg9zZXJ2aWNlX3Jlc3VtZWQYByABKAsyGi5tb25pdG9yLnYxLlNlcnZpY2VSZXN1bWVkSAASOwoSYXZhaWxhYmlsaXR5X2FsZXJ0GAggASgLMh0ubW9uaXRvci52MS5BdmFpbGFiaWxpdHlBbGVydEgAEkMKFmF2YWlsYWJpbGl0eV9yZWNvdmVyZWQYCSABKAsyIS5tb25pdG9yLnYxLkF2YWlsYWJpbGl0eVJlY292ZXJlZEgAQgcKBWV2ZW50IlEKCFNuYXBzaG90EjUKDXN1YnNjcmlwdGlvbnMYASADKAsyHi5tb25pdG9yLnYxLlN1YnNjcmlwdGlvblN0YXR1cxIOCgZyZXN5bmMYAiABKAgi2AEKElN1YnNjcmlwdGlvblN0YXR1cxISCgpzZXJ2aWNlX2lkGAEgASgJEikKBnN0YXR1cxgCIAEoDjIZLm1vbml0b3IudjEuU2VydmljZVN0YXR1cxIMCgRob3N0GAMgASgJEgwKBHBvcnQYBCABKA0SLgoKc2luY2VfdGltZRgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASCwoDdXJsGAYgASgJEg4KBnBhdXNlZBgHIAEoCBIaChJhdmFpbGFiaWxpdHlfYWxlcnQYCCABKAgilQIKDFN0YXR1c0NoYW5nZRISCgpzZXJ2aWNlX2lkGAEgASgJEgwKBGhvc3QYAiABKAkSDAoEcG9ydBgDIAEoDRIyCg9wcmV2aW91c19zdGF0dXMYBCABKA4yGS5tb25pdG9yLnYxLlNlcnZpY2VTdGF0dXMSKQoGc3RhdHVzGAUgASgOMhkubW9uaXRvci52MS5TZXJ2aWNlU3RhdHVzEi4KCnNpbmNlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBmRldGFpbBgHIAEoCRILCgN1cmwYCCABKAkSKQoEaHR0cBgJIAEoCzIbLm1vbml0b3IudjEuSHR0cENoZWNrUmVzdWx0IiMKDVNlcnZpY2VQYXVzZWQSEgoKc2VydmljZV9pZBgBIAEoCSIkCg5TZXJ2aWNlUmVzdW1lZBISCgpzZXJ2aWNlX2lkGAEgASgJIjcKEVN1YnNjcmlwdGlvbkVuZGVkEhIKCnNlcnZpY2VfaWQYASABKAkSDgoGcmVhc29uGAIgASgJIqQBChFBdmFpbGFiaWxpdHlBbGVydBISCgpzZXJ2aWNlX2lkGAEgASgJEgwKBGhvc3QYAiABKAkSDAoEcG9ydBgDIAEoDRILCgN1cmwYBCABKAkSFAoMYXZhaWxhYmlsaXR5GAUgASgBEhEKCXRocmVzaG9sZBgGIAEoARIpCgZ3aW5kb3cYByABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24iqAEKFUF2YWlsYWJpbGl0eVJlY292ZXJlZBISCgpzZXJ2aWNlX2lkGAEgASgJEgwKBGhvc3QYAiABKAkSDAoEcG9ydBgDIAEoDRILCgN1cmwYBCABKAkSFAoMYXZhaWxhYmlsaXR5GAUgASgBEhEKCXRocmVzaG9sZBgGIAEoARIpCgZ3aW5kb3cYByABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24yTgoMV2F0Y2hTZXJ2aWNlEj4KBVdhdGNoEhgubW9uaXRvci52MS5XYXRjaFJlcXVlc3QaGS5tb25pdG9yLnYxLldhdGNoUmVzcG9uc2UwAWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_timestamp, file_monitor_v1_resources]);
 
 /**
  * @generated from message monitor.v1.WatchRequest
@@ -102,6 +102,18 @@ export type WatchResponse = Message<"monitor.v1.WatchResponse"> & {
      */
     value: ServiceResumed;
     case: "serviceResumed";
+  } | {
+    /**
+     * @generated from field: monitor.v1.AvailabilityAlert availability_alert = 8;
+     */
+    value: AvailabilityAlert;
+    case: "availabilityAlert";
+  } | {
+    /**
+     * @generated from field: monitor.v1.AvailabilityRecovered availability_recovered = 9;
+     */
+    value: AvailabilityRecovered;
+    case: "availabilityRecovered";
   } | { case: undefined; value?: undefined };
 };
 
@@ -185,6 +197,14 @@ export type SubscriptionStatus = Message<"monitor.v1.SubscriptionStatus"> & {
    * @generated from field: bool paused = 7;
    */
   paused: boolean;
+
+  /**
+   * The subscription has an availability alert rule and its last
+   * availability event was AvailabilityAlert.
+   *
+   * @generated from field: bool availability_alert = 8;
+   */
+  availabilityAlert: boolean;
 };
 
 /**
@@ -328,6 +348,110 @@ export type SubscriptionEnded = Message<"monitor.v1.SubscriptionEnded"> & {
  */
 export const SubscriptionEndedSchema: GenMessage<SubscriptionEnded> = /*@__PURE__*/
   messageDesc(file_monitor_v1_watch_service, 7);
+
+/**
+ * The subscribed service's availability over the rule's window fell below
+ * the rule's threshold. Sent once; AvailabilityRecovered ends it.
+ *
+ * @generated from message monitor.v1.AvailabilityAlert
+ */
+export type AvailabilityAlert = Message<"monitor.v1.AvailabilityAlert"> & {
+  /**
+   * @generated from field: string service_id = 1;
+   */
+  serviceId: string;
+
+  /**
+   * @generated from field: string host = 2;
+   */
+  host: string;
+
+  /**
+   * @generated from field: uint32 port = 3;
+   */
+  port: number;
+
+  /**
+   * HTTP checks only.
+   *
+   * @generated from field: string url = 4;
+   */
+  url: string;
+
+  /**
+   * Over the window when decided, 0 to 1.
+   *
+   * @generated from field: double availability = 5;
+   */
+  availability: number;
+
+  /**
+   * @generated from field: double threshold = 6;
+   */
+  threshold: number;
+
+  /**
+   * @generated from field: google.protobuf.Duration window = 7;
+   */
+  window?: Duration | undefined;
+};
+
+/**
+ * Describes the message monitor.v1.AvailabilityAlert.
+ * Use `create(AvailabilityAlertSchema)` to create a new message.
+ */
+export const AvailabilityAlertSchema: GenMessage<AvailabilityAlert> = /*@__PURE__*/
+  messageDesc(file_monitor_v1_watch_service, 8);
+
+/**
+ * The availability over the rule's window is back at or above the
+ * threshold. Follows an AvailabilityAlert.
+ *
+ * @generated from message monitor.v1.AvailabilityRecovered
+ */
+export type AvailabilityRecovered = Message<"monitor.v1.AvailabilityRecovered"> & {
+  /**
+   * @generated from field: string service_id = 1;
+   */
+  serviceId: string;
+
+  /**
+   * @generated from field: string host = 2;
+   */
+  host: string;
+
+  /**
+   * @generated from field: uint32 port = 3;
+   */
+  port: number;
+
+  /**
+   * @generated from field: string url = 4;
+   */
+  url: string;
+
+  /**
+   * @generated from field: double availability = 5;
+   */
+  availability: number;
+
+  /**
+   * @generated from field: double threshold = 6;
+   */
+  threshold: number;
+
+  /**
+   * @generated from field: google.protobuf.Duration window = 7;
+   */
+  window?: Duration | undefined;
+};
+
+/**
+ * Describes the message monitor.v1.AvailabilityRecovered.
+ * Use `create(AvailabilityRecoveredSchema)` to create a new message.
+ */
+export const AvailabilityRecoveredSchema: GenMessage<AvailabilityRecovered> = /*@__PURE__*/
+  messageDesc(file_monitor_v1_watch_service, 9);
 
 /**
  * Streams each caller the notifications meant for it, from a numbered,
