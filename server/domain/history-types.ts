@@ -8,8 +8,8 @@ import type { HttpCheckDetails, Millis, Status } from "./types.js";
 
 /**
  * One row of a service's history: a check, or a pause marker. Each row's
- * state stands from its `at` until the next row (a check's at most twice its
- * interval: beyond that the monitor did not look, and the time is unknown).
+ * state stands from its `at` until the next row (a check's at most its
+ * `maxSpanMs`: beyond that the monitor did not look, and the time is unknown).
  */
 export type HistoryRecord = CheckRecord | PauseMarker;
 
@@ -23,8 +23,12 @@ export interface CheckRecord {
   readonly detail: string;
   /** It ran inside a planned outage: its time counts as excluded. */
   readonly inOutage: boolean;
-  /** The service's effective interval when it ran. */
-  readonly intervalMs: number;
+  /**
+   * How long this result stands at most if no row follows: twice the
+   * service's effective interval plus its timeout when it ran (a check that
+   * times out delays the next one by the timeout, which is no gap).
+   */
+  readonly maxSpanMs: number;
   /** HTTP checks: status code, phases, TLS expiry, captures. */
   readonly http?: HttpCheckDetails;
 }
