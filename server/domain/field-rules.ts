@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import { invalidArgument } from "./monitor-error.js";
 import { quoteInput } from "./quote-input.js";
+import type { AvailabilityAlertRule } from "./types.js";
 
 /**
  * The rules every stored value obeys, on plain values (strings, numbers,
@@ -17,7 +18,9 @@ import { quoteInput } from "./quote-input.js";
  */
 
 const SECOND = 1000;
+const MINUTE = 60 * SECOND;
 const HOUR = 3600 * SECOND;
+const DAY = 24 * HOUR;
 
 /** The documented limits (README, "Errors"). */
 export const LIMITS = {
@@ -31,6 +34,12 @@ export const LIMITS = {
   /** Ours are "svc_" + 16 hex digits; the room is for ids a future store might make. */
   serviceIdLength: 128,
   outageIdLength: 256,
+  /** An availability alert rule's sliding window. */
+  alertWindow: { minMs: 10 * SECOND, maxMs: 24 * HOUR },
+  /** GetServiceStats' `window`: a minute (the finest rollup) to two years (730 days). */
+  statsWindow: { minMs: MINUTE, maxMs: 730 * DAY },
+  /** The history RPCs' page_size (0 means DEFAULTS.historyPageSize). */
+  historyPageSize: { min: 1, max: 1000 },
 } as const;
 
 /** What an unset request field means. */
@@ -38,6 +47,12 @@ export const DEFAULTS = {
   checkIntervalMs: 30 * SECOND,
   checkTimeoutMs: 2 * SECOND,
   gracePeriodMs: 0,
+  /** An availability alert rule whose window or threshold is unset (0). */
+  alertWindowMs: 2 * MINUTE,
+  alertThreshold: 0.8,
+  /** GetServiceStats with neither window nor start_time. */
+  statsWindowMs: DAY,
+  historyPageSize: 100,
 } as const;
 
 /** An inclusive range of milliseconds, as in {@link LIMITS}. */
@@ -146,6 +161,34 @@ export function checkMs(ms: number, field: string, range: MsRange): number {
     );
   }
   return ms;
+}
+
+/**
+ * An availability alert rule's threshold: above 0 and at most 1 (0, meaning
+ * unset, is the caller's to default before this). NaN is refused by name: it
+ * compares false with everything, so a rule holding it would never fire.
+ */
+export function checkAlertThreshold(value: number, field: string): number {
+  if (!(value > 0 && value <= 1)) {
+    throw invalidArgument(field, `must be above 0 and at most 1, got ${String(value)}`);
+  }
+  return value;
+}
+
+/**
+ * An availability alert rule as stored, fully defaulted: a window or
+ * threshold of 0 means the default (2 min, 0.8), as in the proto.
+ * `prefix` names the rule's field ("availability_alert_rule." at the API).
+ */
+export function checkAvailabilityAlertRule(
+  rule: AvailabilityAlertRule,
+  prefix: string,
+  names: { readonly window: string; readonly threshold: string } = { window: "window", threshold: "threshold" },
+): AvailabilityAlertRule {
+  const windowMs =
+    rule.windowMs === 0 ? DEFAULTS.alertWindowMs : checkMs(rule.windowMs, prefix + names.window, LIMITS.alertWindow);
+  const threshold = rule.threshold === 0 ? DEFAULTS.alertThreshold : checkAlertThreshold(rule.threshold, prefix + names.threshold);
+  return { windowMs, threshold };
 }
 
 /** The largest distance from the epoch a Date can hold (±100,000,000 days). */
