@@ -113,11 +113,12 @@ function withNote(detail: string, note: string | undefined): string {
 
 /**
  * The subscription's state after `announcement` was logged for its caller:
- * the announced status and its since. Keeping this as a function (rather than
- * letting the engine build the object) keeps the state machine's transitions
- * in one file. The previous state is taken for the fold's shape
- * (`announced = applyAnnouncement(announced, a)`); nothing of it survives.
+ * the announced status and its since; whether an availability alert stands
+ * is another fold (availability-alert.ts) and is kept. Keeping this as a
+ * function (rather than letting the engine build the object) keeps the state
+ * machine's transitions in one file.
  */
-export function applyAnnouncement(_announced: Announced, announcement: Announcement): Announced {
-  return { status: announcement.status, sinceMs: announcement.sinceMs };
+export function applyAnnouncement(announced: Announced, announcement: Announcement): Announced {
+  const next = { status: announcement.status, sinceMs: announcement.sinceMs };
+  return announced.alerting === true ? { ...next, alerting: true } : next;
 }

@@ -1,7 +1,9 @@
+import { alertingAfter, decideAvailability } from "../domain/availability-alert.js";
+import { windowDurations } from "../domain/availability-window.js";
 import { applyAnnouncement, decide } from "../domain/notification.js";
 import { isInOutage } from "../domain/outage-windows.js";
 import { checksSameTarget } from "../domain/same-check-target.js";
-import type { Announced, Announcement, CallerEvent, Millis, ServiceConfig } from "../domain/types.js";
+import type { Announced, Announcement, AvailabilityAlertRule, CallerEvent, Millis, ServiceConfig } from "../domain/types.js";
 import type { CommitQueue, Step } from "../store/commit-queue.js";
 import type { Registry } from "../store/registry.js";
 import type { EngineObserver } from "./engine-observer.js";
@@ -61,7 +63,7 @@ export function createAnnouncer(options: AnnouncerOptions): Announcer {
     const steps: Step[] = [];
     if (observed) steps.push({ kind: "put_observation", serviceId, observation: rt.observation });
     const inOutage = isInOutage(registry.listOutages(serviceId), now);
-    const decided: Array<{ key: string; callerId: string; announcement: Announcement; next: Announced }> = [];
+    const decided: Array<{ key: string; callerId: string; announcement: Announcement | undefined; next: Announced }> = [];
     for (const sub of only === undefined ? rt.subs.values() : [rt.subs.get(only)]) {
       if (sub === undefined) continue;
       const callerId = sub.config.callerId;
@@ -78,11 +80,39 @@ export function createAnnouncer(options: AnnouncerOptions): Announcer {
         now,
         inOutage,
       });
-      if (announcement === undefined) continue;
-      decided.push({ key, callerId, announcement, next: applyAnnouncement(announced, announcement) });
-      steps.push({ kind: "event", callerId, event: statusChangeEvent(rt.config, announcement) });
+      let next = announced;
+      if (announcement !== undefined) {
+        next = applyAnnouncement(announced, announcement);
+        steps.push({ kind: "event", callerId, event: statusChangeEvent(rt.config, announcement) });
+      }
+      const rule = current.availabilityAlert;
+      const availability = rule === undefined ? undefined : decideAvailabilityOf(rt, rule, next, now, inOutage);
+      if (availability !== undefined) {
+        next = { ...next, alerting: alertingAfter(availability.decision) };
+        steps.push({ kind: "event", callerId, event: availability.event });
+      }
+      if (next !== announced) decided.push({ key, callerId, announcement, next });
     }
     return { steps, decided };
+  }
+
+  /** Availability alert rules: decided on the runtime's recent results, as checks arrive. */
+  function decideAvailabilityOf(rt: ServiceRuntime, rule: AvailabilityAlertRule, announced: Announced, now: Millis, inOutage: boolean) {
+    const durations = windowDurations(rt.recent, { startMs: now - rule.windowMs, endMs: now }, now);
+    const decision = decideAvailability({ rule, alerting: announced.alerting === true, durations, inOutage });
+    if (decision === undefined) return undefined;
+    const { config } = rt;
+    const event: CallerEvent = {
+      kind: decision.kind,
+      serviceId: config.id,
+      host: config.host,
+      port: config.port,
+      ...(config.probe?.kind === "http" ? { url: config.probe.url } : {}),
+      availability: decision.availability,
+      threshold: rule.threshold,
+      windowMs: rule.windowMs,
+    };
+    return { decision, event };
   }
 
   function evaluate(serviceId: string, opts: { readonly only?: string; readonly observed?: boolean } = {}): Promise<boolean> {
@@ -116,7 +146,8 @@ export function createAnnouncer(options: AnnouncerOptions): Announcer {
               const sub = live?.subs.get(callerId);
               if (sub !== undefined) sub.announced = next;
             }
-            if (decided.length > 0) tellObserver(rt.config, decided.map((d) => d.announcement));
+            const announcements = decided.flatMap((d) => (d.announcement === undefined ? [] : [d.announcement]));
+            if (announcements.length > 0) tellObserver(rt.config, announcements);
           },
           failed: settle,
         };

@@ -62,7 +62,7 @@ export function createEngineReadModel(
           port: rt.config.port,
           ...(rt.config.probe?.kind === "http" ? { url: rt.config.probe.url } : {}),
           paused: isPaused(rt),
-          announced: rt.subs.get(callerId)?.announced ?? NOTHING_ANNOUNCED,
+          announced: shownAnnounced(rt.subs.get(callerId)?.announced ?? NOTHING_ANNOUNCED, sub.availabilityAlert !== undefined),
         });
       }
       return entries;
@@ -75,4 +75,14 @@ export function createEngineReadModel(
       services: services.size,
     }),
   };
+}
+
+/**
+ * An availability alert stands only while the subscription has a rule: one
+ * removed while alerting leaves the caller's log as it was (no event says
+ * "recovered" when nothing recovered), but the snapshot no longer shows it.
+ */
+function shownAnnounced(announced: Announced, hasRule: boolean): Announced {
+  if (hasRule || announced.alerting !== true) return announced;
+  return { status: announced.status, sinceMs: announced.sinceMs };
 }

@@ -1,6 +1,9 @@
+import { addResult, trimBefore } from "../domain/availability-window.js";
 import type { Clock } from "../domain/clock.js";
 import { observe } from "../domain/observe.js";
-import type { CheckResult, Millis } from "../domain/types.js";
+import { isInOutage } from "../domain/outage-windows.js";
+import type { CheckResult, Millis, Observation } from "../domain/types.js";
+import type { HistorySink } from "../history/history-sink.js";
 import type { CommitQueue } from "../store/commit-queue.js";
 import type { Registry } from "../store/registry.js";
 import { createAnnouncer } from "./announcer.js";
@@ -11,7 +14,7 @@ import { createEngineReadModel, type EngineReadModel } from "./engine-read-model
 import type { EventHub } from "./event-hub.js";
 import { createRegistryFollower } from "./registry-follower.js";
 import type { PrepareCheck } from "./service-check.js";
-import type { ServiceRuntime } from "./service-runtime.js";
+import { alertWindowMs, type ServiceRuntime } from "./service-runtime.js";
 import { createServiceTable } from "./service-table.js";
 import { recoverAtStartup, type RecoveredState } from "./startup-recovery.js";
 
@@ -38,6 +41,11 @@ export interface MonitorEngineOptions {
   readonly timers?: Timers;
   /** Checks running at once; beyond it, due services wait their turn in order. */
   readonly maxConcurrentChecks?: number;
+  /**
+   * Where every check result, pause and observed status change goes for the
+   * history (the history writer: it buffers, so this never waits).
+   */
+  readonly history?: HistorySink;
   /** Told of checks, announcements and log writes (logs, metrics). */
   readonly observer?: EngineObserver;
   /** Reports a failure that the loop survived (a store write, a bug in a handler). */
@@ -74,7 +82,13 @@ export function createMonitorEngine(options: MonitorEngineOptions): MonitorEngin
   });
   const services = createServiceTable(scheduler, pool, options.prepareCheck);
   const announcer = createAnnouncer({ queue, registry, services, observer, onError });
-  const follow = createRegistryFollower({ registry, hub, services, announcer });
+  const follow = createRegistryFollower({
+    registry,
+    hub,
+    services,
+    announcer,
+    ...(options.history === undefined ? {} : { history: options.history }),
+  });
 
   function onDue(id: string, now: Millis): void {
     const rt = services.get(id);
@@ -92,10 +106,48 @@ export function createMonitorEngine(options: MonitorEngineOptions): MonitorEngin
 
   function onResult(rt: ServiceRuntime, result: CheckResult): void {
     const now = clock.now();
-    rt.observation = observe(rt.observation, result);
+    const previous = rt.observation;
+    rt.observation = observe(previous, result);
+    remember(rt, result, previous, now);
     // The observation commits with what it decides: one write per check tick.
     retryIfUnsaved(rt.config.id, announcer.evaluate(rt.config.id, { observed: true }));
     services.plan(rt, now);
+  }
+
+  /**
+   * Hands the result to the history and keeps it for availability alerts. A
+   * result stands until the next one, at most twice the interval plus the
+   * timeout: a check that times out delays the next by that much.
+   */
+  function remember(rt: ServiceRuntime, result: CheckResult, previous: Observation, now: Millis): void {
+    const serviceId = rt.config.id;
+    const inOutage = isInOutage(rt.outages, result.at);
+    const maxSpanMs = 2 * rt.effectiveIntervalMs + rt.config.checkTimeoutMs;
+    const { history } = options;
+    if (history !== undefined) {
+      history.record({
+        kind: "check",
+        serviceId,
+        at: result.at,
+        status: result.status,
+        latencyMs: result.latencyMs,
+        detail: result.detail,
+        inOutage,
+        maxSpanMs,
+        ...(result.http === undefined ? {} : { http: result.http }),
+      });
+      const { status, sinceMs } = rt.observation;
+      if (status !== previous.status && status !== "unknown") {
+        history.statusChanged({ serviceId, at: sinceMs, previous: previous.status, status, detail: result.detail });
+      }
+    }
+    const keepMs = alertWindowMs(rt);
+    if (keepMs === 0) {
+      rt.recent.length = 0;
+      return;
+    }
+    addResult(rt.recent, result.at, inOutage ? "excluded" : result.status, maxSpanMs);
+    trimBefore(rt.recent, now - keepMs);
   }
 
   /**

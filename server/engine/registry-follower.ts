@@ -1,7 +1,9 @@
 import { MonitorError } from "../domain/monitor-error.js";
 import { NOTHING_ANNOUNCED } from "../domain/notification.js";
 import { checksSameTarget, observationAfterTargetChange } from "../domain/same-check-target.js";
+import { addResult } from "../domain/availability-window.js";
 import { MIN_CHECK_SPACING_MS } from "../domain/effective-interval.js";
+import type { HistorySink } from "../history/history-sink.js";
 import type { Registry, RegistryChange } from "../store/registry.js";
 import type { Announcer } from "./announcer.js";
 import { nextCheckOf } from "./check-planner.js";
@@ -14,6 +16,8 @@ export interface RegistryFollowerDeps {
   readonly hub: EventHub;
   readonly services: ServiceTable;
   readonly announcer: Announcer;
+  /** Gets a pause marker when a service is paused. */
+  readonly history?: HistorySink;
 }
 
 /**
@@ -27,7 +31,7 @@ export interface RegistryFollowerDeps {
 export function createRegistryFollower(
   deps: RegistryFollowerDeps,
 ): (change: RegistryChange, now: number) => Promise<unknown> | undefined {
-  const { registry, hub, services, announcer } = deps;
+  const { registry, hub, services, announcer, history } = deps;
 
   return (change, now) => {
     switch (change.kind) {
@@ -43,6 +47,8 @@ export function createRegistryFollower(
         const sameTarget = checksSameTarget(change.previous, change.service);
         // The registry committed the same fresh observation (create-registry.ts).
         next.observation = sameTarget ? rt.observation : observationAfterTargetChange(change.previous, change.service);
+        // Availability alerts start over on a new target: the old one's results say nothing of it.
+        if (!sameTarget) next.recent = [];
         // The same target was being checked: no second probe of it at once (checking rule 1).
         const inFlight = rt.lifecycle.t === "checking" && sameTarget ? rt.lifecycle.startedAt + MIN_CHECK_SPACING_MS : undefined;
         services.plan(next, now, inFlight === undefined ? undefined : Math.max(nextCheckOf(next, now), inFlight));
@@ -53,7 +59,12 @@ export function createRegistryFollower(
         if (rt === undefined) return;
         // Not planned (it is paused), and a check in flight is dropped with the
         // old runtime; what was seen stays readable (GetService) until it resumes.
-        services.replace(rt, change.service, now).observation = rt.observation;
+        const paused = services.replace(rt, change.service, now);
+        paused.observation = rt.observation;
+        // Paused time counts neither as up nor as down, in the history and for alerts.
+        const at = change.service.pausedAt ?? now;
+        history?.record({ kind: "pause", serviceId: change.service.id, at });
+        addResult(paused.recent, at, "excluded", Number.POSITIVE_INFINITY);
         return;
       }
       case "service_resumed": {

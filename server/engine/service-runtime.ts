@@ -1,3 +1,4 @@
+import type { AvailabilityWindow } from "../domain/availability-window.js";
 import { effectiveIntervalMs } from "../domain/effective-interval.js";
 import { UNOBSERVED } from "../domain/observe.js";
 import type { Announced, Millis, Observation, PlannedOutage, ServiceConfig, SubscriptionConfig } from "../domain/types.js";
@@ -49,6 +50,12 @@ export interface ServiceRuntime {
   /** When the next check starts; for a never-checked service, its first check. */
   nextCheckAt: Millis;
   lifecycle: Lifecycle;
+  /**
+   * The recent results availability alerts are decided on, as long as the
+   * longest alert window of its subscribers (empty when none has a rule).
+   * Carried over when the runtime is replaced for the same target.
+   */
+  recent: AvailabilityWindow;
 }
 
 export const subscriptionState = (config: SubscriptionConfig, announced: Announced): SubscriptionState => ({
@@ -78,6 +85,7 @@ export function createServiceRuntime(
     lastCheckStartedAt: undefined,
     nextCheckAt: 0,
     lifecycle: PLANNED,
+    recent: [],
   };
   recomputeInterval(rt);
   rt.nextCheckAt = firstCheckAt(rt.effectiveIntervalMs);
@@ -89,4 +97,14 @@ export function recomputeInterval(rt: ServiceRuntime): void {
   const intervals: number[] = [];
   for (const sub of rt.subs.values()) intervals.push(sub.config.pollingIntervalMs);
   rt.effectiveIntervalMs = effectiveIntervalMs(rt.config.checkIntervalMs, intervals);
+}
+
+/** How much recent history availability alerts need: the longest window among its subscribers' rules; 0 if none has one. */
+export function alertWindowMs(rt: ServiceRuntime): number {
+  let longest = 0;
+  for (const sub of rt.subs.values()) {
+    const rule = sub.config.availabilityAlert;
+    if (rule !== undefined && rule.windowMs > longest) longest = rule.windowMs;
+  }
+  return longest;
 }

@@ -64,6 +64,8 @@ export function createServiceTable(scheduler: CheckScheduler<string>, pool: Chec
       remove(rt);
       const next = add(config, rt.subs.values(), rt.outages, () => now);
       next.lastCheckStartedAt = rt.lastCheckStartedAt;
+      // What availability alerts have seen (the follower starts it over when the target changes).
+      next.recent = rt.recent;
       return next;
     },
     plan: (rt, now, checkAt) => planNextWake(rt, now, schedule, checkAt),

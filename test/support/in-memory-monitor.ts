@@ -7,6 +7,7 @@ import type { CheckResult, ServiceConfig } from "../../server/domain/types.js";
 import type { CallerStreamOptions } from "../../server/engine/caller-stream.js";
 import { createEventHub } from "../../server/engine/event-hub.js";
 import { createMonitorEngine } from "../../server/engine/monitor-engine.js";
+import type { HistorySink } from "../../server/history/history-sink.js";
 import { createHealthStatus } from "../../server/rpc/health-service.js";
 import { createRouterOptions, createRoutes } from "../../server/rpc/routes.js";
 import type { WatchStreamLimits } from "../../server/rpc/watch-stream-gate.js";
@@ -24,6 +25,8 @@ export interface InMemoryMonitorOptions {
   readonly store?: Store;
   /** Where manual time starts (a restarted monitor continues where the first stopped). */
   readonly startMs?: number;
+  /** Where the engine hands history rows (none by default). */
+  readonly historySink?: HistorySink;
 }
 
 /**
@@ -70,6 +73,7 @@ export async function createInMemoryMonitor(options: InMemoryMonitorOptions = {}
     prepareCheck,
     clock,
     timers: time.timers,
+    ...(options.historySink === undefined ? {} : { history: options.historySink }),
     onError: (error) => void engineErrors.push(error),
   });
   engine.start({ announced: stack.contents.announced, observations: stack.contents.observations });
