@@ -136,7 +136,7 @@ export function describeHistoryStoreContract(
         expect(next.map((r) => r.at - T0)).toEqual([2_000, 0]);
       });
 
-      it("round-trips every field: HTTP details and captures, outages, intervals, pause markers", async () => {
+      it("round-trips every field: HTTP details and captures, outages, spans, pause markers", async () => {
         const h = await fresh();
         const http: HttpCheckDetails = {
           statusCode: 503,
@@ -154,8 +154,8 @@ export function describeHistoryStoreContract(
           namedCaptures: {},
         };
         const records: HistoryRecord[] = [
-          check("s1", T0, { latencyMs: 12.345, detail: "", intervalMs: 1_000 }),
-          check("s1", T0 + 1_000, { status: "down", latencyMs: 0, detail: "HTTP 503 — not in 200-299 «ü»", inOutage: true, intervalMs: 30_000, http }),
+          check("s1", T0, { latencyMs: 12.345, detail: "", maxSpanMs: 4_000 }),
+          check("s1", T0 + 1_000, { status: "down", latencyMs: 0, detail: "HTTP 503 — not in 200-299 «ü»", inOutage: true, maxSpanMs: 62_000, http }),
           check("s1", T0 + 2_000, { status: "down", latencyMs: 2_000, detail: "timed out", http: noResponse }),
           pause("s1", T0 + 3_000),
         ];
@@ -453,7 +453,7 @@ export function describeHistoryStoreContract(
 const T0 = 1_700_000_040_000;
 
 function check(serviceId: string, at: number, overrides: Partial<Omit<CheckRecord, "kind" | "serviceId" | "at">> = {}): CheckRecord {
-  return { kind: "check", serviceId, at, status: "up", latencyMs: 1.5, detail: "", inOutage: false, intervalMs: 1_000, ...overrides };
+  return { kind: "check", serviceId, at, status: "up", latencyMs: 1.5, detail: "", inOutage: false, maxSpanMs: 3_000, ...overrides };
 }
 
 function pause(serviceId: string, at: number): PauseMarker {
