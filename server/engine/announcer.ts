@@ -88,7 +88,8 @@ export function createAnnouncer(options: AnnouncerOptions): Announcer {
       const rule = current.availabilityAlert;
       const availability = rule === undefined ? undefined : decideAvailabilityOf(rt, rule, next, now, inOutage);
       if (availability !== undefined) {
-        next = { ...next, alerting: alertingAfter(availability.decision) };
+        // Absent means false, as the store loads it.
+        next = alertingAfter(availability.decision) ? { ...next, alerting: true } : { status: next.status, sinceMs: next.sinceMs };
         steps.push({ kind: "event", callerId, event: availability.event });
       }
       if (next !== announced) decided.push({ key, callerId, announcement, next });
