@@ -6,7 +6,13 @@ import { createRelaxedClient, type RelaxedClient } from "./relaxed-client.js";
 import { createResumingWatch, type ResumingWatch, type WatchOptions } from "./resuming-watch.js";
 import { sleep } from "./sleep.js";
 
-/** Every ManagementService RPC, taking relaxed requests: milliseconds for Durations, Dates or epoch ms for Timestamps. */
+/**
+ * Every ManagementService RPC, taking relaxed requests: milliseconds for
+ * Durations, Dates or epoch ms for Timestamps, enum values by name. The
+ * history RPCs too: `listCheckResults({ serviceId, startTime: new Date(...),
+ * statusFilter: ["down"] })`, `getServiceStats({ serviceId, window: 3_600_000 })`,
+ * `listStatusChanges({ serviceId })`.
+ */
 export type ManagementClient = RelaxedClient<typeof ManagementService>;
 
 /**
@@ -22,7 +28,7 @@ export type MonitorClientOptions =
 
 /** A client of the service monitor: see {@link createMonitorClient}. */
 export interface MonitorClient {
-  /** The ManagementService RPCs: services, callers, subscriptions, planned outages. */
+  /** The ManagementService RPCs: services, callers, subscriptions, planned outages, check history and stats. */
   readonly management: ManagementClient;
   /**
    * The caller's notifications as an async iterable that reconnects and
@@ -30,9 +36,10 @@ export interface MonitorClient {
    *
    * - Starting from 0 (the default), first a `snapshot`: the status last
    *   announced for each subscription, with `sequence` = the last event it
-   *   reflects. Then `statusChange`, `subscriptionEnded`, `servicePaused` and
-   *   `serviceResumed` events (and any kind added later), each with the next
-   *   sequence.
+   *   reflects. Then `statusChange`, `subscriptionEnded`, `servicePaused`,
+   *   `serviceResumed`, `availabilityAlert` and `availabilityRecovered` (for
+   *   subscriptions with an `availabilityAlertRule`) events, and any kind
+   *   added later, each with the next sequence.
    * - A `snapshot` with `resync: true` means events were lost (the server no
    *   longer holds those after `afterSequence`): the consumer must replace
    *   its state with it, not merge it.

@@ -5,6 +5,7 @@ import type { Command } from "./command.js";
 import { collectPages } from "./collect-pages.js";
 import { formatTable } from "./format-table.js";
 import { humanSpan } from "./format-values.js";
+import { describeAlertRule, parseAlertRuleFlags } from "./parse-alert-flags.js";
 import { parseDurationFlag } from "./parse-human-input.js";
 
 export const callerCommands: readonly Command[] = [
@@ -53,21 +54,30 @@ export const callerCommands: readonly Command[] = [
     args: "CALLER_ID SERVICE_ID",
     summary: "subscribe a caller to a service, or change its subscription",
     details: `  --interval 5s      how often the caller wants the service checked (default: the service's interval)
-  --grace 10s        how long the service must stay down before DOWN is announced (default 0s)`,
-    flags: { interval: "value", grace: "value" },
+  --grace 10s        how long the service must stay down before DOWN is announced (default 0s)
+  --alert-window 2m  also tell the caller when the service's availability over this
+                     sliding window falls below --alert-threshold (10s to 24h; default 2m)
+  --alert-threshold 0.8
+                     the availability that raises the alert: 0.8 or 80% (default 0.8);
+                     either flag sets an availability alert rule; subscribing
+                     again with neither removes it`,
+    flags: { interval: "value", grace: "value", "alert-window": "value", "alert-threshold": "value" },
     arity: 2,
     async run(ctx, { positionals, flags }) {
       const interval = flags.get("interval");
       const grace = flags.get("grace");
+      const rule = parseAlertRuleFlags(flags);
       const { subscription } = await ctx.client.management.subscribe({
         callerId: positionals[0]!,
         serviceId: positionals[1]!,
         ...(interval === undefined ? {} : { pollingInterval: parseDurationFlag("interval", interval) }),
         ...(grace === undefined ? {} : { gracePeriod: parseDurationFlag("grace", grace) }),
+        ...(rule === undefined ? {} : { availabilityAlertRule: rule }),
       });
       const s = subscription!;
+      const alert = s.availabilityAlertRule === undefined ? "" : `, availability alert ${describeAlertRule(s.availabilityAlertRule)}`;
       ctx.out(
-        `${s.callerId} subscribed to ${s.serviceId}: every ${humanSpan(toMillis(s.pollingInterval!))}, grace ${humanSpan(toMillis(s.gracePeriod!))}\n`,
+        `${s.callerId} subscribed to ${s.serviceId}: every ${humanSpan(toMillis(s.pollingInterval!))}, grace ${humanSpan(toMillis(s.gracePeriod!))}${alert}\n`,
       );
     },
   },
@@ -98,13 +108,15 @@ export const callerCommands: readonly Command[] = [
         serviceId: flags.get("service") ?? "",
       });
       if (flags.has("json")) for (const s of subscriptions) ctx.out(toJsonString(SubscriptionSchema, s) + "\n");
-      else
-        ctx.out(
-          formatTable(
-            ["CALLER", "SERVICE", "INTERVAL", "GRACE"],
-            subscriptions.map((s) => [s.callerId, s.serviceId, humanSpan(toMillis(s.pollingInterval!)), humanSpan(toMillis(s.gracePeriod!))]),
-          ),
-        );
+      else {
+        // The ALERT column only when some subscription has a rule: most have none.
+        const withAlerts = subscriptions.some((s) => s.availabilityAlertRule !== undefined);
+        const rows = subscriptions.map((s) => {
+          const row = [s.callerId, s.serviceId, humanSpan(toMillis(s.pollingInterval!)), humanSpan(toMillis(s.gracePeriod!))];
+          return withAlerts ? [...row, s.availabilityAlertRule === undefined ? "-" : describeAlertRule(s.availabilityAlertRule)] : row;
+        });
+        ctx.out(formatTable(["CALLER", "SERVICE", "INTERVAL", "GRACE", ...(withAlerts ? ["ALERT"] : [])], rows));
+      }
     },
   },
 ];

@@ -11,18 +11,20 @@ export function parseDurationFlag(flag: string, value: string): number {
 }
 
 /**
- * A point in time typed by a person: "now", "+10m" (from `now`), or ISO 8601
+ * A point in time typed by a person: "now", "+10m" (from `now`), "-1h" (before
+ * `now`: where history starts), or ISO 8601
  * with a date ("2026-11-23T14:00:00Z", "2026-11-23T14:00+01:00"; without an
  * offset it is local time, as `Date` reads it).
  */
 export function parseTimeFlag(flag: string, value: string, now: number): number {
   if (value === "now") return now;
   if (value.startsWith("+")) return now + parseDurationFlag(flag, value.slice(1));
+  if (value.startsWith("-")) return now - parseDurationFlag(flag, value.slice(1));
   if (/^\d{4}-\d{2}-\d{2}/.test(value)) {
     const ms = Date.parse(value);
     if (Number.isFinite(ms)) return ms;
   }
-  throw new UsageError(`--${flag}: expected "now", "+DURATION" (e.g. +10m) or an ISO 8601 time (e.g. 2026-11-23T14:00:00Z), got "${value}"`);
+  throw new UsageError(`--${flag}: expected "now", "+DURATION" (e.g. +10m), "-DURATION" (e.g. -1h) or an ISO 8601 time (e.g. 2026-11-23T14:00:00Z), got "${value}"`);
 }
 
 /** "HOST:PORT" or "[IPv6]:PORT" as RegisterService wants them; the server checks the rest. */

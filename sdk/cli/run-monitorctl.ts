@@ -1,19 +1,21 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code, ConnectError, type Transport } from "@connectrpc/connect";
 import { createMonitorClient } from "../index.js";
 import { callerCommands } from "./caller-commands.js";
 import type { Command } from "./command.js";
 import { exportCommand } from "./export-command.js";
 import { createPaint } from "./format-values.js";
 import { grpcCodeName } from "./grpc-code-name.js";
+import { historyCommand } from "./history-command.js";
 import { outageCommands } from "./outage-commands.js";
 import { parseCommandLine } from "./parse-command-line.js";
 import { serviceChangeCommands } from "./service-change-commands.js";
 import { serviceCommands } from "./service-commands.js";
+import { statsCommand } from "./stats-command.js";
 import { statusCommand } from "./status-command.js";
 import { UsageError } from "./usage-error.js";
 import { watchCommand } from "./watch-command.js";
 
-export const COMMANDS: readonly Command[] = [...serviceCommands, ...serviceChangeCommands, ...callerCommands, ...outageCommands, statusCommand, watchCommand, exportCommand];
+export const COMMANDS: readonly Command[] = [...serviceCommands, ...serviceChangeCommands, ...callerCommands, ...outageCommands, statusCommand, historyCommand, statsCommand, watchCommand, exportCommand];
 
 export const DEFAULT_SERVER = "http://127.0.0.1:50051";
 
@@ -26,6 +28,8 @@ export interface CliIo {
   /** Aborted on Ctrl-C: `watch` ends cleanly. */
   readonly signal: AbortSignal;
   readonly now?: () => number;
+  /** A ready transport (tests: an in-memory router) instead of one to --server. */
+  readonly transport?: Transport;
 }
 
 const GLOBAL_HELP = `  --server URL       the monitor (default ${DEFAULT_SERVER}; env MONITOR_SERVER)
@@ -121,7 +125,7 @@ export async function runMonitorctl(argv: readonly string[], io: CliIo): Promise
     if (protocol !== "grpc" && protocol !== "connect") throw new UsageError(`--protocol: expected grpc or connect, got "${protocol}"`);
     const baseUrl = normalizeServer(globals.get("server") ?? io.env["MONITOR_SERVER"] ?? DEFAULT_SERVER);
     const color = io.isTty && !globals.has("no-color") && (io.env["NO_COLOR"] ?? "") === "";
-    const client = createMonitorClient({ baseUrl, protocol });
+    const client = io.transport === undefined ? createMonitorClient({ baseUrl, protocol }) : createMonitorClient({ transport: io.transport });
     try {
       await command.run(
         { client, out: io.stdout, err: io.stderr, paint: createPaint(color), now: io.now ?? Date.now, signal: io.signal },

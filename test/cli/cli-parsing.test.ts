@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { durationFromMs, timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
 import { ServiceStatus } from "../../sdk/gen/monitor/v1/resources_pb.js";
 import { WatchResponseSchema } from "../../sdk/gen/monitor/v1/watch_service_pb.js";
@@ -42,9 +42,11 @@ describe("human input", () => {
     expect(() => parseDurationFlag("grace", "-1s")).toThrow(/^--grace:/);
   });
 
-  it("reads times as now, +DURATION or ISO 8601", () => {
+  it("reads times as now, +DURATION, -DURATION or ISO 8601", () => {
     expect(parseTimeFlag("start", "now", now)).toBe(now);
     expect(parseTimeFlag("start", "+10m", now)).toBe(now + 600_000);
+    expect(parseTimeFlag("start", "-2h", now)).toBe(now - 7_200_000);
+    expect(() => parseTimeFlag("start", "-later", now)).toThrow(/^--start:/);
     expect(parseTimeFlag("end", "2026-11-23T14:00:00Z", now)).toBe(Date.parse("2026-11-23T14:00:00Z"));
     expect(parseTimeFlag("end", "2026-11-23T14:00:00+01:00", now)).toBe(Date.parse("2026-11-23T13:00:00Z"));
     expect(() => parseTimeFlag("end", "tomorrow", now)).toThrow(/^--end: expected "now", "\+DURATION"/);
@@ -109,5 +111,31 @@ describe("output", () => {
     );
     const ended = create(WatchResponseSchema, { sequence: 10n, eventTime: timestampFromMs(at), event: { case: "subscriptionEnded", value: { serviceId: "svc_1", reason: "unsubscribed" } } });
     expect(formatWatchEvent(ended, paint)).toBe("2026-11-23T11:00:03.104Z  #10  ENDED  svc_1  unsubscribed\n");
+  });
+
+  it("prints availability alerts and recoveries with the availability, the rule's window and its threshold", () => {
+    const paint = createPaint(false);
+    const at = Date.parse("2026-11-23T11:02:00Z");
+    const rule = { serviceId: "svc_1", host: "127.0.0.1", port: 5432, threshold: 0.8, window: durationFromMs(120_000) };
+    const alert = create(WatchResponseSchema, { sequence: 11n, eventTime: timestampFromMs(at), event: { case: "availabilityAlert", value: { ...rule, availability: 0.725 } } });
+    expect(formatWatchEvent(alert, paint)).toBe(
+      "2026-11-23T11:02:00.000Z  #11  AVAILABILITY ALERT  svc_1 127.0.0.1:5432  availability 72.5% over 2m, below 80%\n",
+    );
+    const recovered = create(WatchResponseSchema, {
+      sequence: 12n,
+      eventTime: timestampFromMs(at),
+      event: { case: "availabilityRecovered", value: { ...rule, url: "https://example.test/health", availability: 0.808_333 } },
+    });
+    expect(formatWatchEvent(recovered, paint)).toBe(
+      "2026-11-23T11:02:00.000Z  #12  AVAILABILITY RECOVERED  svc_1 https://example.test/health  availability 80.833% over 2m, back at or above 80%\n",
+    );
+    const snapshot = create(WatchResponseSchema, {
+      sequence: 12n,
+      eventTime: timestampFromMs(at),
+      event: { case: "snapshot", value: { subscriptions: [{ serviceId: "svc_1", host: "h", port: 1, status: ServiceStatus.UP, sinceTime: timestampFromMs(at), availabilityAlert: true }] } },
+    });
+    expect(formatWatchEvent(snapshot, paint)).toBe(
+      "2026-11-23T11:02:00.000Z  #12  snapshot: 1 subscription\n    UP  svc_1 h:1  since 2026-11-23T11:02:00.000Z  (availability alert)\n",
+    );
   });
 });
