@@ -1,0 +1,178 @@
+/**
+ * A service's statistics over a window (issue 11's GetServiceStats), from one
+ * consistent snapshot of the history store: the rolled-up buckets of the
+ * window's cover, plus the few rows the rollup job has not reached yet,
+ * folded here exactly as the job will fold them (same functions), the newest
+ * row standing until the window's end. So a stats answer never waits for the
+ * rollup job, and never disagrees with the one it gives a minute later.
+ *
+ * Pure: the snapshot, the cover and the service's current observation come
+ * in as arguments.
+ */
+import type { StatsSnapshot } from "../store/history-store.js";
+import type {
+  CurrentStreak,
+  LatencySummary,
+  RollupBucket,
+  RollupResolution,
+  RollupTail,
+  ServiceStats,
+  StatsBucket,
+} from "./history-types.js";
+import { latencyMean, latencyQuantile } from "./latency-sketch.js";
+import { bucketKey, emptyBucket, foldOpenSpan, foldRecord, mergeBucket, type BucketMap } from "./rollup-fold.js";
+import { availabilityOf } from "./status-durations.js";
+import { chartPointStart, type WindowCover } from "./stats-window.js";
+import type { Millis, Status } from "./types.js";
+
+/** What the engine shows of the service now (for the current streak). */
+export interface CurrentObservation {
+  readonly status: Status;
+  /** Since when it has been in that status; undefined before the first check. */
+  readonly sinceMs: Millis | undefined;
+  readonly paused: boolean;
+}
+
+export interface ComposeStatsInput {
+  readonly serviceId: string;
+  /** Read with the cover's ranges, changes from cover.startMs to cover.endMs. */
+  readonly snapshot: StatsSnapshot;
+  readonly cover: WindowCover;
+  /** undefined: the engine does not know the service (its status reads as unknown). */
+  readonly current: CurrentObservation | undefined;
+}
+
+/** The stats of the cover's window. */
+export function composeStats({ serviceId, snapshot, cover, current }: ComposeStatsInput): ServiceStats {
+  const cells = coverBuckets(serviceId, snapshot, cover);
+  const total = emptyBucket(serviceId, cover.chart.resolution, cover.startMs);
+  const points = new Map<Millis, RollupBucket>();
+  for (const cell of cells) {
+    mergeBucket(total, cell);
+    const start = chartPointStart(cover.chart, cell.startMs);
+    let point = points.get(start);
+    if (point === undefined) points.set(start, (point = emptyBucket(serviceId, cover.chart.resolution, start)));
+    mergeBucket(point, cell);
+  }
+  const buckets: StatsBucket[] = [];
+  if (cover.endMs > cover.startMs) {
+    const last = chartPointStart(cover.chart, cover.endMs - 1);
+    for (let start = chartPointStart(cover.chart, cover.startMs); start <= last; start += cover.chart.widthMs) {
+      buckets.push(chartPoint(points.get(start) ?? emptyBucket(serviceId, cover.chart.resolution, start)));
+    }
+  }
+  const lengthMs = cover.endMs - cover.startMs;
+  return {
+    serviceId,
+    startMs: cover.startMs,
+    endMs: cover.endMs,
+    availability: availabilityOf(total),
+    upMs: total.upMs,
+    downMs: total.downMs,
+    excludedMs: total.excludedMs,
+    unknownMs: Math.max(0, lengthMs - total.upMs - total.downMs - total.excludedMs),
+    checks: total.checks,
+    upChecks: total.upChecks,
+    downChecks: total.downChecks,
+    outageChecks: total.outageChecks,
+    latency: latencySummary(total),
+    statusCodes: [...total.statusCodes].sort((a, b) => a[0] - b[0]).map(([code, count]) => ({ code, count })),
+    incidents: snapshot.changes.filter((c) => c.status === "down" && c.at >= cover.startMs && c.at < cover.endMs).length,
+    currentStreak: currentStreak(snapshot, current),
+    bucketWidthMs: cover.chart.widthMs,
+    buckets,
+  };
+}
+
+/**
+ * Every bucket of the cover with something in it: the stored one merged with
+ * what the rows not rolled up yet add to it. Fresh objects (the snapshot is
+ * not changed).
+ */
+function coverBuckets(serviceId: string, snapshot: StatsSnapshot, cover: WindowCover): RollupBucket[] {
+  const resolutions = [...new Set(cover.ranges.map((r) => r.resolution))];
+  const inCover = (resolution: RollupResolution, startMs: Millis) =>
+    cover.ranges.some((r) => r.resolution === resolution && startMs >= r.startMs && startMs < r.endMs);
+  const cells: BucketMap = new Map();
+  const add = (bucket: RollupBucket) => {
+    if (!inCover(bucket.resolution, bucket.startMs)) return;
+    const key = bucketKey(serviceId, bucket.resolution, bucket.startMs);
+    let cell = cells.get(key);
+    if (cell === undefined) cells.set(key, (cell = emptyBucket(serviceId, bucket.resolution, bucket.startMs)));
+    mergeBucket(cell, bucket);
+  };
+  for (const bucket of snapshot.buckets) add(bucket);
+
+  const scratch: BucketMap = new Map();
+  let tail = snapshot.tail;
+  for (const record of snapshot.unrolled) {
+    // A tail older than the record stands until it; only its part inside the cover matters.
+    const from = tail !== undefined && record.at >= tail.at ? clipTail(tail, cover.startMs) : tail;
+    tail = foldRecord(scratch, resolutions, from, record);
+  }
+  if (tail !== undefined) foldOpenSpan(scratch, resolutions, clipTail(tail, cover.startMs), cover.endMs);
+  for (const bucket of scratch.values()) add(bucket);
+  return [...cells.values()];
+}
+
+/**
+ * The part of a tail's span from `fromMs` on: the same tail when it starts
+ * there or later, else one starting at fromMs with what is left of its cap
+ * (undefined when its span ended before fromMs). A span standing since long
+ * before the window (a pause weeks old) is then not split into every minute
+ * since it began, only those of the window.
+ */
+function clipTail(tail: RollupTail, fromMs: Millis): RollupTail | undefined {
+  if (tail.at >= fromMs) return tail;
+  if (tail.maxSpanMs === 0) return { ...tail, at: fromMs };
+  const left = tail.at + tail.maxSpanMs - fromMs;
+  return left > 0 ? { ...tail, at: fromMs, maxSpanMs: left } : undefined;
+}
+
+function chartPoint(b: RollupBucket): StatsBucket {
+  return {
+    startMs: b.startMs,
+    availability: availabilityOf(b),
+    checks: b.checks,
+    upChecks: b.upChecks,
+    downChecks: b.downChecks,
+    downMs: b.downMs,
+    latencyP95Ms: latencyQuantile(b.latency, 0.95),
+    latencyMeanMs: latencyMean(b.latency),
+  };
+}
+
+function latencySummary(b: RollupBucket): LatencySummary | undefined {
+  const s = b.latency;
+  if (s.count === 0 || s.min === undefined || s.max === undefined) return undefined;
+  return {
+    meanMs: s.sum / s.count,
+    p50Ms: latencyQuantile(s, 0.5)!,
+    p95Ms: latencyQuantile(s, 0.95)!,
+    p99Ms: latencyQuantile(s, 0.99)!,
+    minMs: s.min,
+    maxMs: s.max,
+  };
+}
+
+/**
+ * The service now, and its last failure. The history lags the engine by up
+ * to a writer batch (about a second), so the engine's observation wins: a
+ * service down now whose failure the history has not got yet is in that
+ * failure since its observed start, and one up now whose failure the history
+ * still shows as going on ended it when it came up.
+ */
+function currentStreak(snapshot: StatsSnapshot, current: CurrentObservation | undefined): CurrentStreak {
+  const status = current?.status ?? "unknown";
+  const sinceMs = current?.sinceMs;
+  let lastFailure: CurrentStreak["lastFailure"] =
+    snapshot.lastFailure === undefined ? undefined : { startMs: snapshot.lastFailure.start.at, endMs: snapshot.lastFailure.end?.at };
+  if (sinceMs !== undefined) {
+    if (status === "down" && (lastFailure === undefined || (lastFailure.endMs !== undefined && lastFailure.endMs <= sinceMs))) {
+      lastFailure = { startMs: sinceMs, endMs: undefined };
+    } else if (status === "up" && lastFailure !== undefined && lastFailure.endMs === undefined && sinceMs >= lastFailure.startMs) {
+      lastFailure = { startMs: lastFailure.startMs, endMs: sinceMs };
+    }
+  }
+  return { status, sinceMs, paused: current?.paused ?? false, lastFailure };
+}
