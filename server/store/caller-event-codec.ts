@@ -14,7 +14,9 @@ import { httpDetailsToJson, toHttpDetails } from "./http-details-codec.js";
  * loudly where it is read, not deep inside the rpc layer. Optional fields
  * (a status change's `url` and `http`) are left out when absent, so the
  * payloads of earlier releases decode unchanged and TCP events stay as small
- * as they were.
+ * as they were. An availability event's figures are JSON numbers, which
+ * both JSON.stringify and jsonb keep exactly (the shortest text that reads
+ * back as the same double).
  */
 
 const STATUSES: ReadonlySet<string> = new Set<Status>(["unknown", "up", "down"]);
@@ -88,6 +90,28 @@ export function toCallerEvent(value: unknown): CallerEvent {
     case "service_paused":
     case "service_resumed":
       return { kind, serviceId: str(obj, "serviceId") };
+    case "availability_alert":
+    case "availability_recovered": {
+      const port = num(obj, "port");
+      if (!Number.isInteger(port)) fail("port: expected an integer");
+      const url = obj["url"] === undefined ? undefined : str(obj, "url");
+      const availability = num(obj, "availability");
+      if (availability < 0 || availability > 1) fail("availability: expected a number from 0 to 1");
+      const threshold = num(obj, "threshold");
+      if (threshold <= 0 || threshold > 1) fail("threshold: expected a number above 0 and at most 1");
+      const windowMs = num(obj, "windowMs");
+      if (windowMs <= 0) fail("windowMs: expected a positive number");
+      return {
+        kind,
+        serviceId: str(obj, "serviceId"),
+        host: str(obj, "host"),
+        port,
+        ...(url === undefined ? {} : { url }),
+        availability,
+        threshold,
+        windowMs,
+      };
+    }
     default:
       return fail(`kind: unexpected value ${JSON.stringify(kind)}`);
   }

@@ -124,10 +124,27 @@ ALTER TABLE services ADD COLUMN paused_at_ms double precision;
 ALTER TABLE observations ADD COLUMN http jsonb, ADD COLUMN note text;
 `;
 
+/**
+ * Version 3 (issue 11), the same columns as SQLite's version 3: nullable
+ * additions and a defaulted one, so the migration rewrites no row.
+ * - subscriptions.alert_window_ms, alert_threshold: the availability alert
+ *   rule (fully defaulted); both NULL for none, as every version-2
+ *   subscription had. The table CHECK keeps half a rule from being written.
+ * - announced.alerting: true while the caller's last availability event was
+ *   an alert, derived from the log like the status; false for the rows of
+ *   version 2.
+ */
+const V3 = `
+ALTER TABLE subscriptions ADD COLUMN alert_window_ms double precision, ADD COLUMN alert_threshold double precision,
+  ADD CONSTRAINT subscriptions_alert_rule_whole CHECK ((alert_window_ms IS NULL) = (alert_threshold IS NULL));
+ALTER TABLE announced ADD COLUMN alerting boolean NOT NULL DEFAULT false;
+`;
+
 /** Every migration this code knows, oldest first. */
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial schema", sql: V1 },
   { version: 2, name: "paused services, HTTP check details and target-change notes", sql: V2 },
+  { version: 3, name: "availability alert rules and alerting subscriptions", sql: V3 },
 ];
 
 /** The schema version this code writes and reads. */

@@ -1,5 +1,6 @@
 import type { CallerEvent } from "../domain/types.js";
 import type { OpRun } from "./postgres-op-runs.js";
+import { foldAnnouncedEffect, type AnnouncedEffect } from "./announced-effect.js";
 import { InvalidCallerEventError, callerEventToJson, toCallerEvent } from "./caller-event-codec.js";
 import { encodeProbe, httpDetailsJson } from "./store-rows.js";
 import type { StoreOp } from "./store.js";
@@ -27,6 +28,10 @@ function finite(value: number, what: string): number {
     throw new RangeError(`${what} must be a finite number, got ${String(value)}`);
   }
   return value;
+}
+
+function nullableFinite(value: number | undefined, what: string): number | null {
+  return value === undefined ? null : finite(value, what);
 }
 
 function sequenceNumber(value: number, what: string): number {
@@ -115,16 +120,20 @@ function putSubscriptions(ops: OpsOf<"put_subscription">): Statement {
   const rows = lastByKey(ops, (op) => pair(op.subscription.callerId, op.subscription.serviceId)).map((op) => op.subscription);
   return {
     name: "monitor_put_subscriptions",
-    text: `INSERT INTO subscriptions (caller_id, service_id, polling_interval_ms, grace_period_ms, managed_by)
-      SELECT * FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[], $5::text[])
+    text: `INSERT INTO subscriptions (caller_id, service_id, polling_interval_ms, grace_period_ms, managed_by, alert_window_ms,
+        alert_threshold)
+      SELECT * FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[], $5::text[], $6::float8[], $7::float8[])
       ON CONFLICT (caller_id, service_id) DO UPDATE SET polling_interval_ms = EXCLUDED.polling_interval_ms,
-        grace_period_ms = EXCLUDED.grace_period_ms, managed_by = EXCLUDED.managed_by`,
+        grace_period_ms = EXCLUDED.grace_period_ms, managed_by = EXCLUDED.managed_by,
+        alert_window_ms = EXCLUDED.alert_window_ms, alert_threshold = EXCLUDED.alert_threshold`,
     values: [
       rows.map((s) => s.callerId),
       rows.map((s) => s.serviceId),
       rows.map((s) => finite(s.pollingIntervalMs, `subscription ${s.callerId}/${s.serviceId} pollingIntervalMs`)),
       rows.map((s) => finite(s.gracePeriodMs, `subscription ${s.callerId}/${s.serviceId} gracePeriodMs`)),
       rows.map((s) => managed(s.managedBy)),
+      rows.map((s) => nullableFinite(s.availabilityAlert?.windowMs, `subscription ${s.callerId}/${s.serviceId} availabilityAlert.windowMs`)),
+      rows.map((s) => nullableFinite(s.availabilityAlert?.threshold, `subscription ${s.callerId}/${s.serviceId} availabilityAlert.threshold`)),
     ],
   };
 }
@@ -197,16 +206,18 @@ function putObservations(ops: OpsOf<"put_observation">): Statement {
 /**
  * A run of appended events: the events, each caller's counter (set to its
  * last sequence in the run), the retention prune, and the announced rows
- * (the last status_change or subscription_ended per subscription decides:
- * the first upserts, the second deletes; a service_paused or
- * service_resumed announces no status and leaves the row alone), as one statement of data-modifying CTEs.
+ * (each subscription's events folded into one effect, announced-effect.ts:
+ * an upsert or a delete), as one statement of data-modifying CTEs.
  * They see one snapshot, so the prune could not see the rows inserted beside
  * it: events already outside the window are simply not inserted, which
- * leaves what appending and pruning one by one would.
+ * leaves what appending and pruning one by one would. For the same reason an
+ * upsert that keeps part of a row (a status change keeps `alerting`, an
+ * availability event the status) reads that part from the snapshot with a
+ * join, rather than from EXCLUDED; each row is touched by one CTE only.
  */
 function appendEvents(ops: OpsOf<"append_event">, retention: number): Statement {
   const last = new Map<string, number>();
-  const decisive = new Map<string, { callerId: string; event: CallerEvent }>();
+  const effects = new Map<string, { callerId: string; serviceId: string; effect: AnnouncedEffect }>();
   const checked = ops.map(({ event: logged }, i) => {
     const what = `append_event ${i} (caller ${logged.callerId} sequence ${String(logged.sequence)})`;
     let event: CallerEvent;
@@ -218,17 +229,17 @@ function appendEvents(ops: OpsOf<"append_event">, retention: number): Statement 
     if (sequenceNumber(logged.sequence, `${what} sequence`) < 1) throw new RangeError(`${what}: sequence must be at least 1`);
     finite(logged.timeMs, `${what} timeMs`);
     last.set(logged.callerId, logged.sequence);
-    if (event.kind === "status_change" || event.kind === "subscription_ended") {
-      decisive.set(pair(logged.callerId, event.serviceId), { callerId: logged.callerId, event });
-    }
+    const key = pair(logged.callerId, event.serviceId);
+    const effect = foldAnnouncedEffect(effects.get(key)?.effect, event);
+    if (effect !== undefined) effects.set(key, { callerId: logged.callerId, serviceId: event.serviceId, effect });
     return { logged, event };
   });
   const kept = checked.filter(({ logged }) => logged.sequence > last.get(logged.callerId)! - retention);
   const prune = [...last].filter(([, sequence]) => sequence - retention > 0);
-  const announce = [...decisive.values()].flatMap(({ callerId, event }) =>
-    event.kind === "status_change" ? [{ callerId, serviceId: event.serviceId, status: event.status, sinceMs: event.sinceMs }] : [],
+  const announce = [...effects.values()].flatMap(({ callerId, serviceId, effect }) =>
+    effect.kind === "upsert" ? [{ callerId, serviceId, status: effect.status, alerting: effect.alerting }] : [],
   );
-  const forget = [...decisive.values()].filter(({ event }) => event.kind === "subscription_ended");
+  const forget = [...effects.values()].filter(({ effect }) => effect.kind === "delete");
   return {
     name: "monitor_append_events",
     text: `WITH appended AS (
@@ -242,9 +253,13 @@ function appendEvents(ops: OpsOf<"append_event">, retention: number): Statement 
         DELETE FROM events e USING unnest($7::text[], $8::int8[]) AS p (caller_id, cutoff)
         WHERE e.caller_id = p.caller_id AND e.sequence <= p.cutoff
       ), announced_now AS (
-        INSERT INTO announced (caller_id, service_id, status, since_ms)
-        SELECT * FROM unnest($9::text[], $10::text[], $11::text[], $12::float8[])
-        ON CONFLICT (caller_id, service_id) DO UPDATE SET status = EXCLUDED.status, since_ms = EXCLUDED.since_ms
+        INSERT INTO announced (caller_id, service_id, status, since_ms, alerting)
+        SELECT u.caller_id, u.service_id, coalesce(u.status, a.status, 'unknown'), coalesce(u.since_ms, a.since_ms, 0),
+          coalesce(u.alerting, a.alerting, false)
+        FROM unnest($9::text[], $10::text[], $11::text[], $12::float8[], $15::bool[]) AS u (caller_id, service_id, status, since_ms, alerting)
+        LEFT JOIN announced a ON a.caller_id = u.caller_id AND a.service_id = u.service_id
+        ON CONFLICT (caller_id, service_id) DO UPDATE SET status = EXCLUDED.status, since_ms = EXCLUDED.since_ms,
+          alerting = EXCLUDED.alerting
       )
       DELETE FROM announced a USING unnest($13::text[], $14::text[]) AS f (caller_id, service_id)
       WHERE a.caller_id = f.caller_id AND a.service_id = f.service_id`,
@@ -262,10 +277,12 @@ function appendEvents(ops: OpsOf<"append_event">, retention: number): Statement 
       prune.map(([, sequence]) => sequence - retention),
       announce.map((a) => a.callerId),
       announce.map((a) => a.serviceId),
-      announce.map((a) => a.status),
-      announce.map((a) => finite(a.sinceMs, `caller ${a.callerId} service ${a.serviceId} sinceMs`)),
+      // NULL: the part this upsert keeps.
+      announce.map((a) => a.status?.status ?? null),
+      announce.map((a) => (a.status === undefined ? null : finite(a.status.sinceMs, `caller ${a.callerId} service ${a.serviceId} sinceMs`))),
       forget.map((f) => f.callerId),
-      forget.map((f) => f.event.serviceId),
+      forget.map((f) => f.serviceId),
+      announce.map((a) => a.alerting ?? null),
     ],
   };
 }
@@ -288,14 +305,16 @@ function putAnnounced(ops: OpsOf<"put_announced">): Statement {
   const rows = lastByKey(ops, (op) => pair(op.entry.callerId, op.entry.serviceId)).map((op) => op.entry);
   return {
     name: "monitor_put_announced",
-    text: `INSERT INTO announced (caller_id, service_id, status, since_ms)
-      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[])
-      ON CONFLICT (caller_id, service_id) DO UPDATE SET status = EXCLUDED.status, since_ms = EXCLUDED.since_ms`,
+    text: `INSERT INTO announced (caller_id, service_id, status, since_ms, alerting)
+      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::bool[])
+      ON CONFLICT (caller_id, service_id) DO UPDATE SET status = EXCLUDED.status, since_ms = EXCLUDED.since_ms,
+        alerting = EXCLUDED.alerting`,
     values: [
       rows.map((e) => e.callerId),
       rows.map((e) => e.serviceId),
       rows.map((e) => e.announced.status),
       rows.map((e) => finite(e.announced.sinceMs, `announced ${e.callerId}/${e.serviceId} sinceMs`)),
+      rows.map((e) => e.announced.alerting === true),
     ],
   };
 }

@@ -10,7 +10,7 @@ import { StoreError } from "./store.js";
  */
 
 /** The schema version this code writes and reads. */
-export const SQLITE_STORE_SCHEMA_VERSION = 2;
+export const SQLITE_STORE_SCHEMA_VERSION = 3;
 
 /** "SMON" as a big-endian 32-bit integer: the application_id of monitor.db. */
 export const SQLITE_STORE_APPLICATION_ID = 0x534d4f4e;
@@ -123,13 +123,30 @@ CREATE TABLE announced (
  *   (http-details-codec.ts); NULL after a TCP check.
  * - observations.note: why the target changed (UpdateService), kept through
  *   the first status period after the change; NULL for none.
- * A new file gets version 1 and then this, so new and migrated files have
- * the very same schema.
+ * A new file gets version 1 and then this (and version 3), so new and
+ * migrated files have the very same schema.
  */
 const MIGRATION_V2 = `
 ALTER TABLE services ADD COLUMN paused_at_ms REAL;
 ALTER TABLE observations ADD COLUMN http TEXT;
 ALTER TABLE observations ADD COLUMN note TEXT;
+`;
+
+/**
+ * Version 3 (issue 11: availability alerts). Added columns only, so a
+ * version-2 file migrates in place and its rows mean what they meant:
+ * - subscriptions.alert_window_ms, alert_threshold: the subscription's
+ *   availability alert rule (stored fully defaulted); both NULL for none,
+ *   which is what every version-2 subscription had. The CHECK keeps half a
+ *   rule from being written.
+ * - announced.alerting: 1 while the caller's last availability event was an
+ *   alert, derived from the log like the status; 0 (no alert) for the rows
+ *   of version 2, which knew none.
+ */
+const MIGRATION_V3 = `
+ALTER TABLE subscriptions ADD COLUMN alert_window_ms REAL;
+ALTER TABLE subscriptions ADD COLUMN alert_threshold REAL CHECK ((alert_threshold IS NULL) = (alert_window_ms IS NULL));
+ALTER TABLE announced ADD COLUMN alerting INTEGER NOT NULL DEFAULT 0 CHECK (alerting IN (0, 1));
 `;
 
 /**
@@ -162,7 +179,8 @@ export function migrateSqliteStore(db: Database.Database, name: string): void {
       db.pragma(`application_id = ${SQLITE_STORE_APPLICATION_ID}`);
     }
     if (version < 2) migrate(db, name, version, 2, MIGRATION_V2);
-    // Later versions: `if (version < 3) db.exec(MIGRATION_V3);` and so on.
+    if (version < 3) migrate(db, name, Math.max(version, 2), 3, MIGRATION_V3);
+    // Later versions: `if (version < 4) migrate(db, name, Math.max(version, 3), 4, MIGRATION_V4);` and so on.
     if (version !== SQLITE_STORE_SCHEMA_VERSION) db.pragma(`user_version = ${SQLITE_STORE_SCHEMA_VERSION}`);
   }).immediate();
 }

@@ -44,10 +44,13 @@ export function prepareSqliteStoreStatements(db: Database.Database) {
          managed_by = excluded.managed_by`,
     ),
     deleteCaller: db.prepare<[string]>("DELETE FROM callers WHERE id = ?"),
-    putSubscription: db.prepare<[string, string, number, number, string | null]>(
-      `INSERT INTO subscriptions (caller_id, service_id, polling_interval_ms, grace_period_ms, managed_by) VALUES (?, ?, ?, ?, ?)
+    putSubscription: db.prepare<[string, string, number, number, string | null, number | null, number | null]>(
+      `INSERT INTO subscriptions (caller_id, service_id, polling_interval_ms, grace_period_ms, managed_by, alert_window_ms,
+         alert_threshold)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (caller_id, service_id) DO UPDATE SET polling_interval_ms = excluded.polling_interval_ms,
-         grace_period_ms = excluded.grace_period_ms, managed_by = excluded.managed_by`,
+         grace_period_ms = excluded.grace_period_ms, managed_by = excluded.managed_by,
+         alert_window_ms = excluded.alert_window_ms, alert_threshold = excluded.alert_threshold`,
     ),
     deleteSubscription: db.prepare<[string, string]>("DELETE FROM subscriptions WHERE caller_id = ? AND service_id = ?"),
     putOutage: db.prepare<[string, string, number, number, string, string | null]>(
@@ -73,9 +76,21 @@ export function prepareSqliteStoreStatements(db: Database.Database) {
        ON CONFLICT (caller_id) DO UPDATE SET last_sequence = max(last_sequence, excluded.last_sequence)`,
     ),
     prune: db.prepare<[string, number]>("DELETE FROM events WHERE caller_id = ? AND sequence <= ?"),
-    putAnnounced: db.prepare<[string, string, string, number]>(
+    // The whole row (an import, or a row deleted and made again in one write).
+    putAnnounced: db.prepare<[string, string, string, number, number]>(
+      `INSERT INTO announced (caller_id, service_id, status, since_ms, alerting) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (caller_id, service_id) DO UPDATE SET status = excluded.status, since_ms = excluded.since_ms,
+         alerting = excluded.alerting`,
+    ),
+    // A status change: alerting stays as it was (not alerting for a new row).
+    announceStatus: db.prepare<[string, string, string, number]>(
       `INSERT INTO announced (caller_id, service_id, status, since_ms) VALUES (?, ?, ?, ?)
        ON CONFLICT (caller_id, service_id) DO UPDATE SET status = excluded.status, since_ms = excluded.since_ms`,
+    ),
+    // An availability event: the status stays as it was ("unknown" since 0 for a new row).
+    announceAlerting: db.prepare<[string, string, number]>(
+      `INSERT INTO announced (caller_id, service_id, status, since_ms, alerting) VALUES (?, ?, 'unknown', 0, ?)
+       ON CONFLICT (caller_id, service_id) DO UPDATE SET alerting = excluded.alerting`,
     ),
     deleteAnnounced: db.prepare<[string, string]>("DELETE FROM announced WHERE caller_id = ? AND service_id = ?"),
     deleteCallerEvents: db.prepare<[string]>("DELETE FROM events WHERE caller_id = ?"),

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import Database from "better-sqlite3";
-import type { CallerEvent, LoggedEvent } from "../domain/types.js";
+import type { LoggedEvent } from "../domain/types.js";
+import { foldAnnouncedEffect, type AnnouncedEffect } from "./announced-effect.js";
 import { openSqliteStoreDatabase } from "./open-sqlite-store-database.js";
 import { callerEventToJson, decodeCallerEvent, toCallerEvent } from "./caller-event-codec.js";
 import { retentionPerCaller } from "./retention.js";
@@ -8,6 +9,7 @@ import { sqliteStoreError } from "./sqlite-store-error.js";
 import { createProbeTextDecoder, decodeObservation } from "./sqlite-store-rows.js";
 import { prepareSqliteStoreStatements } from "./sqlite-store-statements.js";
 import {
+  alertRuleColumns,
   createServiceDecoder,
   decodeAnnounced,
   decodeCaller,
@@ -59,9 +61,6 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   }
 }
 
-/** The events that decide a subscription's announced row. */
-type AnnouncingEvent = Extract<CallerEvent, { kind: "status_change" | "subscription_ended" }>;
-
 function createSqliteStore(db: Database.Database, name: string, retention: number): Store {
   let closed = false;
 
@@ -71,14 +70,14 @@ function createSqliteStore(db: Database.Database, name: string, retention: numbe
    * What a run of append_event ops leaves to do once per caller and per
    * subscription rather than once per event: a check tick appends thousands
    * of events, often several to one caller, and only the caller's highest
-   * sequence decides its counter and pruning, only the last status_change
-   * or subscription_ended of a subscription its announced state (an upsert
-   * or a delete replaces what came before; a service_paused or
-   * service_resumed announces no status, so it leaves the row alone). Flushed before any op that reads or writes the same rows,
-   * so the ops still take effect in their order.
+   * sequence decides its counter and pruning, and a subscription's events
+   * fold into one effect on its announced row (announced-effect.ts: the
+   * status from status changes, alerting from availability events, a delete
+   * from subscription_ended). Flushed before any op that reads or writes the
+   * same rows, so the ops still take effect in their order.
    */
   const pendingSequences = new Map<string, number>();
-  const pendingAnnounced = new Map<string, Map<string, AnnouncingEvent>>();
+  const pendingAnnounced = new Map<string, Map<string, AnnouncedEffect>>();
 
   function flushAppends(): void {
     for (const [callerId, sequence] of pendingSequences) {
@@ -89,9 +88,16 @@ function createSqliteStore(db: Database.Database, name: string, retention: numbe
       if (cutoff > 0) s.prune.run(callerId, cutoff);
     }
     for (const [callerId, perCaller] of pendingAnnounced) {
-      for (const [serviceId, event] of perCaller) {
-        if (event.kind === "status_change") s.putAnnounced.run(callerId, serviceId, event.status, event.sinceMs);
-        else s.deleteAnnounced.run(callerId, serviceId);
+      for (const [serviceId, effect] of perCaller) {
+        if (effect.kind === "delete") {
+          s.deleteAnnounced.run(callerId, serviceId);
+        } else if (effect.status !== undefined && effect.alerting !== undefined) {
+          s.putAnnounced.run(callerId, serviceId, effect.status.status, effect.status.sinceMs, effect.alerting ? 1 : 0);
+        } else if (effect.status !== undefined) {
+          s.announceStatus.run(callerId, serviceId, effect.status.status, effect.status.sinceMs);
+        } else if (effect.alerting !== undefined) {
+          s.announceAlerting.run(callerId, serviceId, effect.alerting ? 1 : 0);
+        }
       }
     }
     pendingSequences.clear();
@@ -109,10 +115,11 @@ function createSqliteStore(db: Database.Database, name: string, retention: numbe
     const event = toCallerEvent(logged.event);
     s.insertEvent.run(callerId, sequence, timeMs, JSON.stringify(callerEventToJson(event)));
     if (sequence > (pendingSequences.get(callerId) ?? 0)) pendingSequences.set(callerId, sequence);
-    if (event.kind !== "status_change" && event.kind !== "subscription_ended") return;
     let perCaller = pendingAnnounced.get(callerId);
+    const effect = foldAnnouncedEffect(perCaller?.get(event.serviceId), event);
+    if (effect === undefined) return;
     if (perCaller === undefined) pendingAnnounced.set(callerId, (perCaller = new Map()));
-    perCaller.set(event.serviceId, event);
+    perCaller.set(event.serviceId, effect);
   }
 
   function apply(op: StoreOp): void {
@@ -148,7 +155,7 @@ function createSqliteStore(db: Database.Database, name: string, retention: numbe
         return;
       case "put_subscription": {
         const v = op.subscription;
-        s.putSubscription.run(v.callerId, v.serviceId, v.pollingIntervalMs, v.gracePeriodMs, v.managedBy ?? null);
+        s.putSubscription.run(v.callerId, v.serviceId, v.pollingIntervalMs, v.gracePeriodMs, v.managedBy ?? null, ...alertRuleColumns(v));
         return;
       }
       case "delete_subscription":
@@ -189,7 +196,7 @@ function createSqliteStore(db: Database.Database, name: string, retention: numbe
       case "put_announced": {
         flushAppends();
         const { callerId, serviceId, announced } = op.entry;
-        s.putAnnounced.run(callerId, serviceId, announced.status, announced.sinceMs);
+        s.putAnnounced.run(callerId, serviceId, announced.status, announced.sinceMs, announced.alerting === true ? 1 : 0);
         return;
       }
     }

@@ -1,5 +1,6 @@
 import {
   LIMITS,
+  checkAlertThreshold,
   checkCallerId,
   checkDisplayName,
   checkHost,
@@ -131,6 +132,12 @@ function findProblems(contents: StoreContents): string[] {
     if (!serviceIds.has(s.serviceId)) problems.push(`${record}: serviceId: no such service`);
     check(record, () => checkMs(s.pollingIntervalMs, "pollingIntervalMs", LIMITS.interval), "pollingIntervalMs");
     check(record, () => checkMs(s.gracePeriodMs, "gracePeriodMs", LIMITS.grace), "gracePeriodMs");
+    const rule = s.availabilityAlert;
+    if (rule !== undefined) {
+      // Stored fully defaulted: a 0 here is not "the default" but a bad row.
+      check(record, () => checkMs(rule.windowMs, "availabilityAlert.windowMs", LIMITS.alertWindow), "availabilityAlert.windowMs");
+      check(record, () => checkAlertThreshold(rule.threshold, "availabilityAlert.threshold"), "availabilityAlert.threshold");
+    }
     check(record, () => checkManagedBy(s.managedBy), "managedBy");
   }
 
@@ -251,4 +258,7 @@ function checkObservation(o: Observation): void {
 function checkAnnounced(a: Announced): void {
   checkStatus(a.status, "status");
   checkTimeMs(a.sinceMs, "sinceMs");
+  if (a.alerting !== undefined && typeof a.alerting !== "boolean") {
+    throw invalidArgument("alerting", `must be true, false or absent, got ${quoteInput(String(a.alerting))}`);
+  }
 }

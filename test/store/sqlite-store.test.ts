@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ServiceConfig } from "../../server/domain/types.js";
 import { openSqliteStore } from "../../server/store/sqlite-store.js";
 import { sqliteStoreError } from "../../server/store/sqlite-store-error.js";
-import { decodeAnnounced, decodeCaller } from "../../server/store/store-rows.js";
+import { decodeAnnounced, decodeCaller, decodeSubscription } from "../../server/store/store-rows.js";
 import { decodeObservation } from "../../server/store/sqlite-store-rows.js";
 import { SQLITE_STORE_APPLICATION_ID, SQLITE_STORE_SCHEMA_VERSION } from "../../server/store/sqlite-store-schema.js";
 import { StoreError, type Store, type StoreOp } from "../../server/store/store.js";
@@ -292,6 +292,8 @@ describe("openSqliteStore: rows that do not decode", () => {
     ["a bad observed status", "UPDATE observations SET status = 'sideways'", "observations"],
     ["a bad announced status", "UPDATE announced SET status = 'UP'", "announced"],
     ["a bad managed_by", "UPDATE callers SET managed_by = 'helm'", "callers"],
+    ["half an alert rule", "UPDATE subscriptions SET alert_window_ms = 120000", "subscriptions"],
+    ["a bad alerting flag", "UPDATE announced SET alerting = 2", "announced"],
   ])("open refuses %s, naming the table", async (_what, sql, table) => {
     await damaged((db) => db.exec(sql)).then(
       () => expect.unreachable("opened"),
@@ -326,8 +328,12 @@ describe("openSqliteStore: rows that do not decode", () => {
 
   it("the decoders name the table and key of a bad status or managed_by too (rows with CHECKs off)", () => {
     expect(() => decodeObservation(["s1", "sideways", 0, null, 0, "", null, null])).toThrow(/table observations, service_id "s1": status "sideways"/);
-    expect(() => decodeAnnounced(["c1", "s1", "UP", 0])).toThrow(
+    expect(() => decodeAnnounced(["c1", "s1", "UP", 0, 0])).toThrow(
       /table announced, caller_id "c1" service_id "s1": status "UP"/,
+    );
+    expect(() => decodeAnnounced(["c1", "s1", "up", 0, 2])).toThrow(/table announced, caller_id "c1" service_id "s1": alerting 2 is not 0 or 1/);
+    expect(() => decodeSubscription(["c1", "s1", 1_000, 0, null, 120_000, null])).toThrow(
+      /table subscriptions, caller_id "c1" service_id "s1": alert_window_ms and alert_threshold must both be set/,
     );
     expect(() => decodeCaller(["c1", "", 0, "helm"])).toThrow(
       /table callers, id "c1": managed_by "helm" is not "config"/,

@@ -17,8 +17,9 @@ import { POSTGRES_SCHEMA_V1, SQLITE_SCHEMA_V1 } from "./schema-v1.js";
 /**
  * A store made by the release before issue 10 (schema version 1, built from
  * the copy of its DDL in schema-v1.ts, rows as it wrote them) opens with
- * this code on both backends, migrates in place to version 2 and keeps every
- * row; a migration that fails part-way leaves the version-1 store as it was.
+ * this code on both backends, migrates in place to version 2 (and on to the
+ * current version, store-schema-v3-migration.test.ts) and keeps every row; a
+ * migration that fails part-way leaves the version-1 store as it was.
  */
 
 const T0 = 1_700_000_000_000;
@@ -206,11 +207,11 @@ describe("sqlite: a version-1 monitor.db", () => {
     }
   };
 
-  it("opens, migrates to version 2 in place and keeps every row; the new fields are then stored", async () => {
+  it("opens, migrates to version 2 (and 3) in place and keeps every row; the new fields are then stored", async () => {
     const file = writeV1File();
-    expect(SQLITE_STORE_SCHEMA_VERSION).toBe(2);
+    expect(SQLITE_STORE_SCHEMA_VERSION).toBe(3);
     await expectMigrated(() => openSqliteStore({ path: file }));
-    expect(userVersion(file)).toBe(2);
+    expect(userVersion(file)).toBe(3);
     expect(columns(file, "services")).toContain("paused_at_ms");
     expect(columns(file, "observations")).toEqual(expect.arrayContaining(["http", "note"]));
   });
@@ -289,11 +290,11 @@ describePostgres("postgres: a version-1 database", () => {
       ).rows.map((r) => r.column_name),
     );
 
-  it("opens, applies migration 2 and keeps every row; the new fields are then stored", async () => {
+  it("opens, applies migrations 2 (and 3) and keeps every row; the new fields are then stored", async () => {
     const url = await v1Database();
-    expect(POSTGRES_SCHEMA_VERSION).toBe(2);
+    expect(POSTGRES_SCHEMA_VERSION).toBe(3);
     await expectMigrated(() => openPostgresStore({ url }));
-    expect(await versions(url)).toEqual([1, 2]);
+    expect(await versions(url)).toEqual([1, 2, 3]);
     expect(await columns(url, "services")).toContain("paused_at_ms");
     expect(await columns(url, "observations")).toEqual(expect.arrayContaining(["http", "note"]));
   });
