@@ -3,9 +3,12 @@ import { ManagementService } from "@service-monitor/sdk/gen/monitor/v1/managemen
 import type { Clock } from "../domain/clock.js";
 import { invalidArgument, notFound } from "../domain/monitor-error.js";
 import type { ServiceStateSource } from "../domain/service-state.js";
+import type { HistoryQueries } from "../history/history-queries.js";
 import type { Registry } from "../store/registry.js";
+import { checkAlertRuleRequest } from "./alert-rule-request.js";
 import { applyServiceMask, checkMaskPaths } from "./apply-service-mask.js";
 import { checkServiceSettings } from "./check-service-settings.js";
+import { createHistoryHandlers } from "./history-handlers.js";
 import { paginate } from "./page-token.js";
 import { checkServiceListFilter, matchesServiceFilter } from "./service-list-filter.js";
 import { settingsOf } from "./service-settings.js";
@@ -32,6 +35,8 @@ export interface ManagementDeps {
   readonly registry: Registry;
   readonly states: ServiceStateSource;
   readonly clock: Clock;
+  /** What ListCheckResults, GetServiceStats and ListStatusChanges read. */
+  readonly history: HistoryQueries;
 }
 
 /**
@@ -42,6 +47,7 @@ export function createManagementService({
   registry,
   states,
   clock,
+  history,
 }: ManagementDeps): ServiceImpl<typeof ManagementService> {
   const requireService = (id: string) => {
     const service = registry.getService(checkServiceId(id));
@@ -141,6 +147,7 @@ export function createManagementService({
         LIMITS.grace,
         DEFAULTS.gracePeriodMs,
       );
+      const availabilityAlert = checkAlertRuleRequest(req.availabilityAlertRule);
       const service = requireService(req.serviceId);
       const subscription = await registry.setSubscription({
         callerId,
@@ -148,6 +155,8 @@ export function createManagementService({
         // By default a subscriber is content with the service's own interval.
         pollingIntervalMs: pollingIntervalMs ?? service.checkIntervalMs,
         gracePeriodMs,
+        // Left out when unset: the subscription is replaced whole, so this removes a rule set before.
+        ...(availabilityAlert === undefined ? {} : { availabilityAlert }),
       });
       return { subscription: subscriptionToProto(subscription) };
     },
@@ -200,5 +209,7 @@ export function createManagementService({
         .filter((outage) => outage.endMs > now);
       return { outages: outages.map(outageToProto) };
     },
+
+    ...createHistoryHandlers({ registry, history, clock }),
   };
 }

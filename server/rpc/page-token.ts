@@ -19,7 +19,7 @@ export const MAX_PAGE_SIZE = 1000;
 const PREFIX = "after:";
 
 /** 16 base64url characters of SHA-256: a digest, not a secret (the filter is the client's own). */
-function scopeDigest(scope: string): string {
+export function scopeDigest(scope: string): string {
   return createHash("sha256").update(scope, "utf8").digest("base64url").slice(0, 16);
 }
 

@@ -6,6 +6,7 @@ import type { Clock } from "../domain/clock.js";
 import type { ServiceStateSource } from "../domain/service-state.js";
 import type { CallerStreamOptions } from "../engine/caller-stream.js";
 import type { EventHub } from "../engine/event-hub.js";
+import type { HistoryQueries } from "../history/history-queries.js";
 import type { MonitorEngine } from "../engine/monitor-engine.js";
 import type { CommitQueue } from "../store/commit-queue.js";
 import type { Store } from "../store/store.js";
@@ -27,6 +28,8 @@ export interface RouteDeps {
   /** The engine's view: service states for GetService, snapshots for Watch. */
   readonly engine: ServiceStateSource & Pick<MonitorEngine, "snapshot">;
   readonly clock: Clock;
+  /** The check history and its stats, for ManagementService's history RPCs. */
+  readonly history: HistoryQueries;
   readonly health: HealthStatus;
   readonly streamOptions?: CallerStreamOptions;
   /** Open Watch streams allowed per caller and per connection. */
@@ -48,7 +51,12 @@ export function createRoutes(deps: RouteDeps): (router: ConnectRouter) => void {
   return (router) => {
     router.service(
       ManagementService,
-      createManagementService({ registry: deps.registry, states: deps.engine, clock: deps.clock }),
+      createManagementService({
+        registry: deps.registry,
+        states: deps.engine,
+        clock: deps.clock,
+        history: deps.history,
+      }),
     );
     router.service(
       WatchService,

@@ -12,6 +12,7 @@ import type {
   TcpCloseMode,
 } from "../domain/types.js";
 import {
+  AvailabilityAlertRuleSchema,
   type Caller,
   CallerSchema,
   type HttpCheckResult,
@@ -159,6 +160,14 @@ export function subscriptionToProto(sub: SubscriptionConfig): Subscription {
     serviceId: sub.serviceId,
     pollingInterval: durationFromMs(sub.pollingIntervalMs),
     gracePeriod: durationFromMs(sub.gracePeriodMs),
+    // As stored: fully defaulted, so a client sees the window and threshold that apply.
+    availabilityAlertRule:
+      sub.availabilityAlert === undefined
+        ? undefined
+        : create(AvailabilityAlertRuleSchema, {
+            window: durationFromMs(sub.availabilityAlert.windowMs),
+            threshold: sub.availabilityAlert.threshold,
+          }),
   });
 }
 

@@ -1,6 +1,6 @@
 import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
 import { durationMs, timestampMs } from "@bufbuild/protobuf/wkt";
-import { checkMs, type MsRange } from "../domain/field-rules.js";
+import { checkMs, checkTimeMs, type MsRange } from "../domain/field-rules.js";
 import { invalidArgument } from "../domain/monitor-error.js";
 
 /**
@@ -45,4 +45,15 @@ export function checkRequiredTime(value: Timestamp | undefined, field: string): 
   const ms = timestampMs(value);
   if (!Number.isFinite(ms)) throw invalidArgument(field, "is not a valid time");
   return ms;
+}
+
+/**
+ * An optional Timestamp as epoch ms (undefined when unset). Out-of-range
+ * nanos or a time no Date can hold are refused, naming the field, rather
+ * than read as NaN further down.
+ */
+export function checkOptionalTime(value: Timestamp | undefined, field: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (value.nanos < 0 || value.nanos > 999_999_999) throw invalidArgument(field, "nanos must be within 0..999,999,999");
+  return checkTimeMs(timestampMs(value), field);
 }

@@ -1,20 +1,6 @@
-import { create } from "@bufbuild/protobuf";
-import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { ConnectError, type ServiceImpl } from "@connectrpc/connect";
-import {
-  ServicePausedSchema,
-  ServiceResumedSchema,
-  SnapshotSchema,
-  StatusChangeSchema,
-  SubscriptionEndedSchema,
-  SubscriptionStatusSchema,
-  WatchService,
-  type WatchRequest,
-  type WatchResponse,
-  WatchResponseSchema,
-} from "@service-monitor/sdk/gen/monitor/v1/watch_service_pb.js";
+import { WatchService, type WatchRequest } from "@service-monitor/sdk/gen/monitor/v1/watch_service_pb.js";
 import { invalidArgument, notFound } from "../domain/monitor-error.js";
-import type { CallerEvent } from "../domain/types.js";
 import {
   openCallerStream,
   type CallerStreamDeps,
@@ -24,8 +10,8 @@ import {
 } from "../engine/caller-stream.js";
 import type { Registry } from "../store/registry.js";
 import { isRefusal, toConnectError } from "./error-interceptor.js";
-import { httpDetailsToProto, optionalTimestamp, statusToProto } from "./to-proto.js";
 import { checkCallerRef } from "./validate.js";
+import { toWatchResponse } from "./watch-to-proto.js";
 import { createWatchStreamGate, type WatchStreamGate, type WatchStreamLimits } from "./watch-stream-gate.js";
 import { watchTransportKey } from "./watch-transport.js";
 
@@ -38,67 +24,6 @@ export interface WatchDeps extends CallerStreamDeps {
   readonly gate?: WatchStreamGate;
   /** Told of a failure that is not a refusal (a store read failing, a bug), before the client sees UNAVAILABLE or INTERNAL. */
   readonly onInternalError?: (error: unknown, procedure: string) => void;
-}
-
-function toWatchResponse(item: StreamItem): WatchResponse {
-  if (item.kind === "snapshot") {
-    return create(WatchResponseSchema, {
-      sequence: BigInt(item.sequence),
-      eventTime: timestampFromMs(item.timeMs),
-      event: {
-        case: "snapshot",
-        value: create(SnapshotSchema, {
-          resync: item.resync,
-          subscriptions: item.subscriptions.map((entry) =>
-            create(SubscriptionStatusSchema, {
-              serviceId: entry.serviceId,
-              host: entry.host,
-              port: entry.port,
-              status: statusToProto(entry.announced.status),
-              sinceTime: optionalTimestamp(entry.announced.sinceMs),
-              url: entry.url ?? "",
-              paused: entry.paused,
-            }),
-          ),
-        }),
-      },
-    });
-  }
-  const { event: logged } = item;
-  return create(WatchResponseSchema, {
-    sequence: BigInt(logged.sequence),
-    eventTime: timestampFromMs(logged.timeMs),
-    event: eventToProto(logged.event),
-  });
-}
-
-function eventToProto(e: CallerEvent): WatchResponse["event"] {
-  switch (e.kind) {
-    case "status_change":
-      return {
-        case: "statusChange",
-        value: create(StatusChangeSchema, {
-          serviceId: e.serviceId,
-          host: e.host,
-          port: e.port,
-          previousStatus: statusToProto(e.previous),
-          status: statusToProto(e.status),
-          sinceTime: optionalTimestamp(e.sinceMs),
-          detail: e.detail,
-          url: e.url ?? "",
-          http: e.http === undefined ? undefined : httpDetailsToProto(e.http),
-        }),
-      };
-    case "subscription_ended":
-      return {
-        case: "subscriptionEnded",
-        value: create(SubscriptionEndedSchema, { serviceId: e.serviceId, reason: e.reason }),
-      };
-    case "service_paused":
-      return { case: "servicePaused", value: create(ServicePausedSchema, { serviceId: e.serviceId }) };
-    case "service_resumed":
-      return { case: "serviceResumed", value: create(ServiceResumedSchema, { serviceId: e.serviceId }) };
-  }
 }
 
 /** Where the request asks the stream to start; throws invalid_argument naming the field. */

@@ -5,6 +5,7 @@ import { WatchService } from "../../sdk/gen/monitor/v1/watch_service_pb.js";
 import type { ServiceState } from "../../server/domain/service-state.js";
 import type { CheckResult, ServiceConfig } from "../../server/domain/types.js";
 import type { CallerStreamOptions } from "../../server/engine/caller-stream.js";
+import type { HistoryQueries } from "../../server/history/history-queries.js";
 import { createEventHub } from "../../server/engine/event-hub.js";
 import { createMonitorEngine } from "../../server/engine/monitor-engine.js";
 import type { HistorySink } from "../../server/history/history-sink.js";
@@ -12,6 +13,7 @@ import { createHealthStatus } from "../../server/rpc/health-service.js";
 import { createRouterOptions, createRoutes } from "../../server/rpc/routes.js";
 import type { WatchStreamLimits } from "../../server/rpc/watch-stream-gate.js";
 import type { Store } from "../../server/store/store.js";
+import { createFakeHistoryQueries } from "./fake-history-queries.js";
 import { createManualTime } from "./manual-time.js";
 import { createStoreStack } from "./store-stack.js";
 
@@ -27,6 +29,8 @@ export interface InMemoryMonitorOptions {
   readonly startMs?: number;
   /** Where the engine hands history rows (none by default). */
   readonly historySink?: HistorySink;
+  /** What the history RPCs read; by default a fake the test fills (`fakeHistory`). */
+  readonly history?: HistoryQueries;
 }
 
 /**
@@ -82,6 +86,7 @@ export async function createInMemoryMonitor(options: InMemoryMonitorOptions = {}
   const states = new Map<string, ServiceState>();
   const internalErrors: unknown[] = [];
   const health = createHealthStatus(["monitor.v1.ManagementService", "monitor.v1.WatchService"]);
+  const fakeHistory = createFakeHistoryQueries();
   const deps = {
     registry,
     store,
@@ -89,6 +94,7 @@ export async function createInMemoryMonitor(options: InMemoryMonitorOptions = {}
     hub,
     clock,
     health,
+    history: options.history ?? fakeHistory.history,
     engine: {
       stateOf: (id: string) => states.get(id) ?? engine.stateOf(id),
       snapshot: (callerId: string) => engine.snapshot(callerId),
@@ -122,6 +128,8 @@ export async function createInMemoryMonitor(options: InMemoryMonitorOptions = {}
     answers,
     probes,
     states,
+    /** The history RPCs' fake HistoryQueries (unused when `history` was given). */
+    fakeHistory,
     internalErrors,
     engineErrors,
     async close() {
