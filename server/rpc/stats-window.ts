@@ -1,8 +1,21 @@
-import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
-import { DEFAULTS, LIMITS } from "../domain/field-rules.js";
+import { type Duration, type Timestamp, durationMs } from "@bufbuild/protobuf/wkt";
+import { DEFAULTS, LIMITS, formatMs } from "../domain/field-rules.js";
 import { invalidArgument } from "../domain/monitor-error.js";
 import type { Millis } from "../domain/types.js";
-import { checkDuration, checkOptionalTime } from "./validate.js";
+import { checkOptionalTime } from "./validate.js";
+
+/** `window` in ms. Its own message: "between 60s and 17520h" would be exact but unreadable. */
+function checkWindow(window: Duration): number {
+  if (window.nanos < -999_999_999 || window.nanos > 999_999_999) {
+    throw invalidArgument("window", "nanos must be within ±999,999,999");
+  }
+  const ms = Math.round(durationMs(window));
+  const { minMs, maxMs } = LIMITS.statsWindow;
+  if (ms < minMs || ms > maxMs) {
+    throw invalidArgument("window", `must be between 1 minute and 2 years (730 days), got ${formatMs(ms)}`);
+  }
+  return ms;
+}
 
 /**
  * GetServiceStats' window [startMs, endMs): `window` ending now, or
@@ -16,7 +29,7 @@ export function checkStatsWindow(
   req: { readonly window?: Duration | undefined; readonly startTime?: Timestamp | undefined; readonly endTime?: Timestamp | undefined },
   now: Millis,
 ): { readonly startMs: Millis; readonly endMs: Millis } {
-  const windowMs = req.window === undefined ? undefined : checkDuration(req.window, "window", LIMITS.statsWindow, 0);
+  const windowMs = req.window === undefined ? undefined : checkWindow(req.window);
   const startMs = checkOptionalTime(req.startTime, "start_time");
   const endMs = checkOptionalTime(req.endTime, "end_time");
   if (windowMs !== undefined && (startMs !== undefined || endMs !== undefined)) {
