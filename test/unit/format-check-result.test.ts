@@ -1,9 +1,9 @@
-import { create } from "@bufbuild/protobuf";
+import { clone, create } from "@bufbuild/protobuf";
 import { durationFromMs, timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
 import { formatCheckResults } from "../../sdk/cli/format-check-result.js";
 import { createPaint } from "../../sdk/cli/format-values.js";
-import { CheckResultSchema, ServiceStatus } from "../../sdk/gen/monitor/v1/resources_pb.js";
+import { CheckResultSchema, HttpCheckResultSchema, ServiceStatus, type CheckResult } from "../../sdk/gen/monitor/v1/resources_pb.js";
 
 const paint = createPaint(false);
 const t = (iso: string) => timestampFromMs(Date.parse(iso));
@@ -39,9 +39,15 @@ describe("formatCheckResults", () => {
   });
 
   it("adds the HTTP column when a row is an HTTP check; a check with no response shows none", () => {
-    const ok = create(CheckResultSchema, { ...up, http: { statusCode: 200 } });
-    const refused = create(CheckResultSchema, { ...down, http: { statusCode: 0 } });
-    const bad = create(CheckResultSchema, { ...down, detail: "status 503 not in 200-399", http: { statusCode: 503 } });
+    const withHttp = (result: CheckResult, statusCode: number, detail = result.detail) => {
+      const copy = clone(CheckResultSchema, result);
+      copy.http = create(HttpCheckResultSchema, { statusCode });
+      copy.detail = detail;
+      return copy;
+    };
+    const ok = withHttp(up, 200);
+    const refused = withHttp(down, 0);
+    const bad = withHttp(down, 503, "status 503 not in 200-399");
     expect(formatCheckResults([ok, bad, refused, paused], paint)).toBe(
       [
         "TIME                      STATUS  LATENCY  HTTP  DETAIL",

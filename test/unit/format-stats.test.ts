@@ -1,9 +1,9 @@
-import { create } from "@bufbuild/protobuf";
+import { clone, create } from "@bufbuild/protobuf";
 import { durationFromMs, timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
 import { formatAvailability, formatStats, formatStreak, statsSpan } from "../../sdk/cli/format-stats.js";
 import { createPaint } from "../../sdk/cli/format-values.js";
-import { CurrentStreakSchema, ServiceStatsSchema, ServiceStatus } from "../../sdk/gen/monitor/v1/resources_pb.js";
+import { CurrentStreakSchema, ServiceStatsSchema, ServiceStatus, StatsBucketSchema } from "../../sdk/gen/monitor/v1/resources_pb.js";
 
 const paint = createPaint(false);
 const end = Date.parse("2026-12-02T04:00:00Z");
@@ -87,7 +87,8 @@ describe("formatStats", () => {
   });
 
   it("shows buckets with no data at all as spaces, with no range", () => {
-    const blank = create(ServiceStatsSchema, { ...stats, buckets: [{}, {}, {}] });
+    const blank = clone(ServiceStatsSchema, stats);
+    blank.buckets = [create(StatsBucketSchema), create(StatsBucketSchema), create(StatsBucketSchema)];
     expect(formatStats(blank, paint)).toContain("  availability      no data\n  p95 latency       no data\n");
   });
 });
