@@ -78,3 +78,41 @@ describe("caller-event-codec: issue 10", () => {
     expect(() => toCallerEvent(value)).toThrow(message);
   });
 });
+
+const alert: CallerEvent = {
+  kind: "availability_alert",
+  serviceId: "s1",
+  host: "127.0.0.1",
+  port: 5432,
+  availability: 2 / 3,
+  threshold: 0.8,
+  windowMs: 120_000,
+};
+
+describe("caller-event-codec: issue 11", () => {
+  it("round-trips alerts and recoveries, with and without a url, their figures exact", () => {
+    const events: CallerEvent[] = [
+      alert,
+      { ...alert, kind: "availability_recovered", availability: 1, threshold: 1, url: "https://example.test/", windowMs: 10_000.5 },
+      { ...alert, availability: 0, threshold: 0.1 + 0.2 },
+    ];
+    for (const event of events) expect(roundTrip(event)).toEqual(event);
+    expect(Object.keys(roundTrip(alert))).not.toContain("url");
+    expect(Object.keys(toCallerEvent({ ...alert, extra: 1 }))).not.toContain("extra");
+  });
+
+  it.each([
+    [{ ...alert, availability: 1.01 }, "availability: expected a number from 0 to 1"],
+    [{ ...alert, availability: -0.1 }, "availability: expected a number from 0 to 1"],
+    [{ ...alert, availability: "0.5" }, "availability: expected a finite number"],
+    [{ ...alert, threshold: 0 }, "threshold: expected a number above 0 and at most 1"],
+    [{ ...alert, threshold: 1.5 }, "threshold: expected a number above 0 and at most 1"],
+    [{ ...alert, windowMs: 0 }, "windowMs: expected a positive number"],
+    [{ ...alert, port: 1.5 }, "port: expected an integer"],
+    [{ ...alert, url: 7 }, "url: expected a string"],
+    [{ kind: "availability_recovered", serviceId: "s1" }, "port: expected a finite number"],
+  ])("refuses %j", (value, message) => {
+    expect(() => toCallerEvent(value)).toThrow(InvalidCallerEventError);
+    expect(() => toCallerEvent(value)).toThrow(message);
+  });
+});

@@ -18,6 +18,7 @@ import {
   announced,
   sequencesOf,
 } from "./contract-fixtures.js";
+import { describeAlertRuleContract } from "./alert-rule-contract.js";
 import { describeHttpAndPauseContract } from "./http-pause-contract.js";
 
 /**
@@ -570,6 +571,9 @@ export function describeStoreContract(name: string, backend: StoreBackend): void
 
   // Issue 10: HTTP checks, paused services, check details, notes, the pause events.
   describeHttpAndPauseContract(name, { fresh, withBasics });
+
+  // Issue 11: availability alert rules, their events and the alerting flag.
+  describeAlertRuleContract(name, { fresh, withBasics });
 
   describe(`store contract: ${name}: lifecycle`, () => {
     it("close is idempotent", async () => {

@@ -107,6 +107,26 @@ describe("validateStoreContents", () => {
     expect(refusal(sub({ gracePeriodMs: -1 }))).toContain("gracePeriodMs: must be between 0ms and 24h, got -1ms");
   });
 
+  it("accepts an availability alert rule within its limits and refuses one outside them, naming the field", () => {
+    const sub = (rule: { windowMs: number; threshold: number }) => (c: StoreContents): StoreContents => ({
+      ...c,
+      subscriptions: [{ ...c.subscriptions[0]!, availabilityAlert: rule }],
+    });
+    for (const rule of [{ windowMs: 10_000, threshold: 1 }, { windowMs: 86_400_000, threshold: 0.001 }, { windowMs: 120_000, threshold: 0.8 }]) {
+      expect(() => validateStoreContents(sub(rule)(valid()), "x")).not.toThrow();
+    }
+    const record = 'subscription of caller "bot" to service "svc_a"';
+    expect(refusal(sub({ windowMs: 9_999, threshold: 0.8 }))).toBe(
+      `/data/monitor.db: ${record}: availabilityAlert.windowMs: must be between 10s and 24h, got 9999ms${ADVICE}`,
+    );
+    expect(refusal(sub({ windowMs: 86_400_001, threshold: 0.8 }))).toContain(`${record}: availabilityAlert.windowMs: must be between 10s and 24h`);
+    // Stored fully defaulted: 0 is not "the default" here.
+    expect(refusal(sub({ windowMs: 0, threshold: 0.8 }))).toContain(`${record}: availabilityAlert.windowMs: must be between`);
+    expect(refusal(sub({ windowMs: 120_000, threshold: 0 }))).toContain(`${record}: availabilityAlert.threshold: must be above 0 and at most 1, got 0`);
+    expect(refusal(sub({ windowMs: 120_000, threshold: 1.5 }))).toContain("availabilityAlert.threshold: must be above 0 and at most 1, got 1.5");
+    expect(refusal(sub({ windowMs: 120_000, threshold: Number.NaN }))).toContain("availabilityAlert.threshold: must be above 0 and at most 1, got NaN");
+  });
+
   it("refuses outages of a missing service, ending before they start, or with a long reason", () => {
     const outage = (patch: object) => (c: StoreContents): StoreContents => ({ ...c, outages: [{ ...c.outages[0]!, ...patch }] });
     expect(refusal(outage({ serviceId: "svc_x" }))).toContain('outage "out_1": serviceId: no such service "svc_x"');
