@@ -388,17 +388,19 @@ function createPostgresHistoryStore(target: PostgresTarget, pool: pg.Pool): Post
       const max = rowLimit(limit);
       if (max === 0) return Promise.resolve(0);
       // Each DELETE commits on its own: short transactions, no long lock.
+      // `= ANY(ARRAY(…))`, not `IN (…)`: IN is planned as a semi-join that
+      // may scan the whole table for its n ids; ANY of an array probes the key.
       return run("prune history", async (client) => {
         let gone = await deleteBounded(
           client,
           "history_prune_records",
-          "DELETE FROM check_results WHERE id IN (SELECT id FROM check_results WHERE at_ms < $1 LIMIT $2)",
+          "DELETE FROM check_results WHERE id = ANY(ARRAY(SELECT id FROM check_results WHERE at_ms < $1 LIMIT $2))",
           [cut.recordsBefore, max],
         );
         gone += await deleteBounded(
           client,
           "history_prune_changes",
-          "DELETE FROM status_changes WHERE id IN (SELECT id FROM status_changes WHERE at_ms < $1 LIMIT $2)",
+          "DELETE FROM status_changes WHERE id = ANY(ARRAY(SELECT id FROM status_changes WHERE at_ms < $1 LIMIT $2))",
           [cut.statusChangesBefore, max],
         );
         gone += await deleteBounded(
@@ -421,13 +423,13 @@ function createPostgresHistoryStore(target: PostgresTarget, pool: pg.Pool): Post
         let gone = await deleteBounded(
           client,
           "history_forget_records",
-          "DELETE FROM check_results WHERE id IN (SELECT id FROM check_results WHERE service_id = $1 LIMIT $2)",
+          "DELETE FROM check_results WHERE id = ANY(ARRAY(SELECT id FROM check_results WHERE service_id = $1 LIMIT $2))",
           [serviceId, max],
         );
         gone += await deleteBounded(
           client,
           "history_forget_changes",
-          "DELETE FROM status_changes WHERE id IN (SELECT id FROM status_changes WHERE service_id = $1 LIMIT $2)",
+          "DELETE FROM status_changes WHERE id = ANY(ARRAY(SELECT id FROM status_changes WHERE service_id = $1 LIMIT $2))",
           [serviceId, max],
         );
         gone += await deleteBounded(
