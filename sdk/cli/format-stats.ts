@@ -17,6 +17,7 @@ export function formatAvailability(availability: number | undefined): string {
  * must not read as "1m"), then as `humanSpan` ("3h 5m", "2d 4h").
  */
 export function statsSpan(ms: number): string {
+  if (ms === 0) return "0s";
   if (ms < 1000) return `${Math.round(ms)}ms`;
   if (ms < 60_000) return `${Math.floor(ms / 1000)}s`;
   if (ms < 3_600_000) {
@@ -60,7 +61,7 @@ export function formatStreak(streak: CurrentStreak | undefined, paint: Paint): s
  *     Service:       svc_9a2a46b5961765c0
  *     Window:        2026-12-01T04:10:00.000Z to 2026-12-02T04:10:00.000Z (24h)
  *     Availability:  99.861%
- *     Time:          up 23h 58m, down 2m, excluded 30m, unknown 0ms
+ *     Time:          up 23h 58m, down 2m, excluded 30m, unknown 0s
  *     Checks:        86,400: 86,280 up, 120 down; 1,800 in planned outages
  *     Latency:       mean 0.41ms  p50 0.38ms  p95 0.72ms  p99 1.10ms  max 12ms
  *     Status codes:  200 ×86,280  503 ×120

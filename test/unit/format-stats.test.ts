@@ -75,7 +75,7 @@ describe("formatStats", () => {
         "Service:       svc_new",
         "Window:        2026-12-02T03:59:00.000Z to 2026-12-02T04:00:00.000Z (1m)",
         "Availability:  - (no time up or down in the window)",
-        "Time:          up 0ms, down 0ms, excluded 0ms, unknown 1m",
+        "Time:          up 0s, down 0s, excluded 0s, unknown 1m",
         "Checks:        0: 0 up, 0 down",
         "Latency:       - (no successful check)",
         "Incidents:     0",
@@ -126,7 +126,8 @@ describe("the figures' forms", () => {
     ]);
   });
   it("spans to the second below an hour, so a 90 s outage is not '1m'", () => {
-    expect([statsSpan(250), statsSpan(42_500), statsSpan(90_000), statsSpan(600_000), statsSpan(3 * HOUR + 5 * 60_000), statsSpan(52 * HOUR)]).toEqual([
+    expect([statsSpan(0), statsSpan(250), statsSpan(42_500), statsSpan(90_000), statsSpan(600_000), statsSpan(3 * HOUR + 5 * 60_000), statsSpan(52 * HOUR)]).toEqual([
+      "0s",
       "250ms",
       "42s",
       "1m 30s",
