@@ -19,12 +19,14 @@ import { createCheckByKind } from "./engine/check-by-kind.js";
 import { createDnsCache } from "./engine/dns-cache.js";
 import { createEventHub } from "./engine/event-hub.js";
 import { createHttpProbe } from "./engine/http-probe.js";
-import { createMonitorEngine } from "./engine/monitor-engine.js";
+import { createMonitorEngine, type MonitorEngine } from "./engine/monitor-engine.js";
 import { createTcpProbe } from "./engine/probe.js";
 import { createCommitQueue } from "./store/commit-queue.js";
 import { createRegistry } from "./store/create-registry.js";
 import { openServerStore, type ServerStore } from "./store/open-server-store.js";
 import { createRegistryModel } from "./store/registry-model.js";
+import { createHistoryRuntime } from "./history/start-history.js";
+import { DEFAULT_HISTORY_RETENTION, type HistoryRetention } from "./history/retention-job.js";
 import { startConfigFileSync } from "./config/config-file-sync.js";
 import { combineObservers } from "./combine-observers.js";
 import { logRegistryChanges } from "./logging/log-registry-changes.js";
@@ -68,6 +70,8 @@ export interface ServerOptions {
   readonly maxConnections?: number;
   /** An HTTP/2 session with no open stream for this long is closed; default {@link DEFAULT_IDLE_TIMEOUT_MS}. */
   readonly idleTimeoutMs?: number;
+  /** How long check rows and rollups are kept (the retention flags); default {@link DEFAULT_HISTORY_RETENTION}. */
+  readonly historyRetention?: HistoryRetention;
 }
 
 /**
@@ -102,6 +106,8 @@ export interface RunningServer {
 
 const SHUTDOWN_GRACE_MS = 3000;
 const STORE_FLUSH_MS = 1000;
+/** The history's last batch at shutdown; what is not written by then is lost (history, not the registry). */
+const HISTORY_FLUSH_MS = 1000;
 
 /** Whether `promise` settles within `ms` (its outcome is not waited for beyond that). */
 async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
@@ -149,6 +155,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         logger.warn({ err: undoError }, "undoing a failed start-up");
       }
     }
+    // The history first: it shares the main store's database (and lock).
+    await opened.history.close().catch((closeError: unknown) => logger.warn({ err: closeError }, "closing the history store"));
     await opened.store.close().catch((closeError: unknown) => logger.warn({ err: closeError }, "closing the store"));
     await opened.lock.release();
     throw error;
@@ -182,6 +190,26 @@ async function startLocked(options: ServerOptions, opened: ServerStore, undo: Ar
   const health = createHealthStatus(SERVED_SERVICES.map((service) => service.typeName));
   const shutdown = new AbortController();
   const dns = createDnsCache({ now: clock.now });
+  // Reads the engine's state lazily (it is created next) for stats' current streak.
+  let engineForHistory: { stateOf: MonitorEngine["stateOf"] } | undefined;
+  const history = createHistoryRuntime({
+    store: opened.history,
+    retention: options.historyRetention ?? DEFAULT_HISTORY_RETENTION,
+    isRegistered: (id) => registry.getService(id) !== undefined,
+    current: (id) => {
+      const service = registry.getService(id);
+      if (service === undefined) return undefined;
+      const observation = engineForHistory?.stateOf(id)?.observation;
+      return {
+        status: observation?.status ?? "unknown",
+        sinceMs: observation?.lastCheckAt === undefined ? undefined : observation.sinceMs,
+        paused: service.pausedAt !== undefined,
+      };
+    },
+    now: clock.now,
+    logger,
+    metrics: metrics?.history,
+  });
   const engine = createMonitorEngine({
     registry,
     queue,
@@ -194,9 +222,13 @@ async function startLocked(options: ServerOptions, opened: ServerStore, undo: Ar
     ...(options.maxConcurrentChecks === undefined ? {} : { maxConcurrentChecks: options.maxConcurrentChecks }),
     observer: combineObservers(createLoggingObserver(logger), ...(metrics === undefined ? [] : [metrics.observer])),
     onError: (error, context) => logger.error({ err: error }, `engine: ${context}`),
+    history: history.writer,
   });
+  engineForHistory = engine;
   engine.start({ announced: contents.announced, observations: contents.observations });
-  undo.push(() => engine.stop());
+  history.start();
+  // Undone newest first: the engine stops before the history's last flush.
+  undo.push(() => history.close(), () => engine.stop());
   // After the engine follows the registry, so what the file declares is checked like the rest.
   const configSync =
     options.configFile === undefined
@@ -215,6 +247,7 @@ async function startLocked(options: ServerOptions, opened: ServerStore, undo: Ar
     engine,
     clock,
     health,
+    history: history.queries,
     streamOptions: { ...DEFAULT_STREAM_OPTIONS, bufferLimit: options.watchBufferEvents ?? DEFAULT_STREAM_OPTIONS.bufferLimit },
     streamLimits: {
       perCaller,
@@ -291,6 +324,13 @@ async function startLocked(options: ServerOptions, opened: ServerStore, undo: Ar
       // acknowledged.
       const flushed = await settlesWithin(registry.flush(), STORE_FLUSH_MS);
       if (!flushed) logger.warn(`shutdown: the store did not finish writing within ${STORE_FLUSH_MS} ms`);
+      // Checks have stopped: the history's last rows, then its jobs are gone.
+      if (!(await settlesWithin(history.close(), HISTORY_FLUSH_MS))) {
+        logger.warn(`shutdown: the history did not finish writing within ${HISTORY_FLUSH_MS} ms; ${history.writer.buffered()} row(s) lost`);
+      }
+      // The history before the main store, whose close folds SQLite's WAL
+      // (both connections' commits) into monitor.db.
+      await opened.history.close();
       await store.close();
     } finally {
       stopLoggingChanges();

@@ -1,7 +1,10 @@
 import { join } from "node:path";
 import { acquireDataDirLock } from "./data-dir-lock.js";
+import type { HistoryStore } from "./history-store.js";
 import { hasLegacyData, importLegacyDataDir, isEmptyStore } from "./import-legacy-data-dir.js";
+import { openPostgresHistoryStore } from "./postgres-history-store.js";
 import { openPostgresStore } from "./postgres-store.js";
+import { openSqliteHistoryStore } from "./sqlite-history-store.js";
 import { openSqliteStore } from "./sqlite-store.js";
 import type { StoreLock } from "./store-lock.js";
 import type { Store, StoreContents } from "./store.js";
@@ -18,8 +21,16 @@ export interface ServerStoreOptions {
   readonly onLockLost: (error: unknown) => void;
 }
 
+/** The history (issue 11) as the server owns it: in the main store's database, closed before the main store. */
+export interface ServerHistoryStore extends HistoryStore {
+  readonly description: string;
+  close(): Promise<void>;
+}
+
 export interface ServerStore {
   readonly store: Store;
+  /** Check history, status changes and rollups, on a connection (or pool) of its own. */
+  readonly history: ServerHistoryStore;
   /** Released by the server's close, after the store is closed. */
   readonly lock: StoreLock;
   /** What the store held at start, checked like RPC input. */
@@ -32,11 +43,13 @@ export interface ServerStore {
  * lock (taken by the store itself). A data directory of the previous version
  * (registry.json + events.db) is imported into a new store first — into
  * monitor.db, or into an empty PostgreSQL database when one is given. What
- * is loaded is validated like RPC input; any failure closes what was opened
- * and throws an error naming the store and what to do.
+ * is loaded is validated like RPC input. The history opens last, in the same
+ * database. Any failure closes what was opened and throws an error naming
+ * the store and what to do.
  */
 export async function openServerStore(options: ServerStoreOptions): Promise<ServerStore> {
   const { store, lock, dataDirLocked } = await openLocked(options);
+  let history: ServerHistoryStore | undefined;
   try {
     let contents = await store.load();
     if (dataDirLocked || hasLegacyData(options.dataDir)) {
@@ -48,8 +61,12 @@ export async function openServerStore(options: ServerStoreOptions): Promise<Serv
       if (imported === "imported") contents = await store.load();
     }
     validateStoreContents(contents, store.description);
-    return { store, lock, contents };
+    // After the main store: on SQLite it has checked and migrated the file
+    // the history's tables go into; on PostgreSQL it holds the lock.
+    history = await openHistory(options);
+    return { store, lock, contents, history };
   } catch (error) {
+    await history?.close().catch(() => {});
     await store.close().catch(() => {});
     await lock.release();
     throw error;
@@ -72,6 +89,11 @@ async function openLocked(options: ServerStoreOptions): Promise<{ store: Store; 
     await lock.release();
     throw error;
   }
+}
+
+function openHistory(options: ServerStoreOptions): Promise<ServerHistoryStore> {
+  if (options.databaseUrl !== undefined) return openPostgresHistoryStore({ url: options.databaseUrl });
+  return openSqliteHistoryStore({ path: join(options.dataDir, "monitor.db") });
 }
 
 async function withDataDirLock<T>(dataDir: string, held: boolean, fn: () => Promise<T>): Promise<T> {
