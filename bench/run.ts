@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { checkThroughput } from "./scenarios/check-throughput.js";
 import { fanOut } from "./scenarios/fan-out.js";
+import { history } from "./scenarios/history.js";
 import { httpChecks } from "./scenarios/http-checks.js";
 import { manySubscribers } from "./scenarios/many-subscribers.js";
 import { notificationLatency } from "./scenarios/notification-latency.js";
@@ -34,6 +35,7 @@ const SCENARIOS: ReadonlyArray<readonly [string, (ctx: BenchContext) => Promise<
   ["7", watchAttacks],
   ["8", storeMutations],
   ["9", httpChecks],
+  ["10", history],
 ];
 
 async function main(): Promise<void> {

@@ -16,12 +16,12 @@ export const USAGE = `usage: npm run bench [-- [--quick | --smoke] [--out FILE] 
   --quick        smaller sizes, one window each (~2 min)
   --smoke        tiny sizes (< 20 s): proves it runs, figures mean nothing
   --out FILE     JSON report (default bench/results/latest.json)
-  --only LIST    scenario numbers to run, comma-separated (1-9)
+  --only LIST    scenario numbers to run, comma-separated (1-10)
   --cpu-prof DIR start every server with node --cpu-prof, profiles written to DIR
-  --postgres     scenario 8 on PostgreSQL too, in any mode (full and quick runs do when they can)
+  --postgres     scenarios 8 and 10 on PostgreSQL too, in any mode (full and quick runs do when they can)
 `;
 
-export const SCENARIO_IDS = ["1", "2", "3", "4", "5", "6", "7", "8", "9"] as const;
+export const SCENARIO_IDS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"] as const;
 
 /** Parses the bench's flags; throws an Error naming the flag on bad input. */
 export function parseBenchArgs(argv: readonly string[], defaultOut: string): BenchArgs {

@@ -38,7 +38,7 @@ describe("npm run bench -- --smoke", () => {
     expect(report.machine.cpuModel).not.toBe("");
     expect(report.machine.node).toBe(process.version);
     const prefixes = report.scenarios.map((s) => s.id.split("-")[0]);
-    expect([...new Set(prefixes)]).toEqual(["1", "2", "3", "4", "5", "6", "7", "8", "9"]);
+    expect([...new Set(prefixes)]).toEqual(["1", "2", "3", "4", "5", "6", "7", "8", "9", "10"]);
     for (const scenario of report.scenarios) {
       expect(scenario.figures.length, scenario.id).toBeGreaterThan(0);
       for (const f of scenario.figures) {
