@@ -1,9 +1,14 @@
-import { describe, expect, it } from "vitest";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
 import type { CurrentObservation } from "../../server/domain/compose-stats.js";
 import type { CheckRecord, HistoryRecord, RollupTail, StatusChangeRecord } from "../../server/domain/history-types.js";
 import { bucketKey, foldRecord, mergeBucket, type BucketMap } from "../../server/domain/rollup-fold.js";
 import { createHistoryQueries } from "../../server/history/create-history-queries.js";
 import type { HistoryStore } from "../../server/store/history-store.js";
+import { openSqliteHistoryStore } from "../../server/store/sqlite-history-store.js";
+import { openSqliteStore } from "../../server/store/sqlite-store.js";
 import { createMemoryHistoryStore } from "../support/memory-history-store.js";
 
 const SEC = 1000;
@@ -13,7 +18,29 @@ const DAY = 86_400_000;
 const RETENTION = { minuteMs: 48 * HOUR, hourMs: 90 * DAY, dayMs: 730 * DAY };
 const T0 = Date.UTC(2026, 11, 1, 13, 0, 17, 400);
 
-const BACKENDS: readonly (readonly [string, () => Promise<HistoryStore>])[] = [["memory", async () => createMemoryHistoryStore()]];
+const closes: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const close of closes.splice(0)) await close();
+});
+
+/** The history as the server opens it: monitor.db made by the main store in a temp dir, then the history's own connection. */
+async function openSqliteInTempDir(): Promise<HistoryStore> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "history-queries-"));
+  const file = path.join(dir, "monitor.db");
+  const main = await openSqliteStore({ path: file });
+  const history = await openSqliteHistoryStore({ path: file });
+  closes.push(async () => {
+    await history.close();
+    await main.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return history;
+}
+
+const BACKENDS: readonly (readonly [string, () => Promise<HistoryStore>])[] = [
+  ["sqlite", openSqliteInTempDir],
+  ["memory", async () => createMemoryHistoryStore()],
+];
 
 const check = (serviceId: string, at: number, status: "up" | "down", more: Partial<CheckRecord> = {}): CheckRecord => ({
   kind: "check",
