@@ -45,7 +45,7 @@ function overview(prefix: readonly string[] = []): string {
   const matching = COMMANDS.filter((c) => prefix.every((w, i) => c.words[i] === w));
   const width = Math.max(...matching.map((c) => usageLine(c).length));
   const lines = matching.map((c) => `  ${usageLine(c).padEnd(width)}  ${c.summary}`);
-  return `Usage: monitorctl COMMAND [flags]\n\nCommands:\n${lines.join("\n")}\n\nGlobal flags:\n${GLOBAL_HELP}\n\nDurations: 500ms, 5s, 1.5s, 10m, 2h. Times: now, +10m, or ISO 8601.\n`;
+  return `Usage: monitorctl COMMAND [flags]\n\nCommands:\n${lines.join("\n")}\n\nGlobal flags:\n${GLOBAL_HELP}\n\nDurations: 500ms, 5s, 1.5s, 10m, 2h. Times: now, +10m, -1h, or ISO 8601.\n`;
 }
 
 function commandHelp(command: Command): string {
