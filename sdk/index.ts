@@ -23,6 +23,7 @@ export { formatDuration, parseDuration } from "./parse-duration.js";
 export type { DurationResult } from "./parse-duration.js";
 export { CONFIG_FILE_KEYS, CONFIG_FILE_VERSION, formatConfigFile } from "./config/config-file.js";
 export type {
+  ConfigAvailabilityAlert,
   ConfigCaller,
   ConfigFile,
   ConfigHttpProbe,

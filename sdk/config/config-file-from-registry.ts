@@ -1,6 +1,7 @@
 import type { Duration } from "@bufbuild/protobuf/wkt";
 import {
   TcpCloseMode,
+  type AvailabilityAlertRule,
   type Caller,
   type HttpProbe,
   type PlannedOutage,
@@ -11,6 +12,7 @@ import { formatDuration } from "../parse-duration.js";
 import { toDate, toMillis } from "../to-millis.js";
 import {
   CONFIG_FILE_VERSION,
+  type ConfigAvailabilityAlert,
   type ConfigCaller,
   type ConfigFile,
   type ConfigHttpProbe,
@@ -100,8 +102,20 @@ function serviceEntry(s: Service): ConfigService {
 
 const callerEntry = (c: Caller): ConfigCaller => defined<ConfigCaller>({ id: c.id, displayName: c.displayName });
 
+/** A rule as the server answers it (fully defaulted); a 0 threshold (unset) is left to the file's default. */
+const alertEntry = (rule: AvailabilityAlertRule | undefined): ConfigAvailabilityAlert | undefined =>
+  rule === undefined
+    ? undefined
+    : defined<ConfigAvailabilityAlert>({ window: duration(rule.window), threshold: rule.threshold === 0 ? undefined : rule.threshold });
+
 const subscriptionEntry = (s: Subscription): ConfigSubscription =>
-  defined<ConfigSubscription>({ caller: s.callerId, service: s.serviceId, pollingInterval: duration(s.pollingInterval), gracePeriod: duration(s.gracePeriod) });
+  defined<ConfigSubscription>({
+    caller: s.callerId,
+    service: s.serviceId,
+    pollingInterval: duration(s.pollingInterval),
+    gracePeriod: duration(s.gracePeriod),
+    availabilityAlert: alertEntry(s.availabilityAlertRule),
+  });
 
 const outageEntry = (o: PlannedOutage): ConfigOutage =>
   defined<ConfigOutage>({

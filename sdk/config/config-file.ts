@@ -20,7 +20,8 @@
  *                                          "bodyKeyword": "ok" } } }
  *   ],
  *   "callers": [{ "id": "pager", "displayName": "Pager" }],
- *   "subscriptions": [{ "caller": "pager", "service": "payments-db", "pollingInterval": "5s", "gracePeriod": "30s" }],
+ *   "subscriptions": [{ "caller": "pager", "service": "payments-db", "pollingInterval": "5s", "gracePeriod": "30s",
+ *                       "availabilityAlert": { "window": "10m", "threshold": 0.99 } }],
  *   "outages": [{ "id": "db-upgrade", "service": "payments-db",
  *                 "start": "2026-11-23T22:00:00Z", "end": "2026-11-23T23:00:00Z", "reason": "upgrade" }]
  * }
@@ -115,6 +116,20 @@ export interface ConfigSubscription {
   readonly pollingInterval?: string;
   /** 0s–24h; default "0s". */
   readonly gracePeriod?: string;
+  /** Also tell the caller when the service's availability falls below a threshold (the API's AvailabilityAlertRule); absent: no rule. */
+  readonly availabilityAlert?: ConfigAvailabilityAlert;
+}
+
+/**
+ * An availability alert rule: alert when the availability over the last
+ * `window` (time up / time up or down; planned outages and paused time count
+ * as neither) is below `threshold`, and say so again when it recovers.
+ */
+export interface ConfigAvailabilityAlert {
+  /** 10s–24h; default "2m". */
+  readonly window?: string;
+  /** Above 0 and at most 1 (0.99 is 99%); default 0.8. */
+  readonly threshold?: number;
 }
 
 /** A planned outage [start, end): the service's notifications are silenced inside it. */
@@ -159,7 +174,8 @@ export const CONFIG_FILE_KEYS = {
     skipTlsVerify: true,
   }),
   caller: keys<ConfigCaller>({ id: true, displayName: true }),
-  subscription: keys<ConfigSubscription>({ caller: true, service: true, pollingInterval: true, gracePeriod: true }),
+  subscription: keys<ConfigSubscription>({ caller: true, service: true, pollingInterval: true, gracePeriod: true, availabilityAlert: true }),
+  availabilityAlert: keys<ConfigAvailabilityAlert>({ window: true, threshold: true }),
   outage: keys<ConfigOutage>({ id: true, service: true, start: true, end: true, reason: true }),
 } as const;
 

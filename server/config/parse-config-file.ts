@@ -2,6 +2,7 @@ import { CONFIG_FILE_KEYS, CONFIG_FILE_VERSION } from "@service-monitor/sdk";
 import {
   DEFAULTS,
   LIMITS,
+  checkAlertThreshold,
   checkCallerId,
   checkCallerRef,
   checkDisplayName,
@@ -16,7 +17,7 @@ import { invalidArgument } from "../domain/monitor-error.js";
 import { quoteInput } from "../domain/quote-input.js";
 import { describeTarget, targetKey } from "../domain/service-target.js";
 import type { CheckedHttpProbe } from "../domain/http-probe-rules.js";
-import type { TcpProbeConfig } from "../domain/types.js";
+import type { AvailabilityAlertRule, TcpProbeConfig } from "../domain/types.js";
 import type { RegistryData } from "../store/registry.js";
 import type {
   DeclaredCaller,
@@ -259,12 +260,36 @@ function readSubscriptions(r: JsonFieldReader, items: readonly unknown[], known:
     const fallbackInterval = known.serviceIntervals.get(serviceId ?? "") ?? DEFAULTS.checkIntervalMs;
     const pollingIntervalMs = r.duration(o, "pollingInterval", path, LIMITS.interval, fallbackInterval);
     const gracePeriodMs = r.duration(o, "gracePeriod", path, LIMITS.grace, DEFAULTS.gracePeriodMs);
+    const alert = readAvailabilityAlert(r, o["availabilityAlert"], `${path}.availabilityAlert`);
     if (callerId === undefined || serviceId === undefined || pollingIntervalMs === undefined || gracePeriodMs === undefined) return;
     const fresh = unique(`${callerId}\u0000${serviceId}`, () => `${quoteInput(callerId)} → ${quoteInput(serviceId)}`, path);
     if (!fresh || !r.cleanSince(since)) return;
-    declared.push({ callerId, serviceId, pollingIntervalMs, gracePeriodMs, managedBy: "config" });
+    declared.push({
+      callerId,
+      serviceId,
+      pollingIntervalMs,
+      gracePeriodMs,
+      ...(alert === undefined ? {} : { availabilityAlert: alert }),
+      managedBy: "config",
+    });
   });
   return declared;
+}
+
+/**
+ * A subscription's `availabilityAlert`, fully defaulted (window 2m,
+ * threshold 0.8) as the store keeps it; undefined when absent (no rule) or
+ * invalid (recorded). The limits are the API's (field-rules.ts); unlike the
+ * API's 0, nothing in the file means "the default" but leaving a key out.
+ */
+function readAvailabilityAlert(r: JsonFieldReader, value: unknown, path: string): AvailabilityAlertRule | undefined {
+  if (value === undefined) return undefined;
+  const o = r.object(value, path, CONFIG_FILE_KEYS.availabilityAlert);
+  if (o === undefined) return undefined;
+  const windowMs = r.duration(o, "window", path, LIMITS.alertWindow, DEFAULTS.alertWindowMs);
+  const rawThreshold = r.number(o, "threshold", path, DEFAULTS.alertThreshold);
+  const threshold = rawThreshold === undefined ? undefined : r.rule(`${path}.threshold`, (field) => checkAlertThreshold(rawThreshold, field));
+  return windowMs === undefined || threshold === undefined ? undefined : { windowMs, threshold };
 }
 
 function readOutages(r: JsonFieldReader, items: readonly unknown[], serviceIds: ReadonlySet<string>): DeclaredOutage[] {

@@ -87,8 +87,15 @@ const updatedService = (wanted: DeclaredService, previous: ServiceConfig): Servi
 const sameCaller = (a: Omit<CallerConfig, "createdAt">, b: CallerConfig) =>
   a.displayName === b.displayName && a.managedBy === b.managedBy;
 
+/** Both without an alert rule, or with the same one. */
+const sameAlertRule = (a: SubscriptionConfig["availabilityAlert"], b: SubscriptionConfig["availabilityAlert"]) =>
+  a === undefined || b === undefined ? a === b : a.windowMs === b.windowMs && a.threshold === b.threshold;
+
 const sameSubscription = (a: SubscriptionConfig, b: SubscriptionConfig) =>
-  a.pollingIntervalMs === b.pollingIntervalMs && a.gracePeriodMs === b.gracePeriodMs && a.managedBy === b.managedBy;
+  a.pollingIntervalMs === b.pollingIntervalMs &&
+  a.gracePeriodMs === b.gracePeriodMs &&
+  sameAlertRule(a.availabilityAlert, b.availabilityAlert) &&
+  a.managedBy === b.managedBy;
 
 const sameOutage = (a: PlannedOutage, b: PlannedOutage) =>
   a.serviceId === b.serviceId && a.startMs === b.startMs && a.endMs === b.endMs && a.reason === b.reason && a.managedBy === b.managedBy;

@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { formatConfigIssues } from "../../server/config/format-config-issues.js";
 import { parseConfigFile } from "../../server/config/parse-config-file.js";
 import type { HttpProbeConfig, ServiceConfig } from "../../server/domain/types.js";
-import { serviceToProto } from "../../server/rpc/to-proto.js";
+import type { SubscriptionConfig } from "../../server/domain/types.js";
+import { callerToProto, serviceToProto, subscriptionToProto } from "../../server/rpc/to-proto.js";
 
 /**
  * `monitorctl export` then `--config`: services as the API answers them
@@ -123,5 +124,37 @@ describe("export then --config", () => {
     const first = exportThenLoad(SERVICES);
     const again = exportThenLoad(first.services.map((s) => ({ ...s, createdAt: 1_000 })));
     expect(again.text).toBe(first.text);
+  });
+});
+
+describe("export then --config, subscriptions", () => {
+  const subscriptions: readonly SubscriptionConfig[] = [
+    { callerId: "pager", serviceId: "db", pollingIntervalMs: 5_000, gracePeriodMs: 30_000, availabilityAlert: { windowMs: 600_000, threshold: 0.99 } },
+    { callerId: "pager", serviceId: "plain", pollingIntervalMs: 1_500, gracePeriodMs: 0, availabilityAlert: { windowMs: 10_000, threshold: 2 / 3 } },
+    { callerId: "wall", serviceId: "db", pollingIntervalMs: 30_000, gracePeriodMs: 0 },
+  ];
+
+  function exportThenLoadSubscriptions() {
+    const listing = {
+      services: SERVICES.map((s) => serviceToProto(s, undefined)),
+      callers: ["pager", "wall"].map((id) => callerToProto({ id, displayName: "", createdAt: 1_000 })),
+      subscriptions: subscriptions.map(subscriptionToProto),
+      outages: [],
+    };
+    const text = formatConfigFile(configFileFromRegistry(listing));
+    const parsed = parseConfigFile(JSON.parse(text), { services: [], callers: [], subscriptions: [], outages: [] });
+    if (!parsed.ok) throw new Error(`the export was refused: ${formatConfigIssues("exported.json", parsed.issues)}`);
+    return { text, subscriptions: parsed.desired.subscriptions };
+  }
+
+  it("gives back every subscription's availability alert rule, exactly, and no rule where there was none", () => {
+    const { text, subscriptions: loaded } = exportThenLoadSubscriptions();
+    expect(loaded).toEqual(subscriptions.map((s) => ({ ...s, managedBy: "config" })));
+    const file = JSON.parse(text) as { subscriptions: Record<string, unknown>[] };
+    expect(file.subscriptions).toEqual([
+      { caller: "pager", service: "db", pollingInterval: "5s", gracePeriod: "30s", availabilityAlert: { window: "10m", threshold: 0.99 } },
+      { caller: "pager", service: "plain", pollingInterval: "1.5s", gracePeriod: "0s", availabilityAlert: { window: "10s", threshold: 2 / 3 } },
+      { caller: "wall", service: "db", pollingInterval: "30s", gracePeriod: "0s" },
+    ]);
   });
 });

@@ -118,7 +118,7 @@ describe("parseConfigFile", () => {
       "$.services[0].prot: unknown key; expected one of id, host, port, displayName, checkInterval, checkTimeout, probe",
       "$.services[0].probe.tcp.clos: unknown key; expected one of close",
       "$.callers[0].name: unknown key; expected one of id, displayName",
-      "$.subscriptions[0].grace: unknown key; expected one of caller, service, pollingInterval, gracePeriod",
+      "$.subscriptions[0].grace: unknown key; expected one of caller, service, pollingInterval, gracePeriod, availabilityAlert",
       '$.outages[0]["the reason"]: unknown key; expected one of id, service, start, end, reason',
     ]);
   });
@@ -431,5 +431,69 @@ describe("parseConfigFile, HTTP checks", () => {
     // Its id adopts it; a GET of the URL, or the TCP service at its host:port, is another target.
     expect(parseConfigFile({ version: 1, services: [{ ...shop({ url, method: "HEAD" }), id: "svc_web" }] }, current).ok).toBe(true);
     expect(parseConfigFile({ version: 1, services: [shop({ url })] }, current).ok).toBe(true);
+  });
+});
+
+describe("parseConfigFile, availability alerts", () => {
+  const file = (...subscriptions: unknown[]) => ({
+    version: 1,
+    services: [db],
+    callers: [{ id: "pager" }, { id: "wall" }, { id: "ops" }, { id: "dev" }],
+    subscriptions,
+  });
+
+  it("reads a subscription's rule fully defaulted (window 2m, threshold 0.8); no key, no rule", () => {
+    const parsed = desired(
+      parseConfigFile(
+        file(
+          { caller: "pager", service: "payments-db", availabilityAlert: { window: "10m", threshold: 0.99 } },
+          { caller: "wall", service: "payments-db", availabilityAlert: {} },
+          { caller: "ops", service: "payments-db" },
+        ),
+        EMPTY,
+      ),
+    );
+    expect(parsed.subscriptions.map((s) => s.availabilityAlert)).toEqual([
+      { windowMs: 600_000, threshold: 0.99 },
+      { windowMs: 120_000, threshold: 0.8 },
+      undefined,
+    ]);
+    expect(Object.keys(parsed.subscriptions[2]!)).not.toContain("availabilityAlert");
+    // The limits themselves are allowed.
+    const limits = desired(
+      parseConfigFile(
+        file(
+          { caller: "pager", service: "payments-db", availabilityAlert: { window: "10s", threshold: 1 } },
+          { caller: "wall", service: "payments-db", availabilityAlert: { window: "24h", threshold: 0.001 } },
+        ),
+        EMPTY,
+      ),
+    );
+    expect(limits.subscriptions.map((s) => s.availabilityAlert)).toEqual([
+      { windowMs: 10_000, threshold: 1 },
+      { windowMs: 86_400_000, threshold: 0.001 },
+    ]);
+  });
+
+  it("refuses a rule outside the API's limits, or of the wrong shape, at its JSON path, all at once", () => {
+    const parsed = parseConfigFile(
+      file(
+        { caller: "pager", service: "payments-db", availabilityAlert: { window: "9s", threshold: 0 } },
+        { caller: "wall", service: "payments-db", availabilityAlert: { window: "25h", threshold: 1.5 } },
+        { caller: "ops", service: "payments-db", availabilityAlert: { window: 120, threshold: "0.8", windw: "2m" } },
+        { caller: "dev", service: "payments-db", availabilityAlert: true },
+      ),
+      EMPTY,
+    );
+    expect(issues(parsed)).toEqual([
+      "$.subscriptions[0].availabilityAlert.window: must be between 10s and 24h, got 9s",
+      "$.subscriptions[0].availabilityAlert.threshold: must be above 0 and at most 1, got 0",
+      "$.subscriptions[1].availabilityAlert.window: must be between 10s and 24h, got 25h",
+      "$.subscriptions[1].availabilityAlert.threshold: must be above 0 and at most 1, got 1.5",
+      "$.subscriptions[2].availabilityAlert.windw: unknown key; expected one of window, threshold",
+      '$.subscriptions[2].availabilityAlert.window: must be a duration like "30s", got 120',
+      '$.subscriptions[2].availabilityAlert.threshold: must be a number, got "0.8"',
+      "$.subscriptions[3].availabilityAlert: must be an object, got true",
+    ]);
   });
 });

@@ -350,3 +350,57 @@ describe("planConfigChanges, HTTP checks", () => {
     ]);
   });
 });
+
+describe("planConfigChanges, availability alerts", () => {
+  const withRule = (rule: Record<string, unknown> | undefined) => ({
+    ...FULL,
+    subscriptions: [{ ...FULL.subscriptions[0], ...(rule === undefined ? {} : { availabilityAlert: rule }) }, FULL.subscriptions[1]],
+  });
+
+  it("sets a rule the file adds, changes or removes, and plans nothing once it matches", async () => {
+    const fake = createFakeRegistry();
+    await applyFile(fake, FULL);
+    const added = withRule({ window: "10m" });
+    expect(await applyFile(fake, added)).toEqual(["set_subscription pager/payments-db"]);
+    expect(fake.registry.getSubscription("pager", "payments-db")).toMatchObject({
+      gracePeriodMs: 30_000,
+      availabilityAlert: { windowMs: 600_000, threshold: 0.8 },
+      managedBy: "config",
+    });
+    expect(plan(added, fake.data())).toEqual([]);
+    // The defaults written out are the same rule: nothing to do.
+    expect(plan(withRule({ window: "10m", threshold: 0.8 }), fake.data())).toEqual([]);
+
+    expect(await applyFile(fake, withRule({ window: "10m", threshold: 0.95 }))).toEqual(["set_subscription pager/payments-db"]);
+    expect(fake.registry.getSubscription("pager", "payments-db")?.availabilityAlert).toEqual({ windowMs: 600_000, threshold: 0.95 });
+    expect(await applyFile(fake, withRule({ window: "1h", threshold: 0.95 }))).toEqual(["set_subscription pager/payments-db"]);
+
+    const changes = plan(FULL, fake.data());
+    expect(steps(changes)).toEqual(["set_subscription pager/payments-db"]);
+    await applyConfigChanges(fake.registry, changes);
+    expect(fake.registry.getSubscription("pager", "payments-db")).not.toHaveProperty("availabilityAlert");
+    expect(plan(FULL, fake.data())).toEqual([]);
+  });
+
+  it("adopts an API-made subscription's rule as the file says, a rule the file does not give included", async () => {
+    const fake = createFakeRegistry({
+      callers: [apiCaller("pager")],
+      services: [apiService("payments-db", "10.0.0.5", 5432)],
+      subscriptions: [{ ...apiSubscription("pager", "payments-db"), availabilityAlert: { windowMs: 120_000, threshold: 0.8 } }],
+    });
+    const file = {
+      version: 1,
+      subscriptions: [{ caller: "pager", service: "payments-db", pollingInterval: "30s" }],
+    };
+    const changes = plan(file, fake.data());
+    expect(steps(changes)).toEqual(["set_subscription pager/payments-db"]);
+    await applyConfigChanges(fake.registry, changes);
+    expect(fake.registry.getSubscription("pager", "payments-db")).toEqual({
+      callerId: "pager",
+      serviceId: "payments-db",
+      pollingIntervalMs: 30_000,
+      gracePeriodMs: 0,
+      managedBy: "config",
+    });
+  });
+});
