@@ -385,7 +385,7 @@ describe("planConfigChanges, availability alerts", () => {
   it("adopts an API-made subscription's rule as the file says, a rule the file does not give included", async () => {
     const fake = createFakeRegistry({
       callers: [apiCaller("pager")],
-      services: [apiService("payments-db", "10.0.0.5", 5432)],
+      services: [apiService("payments-db", 5432, { host: "10.0.0.5" })],
       subscriptions: [{ ...apiSubscription("pager", "payments-db"), availabilityAlert: { windowMs: 120_000, threshold: 0.8 } }],
     });
     const file = {
