@@ -25,8 +25,12 @@ import { StoreError } from "./store.js";
  *   order the rollup job reads) with one index each on (service, at_ms),
  *   which SQLite ends with the rowid: exactly the (service, at, id) order of
  *   newest-first keyset pages. No other index: retention walks rowid order.
- * - rollups is WITHOUT ROWID on its natural key: every read and
- *   read-merge-write is a seek on it.
+ * - rollups is WITHOUT ROWID keyed by (resolution, start_ms, service): a
+ *   pass's buckets land together at the end, the read-merge-write is a seek,
+ *   and retention deletes a range from the start of each resolution, O(limit)
+ *   however many services (a service-first key made it a seek per service:
+ *   30,000 statements, ~0.35 s, per call at 10,000 services). The index by
+ *   service serves one service's stats ranges and forgetService.
  */
 
 /** The history schema version this code writes and reads. */
@@ -74,8 +78,9 @@ CREATE TABLE IF NOT EXISTS rollups (
   excluded_ms   INTEGER NOT NULL,
   latency       TEXT NOT NULL,
   status_codes  TEXT NOT NULL,
-  PRIMARY KEY (service, resolution, start_ms)
+  PRIMARY KEY (resolution, start_ms, service)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS rollups_by_service ON rollups (service, resolution, start_ms);
 
 CREATE TABLE IF NOT EXISTS rollup_tails (
   service     INTEGER PRIMARY KEY,

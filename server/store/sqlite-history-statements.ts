@@ -29,7 +29,6 @@ export function prepareSqliteHistoryStatements(db: Database.Database) {
              OR EXISTS (SELECT 1 FROM rollup_tails WHERE service = s.key)`,
       )
       .pluck(),
-    serviceKeys: db.prepare<[], Key>("SELECT key FROM history_services ORDER BY key").pluck(),
 
     insertCheck: db.prepare<[Key, ...unknown[]]>(
       "INSERT INTO check_results (service, at_ms, state, in_outage, latency_us, max_span_ms, detail, http) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -78,7 +77,7 @@ export function prepareSqliteHistoryStatements(db: Database.Database) {
       `SELECT ${CHANGE_COLUMNS} FROM status_changes WHERE service = ? AND at_ms < ? AND status = 2 ORDER BY at_ms DESC, id DESC LIMIT 1`,
     ),
 
-    bucket: raw<[Key, number, number], BucketRow>(`SELECT ${BUCKET_COLUMNS} FROM rollups WHERE service = ? AND resolution = ? AND start_ms = ?`),
+    bucket: raw<[number, number, Key], BucketRow>(`SELECT ${BUCKET_COLUMNS} FROM rollups WHERE resolution = ? AND start_ms = ? AND service = ?`),
     bucketsInRange: raw<[Key, number, number, number], BucketRow>(
       `SELECT ${BUCKET_COLUMNS} FROM rollups WHERE service = ? AND resolution = ? AND start_ms >= ? AND start_ms < ? ORDER BY start_ms`,
     ),
@@ -105,19 +104,22 @@ export function prepareSqliteHistoryStatements(db: Database.Database) {
       `DELETE FROM status_changes WHERE id IN (
          SELECT id FROM (SELECT id, at_ms FROM status_changes ORDER BY id LIMIT ?) WHERE at_ms < ? LIMIT ?)`,
     ),
-    /** One service's buckets of one resolution before a time: a range of the primary key. */
-    pruneBuckets: db.prepare<[{ service: Key; resolution: number; before: number; limit: number }]>(
-      `DELETE FROM rollups WHERE service = @service AND resolution = @resolution AND start_ms IN (
-         SELECT start_ms FROM rollups WHERE service = @service AND resolution = @resolution AND start_ms < @before
-          ORDER BY start_ms LIMIT @limit)`,
+    /**
+     * The (limit + 1)-th oldest bucket of a resolution before a time, in key
+     * order: the ones before it are exactly `limit` (none: all of them are
+     * fewer). Ties on start_ms (every service's bucket of one minute) are
+     * broken by the service, so a limit below the service count still moves.
+     */
+    bucketAfterLimit: raw<[number, number, number], [number, number]>(
+      "SELECT start_ms, service FROM rollups WHERE resolution = ? AND start_ms < ? ORDER BY start_ms, service LIMIT 1 OFFSET ?",
     ),
+    pruneBucketsBefore: db.prepare<[number, number]>("DELETE FROM rollups WHERE resolution = ? AND start_ms < ?"),
+    pruneBucketsBeforeKey: db.prepare<[number, number, number]>("DELETE FROM rollups WHERE resolution = ? AND (start_ms, service) < (?, ?)"),
 
     forgetChecks: db.prepare<[Key, number]>("DELETE FROM check_results WHERE id IN (SELECT id FROM check_results WHERE service = ? LIMIT ?)"),
     forgetChanges: db.prepare<[Key, number]>("DELETE FROM status_changes WHERE id IN (SELECT id FROM status_changes WHERE service = ? LIMIT ?)"),
-    forgetBuckets: db.prepare<[{ service: Key; limit: number }]>(
-      `DELETE FROM rollups WHERE service = @service AND (resolution, start_ms) IN (
-         SELECT resolution, start_ms FROM rollups WHERE service = @service LIMIT @limit)`,
-    ),
+    serviceBucketKeys: raw<[Key, number], [number, number]>("SELECT resolution, start_ms FROM rollups WHERE service = ? LIMIT ?"),
+    deleteBucket: db.prepare<[number, number, Key]>("DELETE FROM rollups WHERE resolution = ? AND start_ms = ? AND service = ?"),
     forgetTail: db.prepare<[Key]>("DELETE FROM rollup_tails WHERE service = ?"),
     hasAnything: db
       .prepare<[{ service: Key }], number>(
