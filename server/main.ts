@@ -29,6 +29,7 @@ async function main(): Promise<void> {
   const { tcpClose } = parsed.args;
   const { maxWatchStreamsPerCaller, maxWatchStreamsPerConnection, watchBufferEvents } = parsed.args;
   const { maxRequestBytes, maxConnections, idleTimeout } = parsed.args;
+  const { historyRetention, minuteRollupRetention, hourRollupRetention, dayRollupRetention } = parsed.args;
   let stopForFatal: (() => void) | undefined;
   const server = await startServer({
     host: listen.host,
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
     maxRequestBytes,
     maxConnections,
     idleTimeoutMs: idleTimeout,
+    historyRetention: { recordsMs: historyRetention, minuteMs: minuteRollupRetention, hourMs: hourRollupRetention, dayMs: dayRollupRetention },
     ...(metricsListen === undefined ? {} : { metricsListen }),
   });
 

@@ -7,6 +7,7 @@
 import { parseArgs } from "node:util";
 import { parseDuration } from "@service-monitor/sdk";
 import { LOG_FORMATS, LOG_LEVELS } from "./logging/log-settings.js";
+import { readRetention, retentionFlagsError } from "./history-retention-flags.js";
 
 /** Reads one option's value; a string is the error message (it names the flag). */
 type ReadValue<T> = (value: string, flag: string) => T | { readonly error: string };
@@ -194,6 +195,38 @@ export const OPTIONS = {
     help: "close an HTTP/2 connection that has had no open call for this long (a Watch keeps it open)",
     read: positiveDuration,
   }),
+  historyRetention: option({
+    flag: "history-retention",
+    env: "MONITOR_HISTORY_RETENTION",
+    default: "7d",
+    placeholder: "DURATION",
+    help: "how long every check's row is kept (ListCheckResults); at least 1h",
+    read: readRetention,
+  }),
+  minuteRollupRetention: option({
+    flag: "minute-rollup-retention",
+    env: "MONITOR_MINUTE_ROLLUP_RETENTION",
+    default: "48h",
+    placeholder: "DURATION",
+    help: "how long minute rollups (stats' finest buckets) are kept",
+    read: readRetention,
+  }),
+  hourRollupRetention: option({
+    flag: "hour-rollup-retention",
+    env: "MONITOR_HOUR_ROLLUP_RETENTION",
+    default: "90d",
+    placeholder: "DURATION",
+    help: "how long hour rollups are kept; at least --minute-rollup-retention",
+    read: readRetention,
+  }),
+  dayRollupRetention: option({
+    flag: "day-rollup-retention",
+    env: "MONITOR_DAY_ROLLUP_RETENTION",
+    default: "730d",
+    placeholder: "DURATION",
+    help: "how long day rollups and status changes are kept; at least --hour-rollup-retention",
+    read: readRetention,
+  }),
   config: option({
     flag: "config",
     env: "MONITOR_CONFIG",
@@ -285,5 +318,7 @@ export function parseServerArgs(argv: readonly string[], env: NodeJS.ProcessEnv)
     }
     args[key] = read;
   }
+  const retention = retentionFlagsError(args as ServerArgs);
+  if (retention !== undefined) return error(retention);
   return { kind: "run", args: args as ServerArgs };
 }

@@ -2,6 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry as MetricsRe
 import type { ServiceStateSource } from "../domain/service-state.js";
 import type { EngineObserver } from "../engine/engine-observer.js";
 import type { EventHub } from "../engine/event-hub.js";
+import type { HistoryMetrics } from "../history/start-history.js";
 import type { BatchWritten } from "../store/commit-queue.js";
 import type { Registry } from "../store/registry.js";
 
@@ -24,6 +25,8 @@ export interface Metrics {
   storeWritten(batch: BatchWritten): void;
   /** Where the gauges read from; called once the registry, engine and hub exist. */
   readFrom(sources: MetricsSources): void;
+  /** The history writer's, rollup job's and retention job's figures. */
+  readonly history: HistoryMetrics;
 }
 
 /**
@@ -95,8 +98,59 @@ export function createMetrics(): Metrics {
     },
   });
 
+  let historyBuffered: (() => number) | undefined;
+  const historyBufferedGauge = new Gauge({
+    name: "monitor_history_rows_buffered",
+    help: "History rows (checks, pauses, status changes) waiting in memory for their batch",
+    registers: [registry],
+    collect() {
+      historyBufferedGauge.set(historyBuffered?.() ?? 0);
+    },
+  });
+  const historyDropped = new Counter({
+    name: "monitor_history_rows_dropped_total",
+    help: "History rows dropped because the buffer was full (the database did not keep up)",
+    registers: [registry],
+  });
+  const historyAppend = new Histogram({
+    name: "monitor_history_append_seconds",
+    help: "How long one batch append of history rows (one transaction) took",
+    buckets: SECONDS_BUCKETS,
+    registers: [registry],
+  });
+  const rollupPass = new Histogram({
+    name: "monitor_history_rollup_pass_seconds",
+    help: "How long one rollup pass (read rows, fold, read-merge-write buckets) took",
+    buckets: SECONDS_BUCKETS,
+    registers: [registry],
+  });
+  const rollupRows = new Counter({
+    name: "monitor_history_rows_rolled_up_total",
+    help: "History rows folded into the minute/hour/day rollups",
+    registers: [registry],
+  });
+  const retentionDeleted = new Counter({
+    name: "monitor_history_retention_deleted_total",
+    help: "History rows, status changes and rollup buckets deleted by retention (or for unregistered services)",
+    registers: [registry],
+  });
+
   return {
     registry,
+    history: {
+      writer: {
+        appended: ({ durationMs }) => historyAppend.observe(durationMs / 1000),
+        dropped: (rows) => historyDropped.inc(rows),
+      },
+      rollupPassed({ rows, durationMs }) {
+        rollupRows.inc(rows);
+        rollupPass.observe(durationMs / 1000);
+      },
+      retentionDeleted: (rows) => retentionDeleted.inc(rows),
+      readBufferedFrom(buffered) {
+        historyBuffered = buffered;
+      },
+    },
     observer: {
       checkStarted(_serviceId, plannedAt, startedAt) {
         lateness.observe(Math.max(0, startedAt - plannedAt) / 1000);
