@@ -78,8 +78,14 @@ export function prepareSqliteHistoryStatements(db: Database.Database) {
     ),
 
     bucket: raw<[number, number, Key], BucketRow>(`SELECT ${BUCKET_COLUMNS} FROM rollups WHERE resolution = ? AND start_ms = ? AND service = ?`),
+    /**
+     * One service's range: by its index, named because without statistics
+     * the planner takes the primary key's (resolution, start_ms) range, which
+     * holds every service's buckets of the range.
+     */
     bucketsInRange: raw<[Key, number, number, number], BucketRow>(
-      `SELECT ${BUCKET_COLUMNS} FROM rollups WHERE service = ? AND resolution = ? AND start_ms >= ? AND start_ms < ? ORDER BY start_ms`,
+      `SELECT ${BUCKET_COLUMNS} FROM rollups INDEXED BY rollups_by_service
+        WHERE service = ? AND resolution = ? AND start_ms >= ? AND start_ms < ? ORDER BY start_ms`,
     ),
     putBucket: db.prepare<[Key, ...unknown[]]>(`INSERT OR REPLACE INTO rollups (service, ${BUCKET_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     tail: raw<[Key], TailRow>("SELECT at_ms, state, max_span_ms FROM rollup_tails WHERE service = ?"),
