@@ -113,6 +113,29 @@ describe("--config", () => {
     );
   });
 
+  it("keeps a subscription's availability alert rule: applied, exported, stored across a restart, removed with its key", async () => {
+    const path = configPath();
+    const rule = { window: "10m", threshold: 0.99 };
+    const withRule = { ...FILE, subscriptions: [{ ...FILE.subscriptions[0], availabilityAlert: { window: "10m" } }] };
+    await save(path, { ...withRule, subscriptions: [{ ...FILE.subscriptions[0], availabilityAlert: rule }] });
+    const first = await startWith(path);
+    expect((await exported(first.ok))["subscriptions"]).toEqual([{ ...FILE.subscriptions[0], availabilityAlert: rule }]);
+
+    // Restarted on its data dir: the store kept the rule, so the file already matches.
+    await first.server.stop("SIGTERM");
+    servers.splice(servers.indexOf(first.server), 1);
+    const second = await startWith(path, { dataDir: first.server.dataDir });
+    expect(second.server.output()).toContain(`config file ${path}: the registry already matches it`);
+
+    // The default threshold, then no rule at all.
+    await save(path, withRule);
+    await waitUntil(async () => JSON.stringify((await exported(second.ok))["subscriptions"]).includes('"threshold":0.8'), 10_000, "the default threshold applied");
+    expect((await exported(second.ok))["subscriptions"]).toEqual([{ ...FILE.subscriptions[0], availabilityAlert: { window: "10m", threshold: 0.8 } }]);
+    await save(path, FILE);
+    await waitUntil(async () => !JSON.stringify((await exported(second.ok))["subscriptions"]).includes("availabilityAlert"), 10_000, "the rule removed");
+    expect((await exported(second.ok))["subscriptions"]).toEqual(FILE.subscriptions);
+  });
+
   it("round trip: export, wipe the data dir, start with the file → the same registry", async () => {
     const empty = configPath();
     await save(empty, { version: 1 });
