@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   const { tcpClose } = parsed.args;
   const { maxWatchStreamsPerCaller, maxWatchStreamsPerConnection, watchBufferEvents } = parsed.args;
   const { maxRequestBytes, maxConnections, idleTimeout } = parsed.args;
-  const { historyRetention, minuteRollupRetention, hourRollupRetention, dayRollupRetention } = parsed.args;
+  const { historyRetention, minuteRollupRetention, hourRollupRetention, dayRollupRetention, rollupInterval } = parsed.args;
   let stopForFatal: (() => void) | undefined;
   const server = await startServer({
     host: listen.host,
@@ -49,6 +49,7 @@ async function main(): Promise<void> {
     maxConnections,
     idleTimeoutMs: idleTimeout,
     historyRetention: { recordsMs: historyRetention, minuteMs: minuteRollupRetention, hourMs: hourRollupRetention, dayMs: dayRollupRetention },
+    rollupIntervalMs: rollupInterval,
     ...(metricsListen === undefined ? {} : { metricsListen }),
   });
 

@@ -219,6 +219,14 @@ export const OPTIONS = {
     help: "how long hour rollups are kept; at least --minute-rollup-retention",
     read: readRetention,
   }),
+  rollupInterval: option({
+    flag: "rollup-interval",
+    env: "MONITOR_ROLLUP_INTERVAL",
+    default: "1m",
+    placeholder: "DURATION",
+    help: "how often check rows are folded into the minute/hour/day rollups (stats read the rest from the rows)",
+    read: positiveDuration,
+  }),
   dayRollupRetention: option({
     flag: "day-rollup-retention",
     env: "MONITOR_DAY_ROLLUP_RETENTION",

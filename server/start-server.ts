@@ -72,6 +72,8 @@ export interface ServerOptions {
   readonly idleTimeoutMs?: number;
   /** How long check rows and rollups are kept (the retention flags); default {@link DEFAULT_HISTORY_RETENTION}. */
   readonly historyRetention?: HistoryRetention;
+  /** How often the rollup job runs (`--rollup-interval`); default 1 minute. */
+  readonly rollupIntervalMs?: number;
 }
 
 /**
@@ -195,6 +197,7 @@ async function startLocked(options: ServerOptions, opened: ServerStore, undo: Ar
   const history = createHistoryRuntime({
     store: opened.history,
     retention: options.historyRetention ?? DEFAULT_HISTORY_RETENTION,
+    ...(options.rollupIntervalMs === undefined ? {} : { rollupEveryMs: options.rollupIntervalMs }),
     isRegistered: (id) => registry.getService(id) !== undefined,
     current: (id) => {
       const service = registry.getService(id);

@@ -20,6 +20,8 @@ export interface HistoryMetrics {
 export interface HistoryRuntimeOptions {
   readonly store: HistoryStore;
   readonly retention: HistoryRetention;
+  /** Between rollup passes; default 1 minute. */
+  readonly rollupEveryMs?: number;
   readonly isRegistered: (serviceId: string) => boolean;
   /** The engine's view of a service now, for stats' current streak. */
   readonly current: (serviceId: string) => CurrentObservation | undefined;
@@ -59,6 +61,7 @@ export function createHistoryRuntime(options: HistoryRuntimeOptions): HistoryRun
   metrics?.readBufferedFrom(() => writer.buffered());
   const rollups = createRollupJob({
     store,
+    ...(options.rollupEveryMs === undefined ? {} : { everyMs: options.rollupEveryMs }),
     onError: (error, context) => logger.error({ err: error }, `history: ${context}`),
     onPass: (pass) => {
       metrics?.rollupPassed(pass);

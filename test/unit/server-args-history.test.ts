@@ -46,6 +46,12 @@ describe("history retention flags", () => {
     });
   });
 
+  it("--rollup-interval defaults to a minute and takes a duration", () => {
+    expect(parseServerArgs([], {})).toMatchObject({ args: { rollupInterval: 60_000 } });
+    expect(parseServerArgs(["--rollup-interval", "5s"], {})).toMatchObject({ args: { rollupInterval: 5000 } });
+    expect(parseServerArgs([], { MONITOR_ROLLUP_INTERVAL: "0s" })).toMatchObject({ kind: "error", message: expect.stringContaining("--rollup-interval: must be more than 0") });
+  });
+
   it("are in the usage text with their variables and defaults", () => {
     for (const text of ["--history-retention DURATION", "MONITOR_DAY_ROLLUP_RETENTION", "(default 730d)", "(default 48h)"]) expect(USAGE).toContain(text);
   });
