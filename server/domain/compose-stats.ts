@@ -46,19 +46,21 @@ export interface ComposeStatsInput {
 export function composeStats({ serviceId, snapshot, cover, current }: ComposeStatsInput): ServiceStats {
   const cells = coverBuckets(serviceId, snapshot, cover);
   const total = emptyBucket(serviceId, cover.chart.resolution, cover.startMs);
-  const points = new Map<Millis, RollupBucket>();
+  const byPoint = new Map<Millis, RollupBucket[]>();
   for (const cell of cells) {
     mergeBucket(total, cell);
     const start = chartPointStart(cover.chart, cell.startMs);
-    let point = points.get(start);
-    if (point === undefined) points.set(start, (point = emptyBucket(serviceId, cover.chart.resolution, start)));
-    mergeBucket(point, cell);
+    const point = byPoint.get(start);
+    if (point === undefined) byPoint.set(start, [cell]);
+    else point.push(cell);
   }
   const buckets: StatsBucket[] = [];
   if (cover.endMs > cover.startMs) {
     const last = chartPointStart(cover.chart, cover.endMs - 1);
     for (let start = chartPointStart(cover.chart, cover.startMs); start <= last; start += cover.chart.widthMs) {
-      buckets.push(chartPoint(points.get(start) ?? emptyBucket(serviceId, cover.chart.resolution, start)));
+      const parts = byPoint.get(start) ?? [];
+      // A point of one bucket (the usual case) is read as it is; only edges and multi-day points merge.
+      buckets.push(chartPoint(start, parts.length === 1 ? parts[0]! : mergedOf(serviceId, cover.chart.resolution, start, parts)));
     }
   }
   const lengthMs = cover.endMs - cover.startMs;
@@ -85,23 +87,19 @@ export function composeStats({ serviceId, snapshot, cover, current }: ComposeSta
 }
 
 /**
- * Every bucket of the cover with something in it: the stored one merged with
- * what the rows not rolled up yet add to it. Fresh objects (the snapshot is
- * not changed).
+ * Every bucket of the cover with something in it: the stored one, merged
+ * with what the rows not rolled up yet add to it when they do (a fresh
+ * object then). Neither the snapshot's buckets nor the result may be changed
+ * by the caller: they are shared.
  */
 function coverBuckets(serviceId: string, snapshot: StatsSnapshot, cover: WindowCover): RollupBucket[] {
   const resolutions = [...new Set(cover.ranges.map((r) => r.resolution))];
   const inCover = (resolution: RollupResolution, startMs: Millis) =>
     cover.ranges.some((r) => r.resolution === resolution && startMs >= r.startMs && startMs < r.endMs);
   const cells: BucketMap = new Map();
-  const add = (bucket: RollupBucket) => {
-    if (!inCover(bucket.resolution, bucket.startMs)) return;
-    const key = bucketKey(serviceId, bucket.resolution, bucket.startMs);
-    let cell = cells.get(key);
-    if (cell === undefined) cells.set(key, (cell = emptyBucket(serviceId, bucket.resolution, bucket.startMs)));
-    mergeBucket(cell, bucket);
-  };
-  for (const bucket of snapshot.buckets) add(bucket);
+  for (const bucket of snapshot.buckets) {
+    if (inCover(bucket.resolution, bucket.startMs)) cells.set(bucketKey(serviceId, bucket.resolution, bucket.startMs), bucket);
+  }
 
   const scratch: BucketMap = new Map();
   let tail = snapshot.tail;
@@ -111,8 +109,18 @@ function coverBuckets(serviceId: string, snapshot: StatsSnapshot, cover: WindowC
     tail = foldRecord(scratch, resolutions, from, record);
   }
   if (tail !== undefined) foldOpenSpan(scratch, resolutions, clipTail(tail, cover.startMs), cover.endMs);
-  for (const bucket of scratch.values()) add(bucket);
+  for (const [key, added] of scratch) {
+    if (!inCover(added.resolution, added.startMs)) continue;
+    const stored = cells.get(key);
+    cells.set(key, stored === undefined ? added : mergedOf(serviceId, added.resolution, added.startMs, [stored, added]));
+  }
   return [...cells.values()];
+}
+
+function mergedOf(serviceId: string, resolution: RollupResolution, startMs: Millis, parts: readonly RollupBucket[]): RollupBucket {
+  const merged = emptyBucket(serviceId, resolution, startMs);
+  for (const part of parts) mergeBucket(merged, part);
+  return merged;
 }
 
 /**
@@ -129,9 +137,9 @@ function clipTail(tail: RollupTail, fromMs: Millis): RollupTail | undefined {
   return left > 0 ? { ...tail, at: fromMs, maxSpanMs: left } : undefined;
 }
 
-function chartPoint(b: RollupBucket): StatsBucket {
+function chartPoint(startMs: Millis, b: RollupBucket): StatsBucket {
   return {
-    startMs: b.startMs,
+    startMs,
     availability: availabilityOf(b),
     checks: b.checks,
     upChecks: b.upChecks,

@@ -2,12 +2,13 @@
  * Which rollups answer a stats window (issue 11's GetServiceStats), and at
  * what resolution its chart is drawn.
  *
- * The chart: about 200 points whatever the window, at "nice" widths (1, 2,
- * 5, 10, 15, 30 min; 1, 2, 3, 6, 12 h; 1, 2, 4, 7, 14, 28 d) aligned to the
- * epoch, so 1 h is drawn in 60 one-minute points, 24 h in 144 of ten
- * minutes, 30 d in 120 of six hours, 2 years in 183 of four days. Its
- * resolution is the coarsest rollup that tiles those widths (minute, hour or
- * day).
+ * The chart: a point per rollup bucket — minutes for windows up to 200
+ * minutes, hours up to 200 hours, days beyond — so each point is one stored
+ * bucket read (what a stats call costs is the buckets it reads and merges:
+ * drawing 24 h in ten-minute points would read 1,440 minute buckets instead
+ * of about 110). Past 200 days, points of 2, 4, 7, 14 or 28 days keep the
+ * series at most 200 long (the cost is the day buckets either way): two
+ * years are 183 points of four days.
  *
  * The cover: the rollup buckets whose sum is the window. Whole buckets of the
  * chart resolution in the middle, finer ones at the edges, so the window is
@@ -24,17 +25,17 @@ import type { RollupRange } from "../store/history-store.js";
 import { bucketStart, RESOLUTION_MS, type RollupResolution } from "./history-types.js";
 import type { Millis } from "./types.js";
 
-/** The most chart points any window is drawn with (one more at most, when the window straddles a point's edge). */
+/** The most chart points any window is drawn with (counting the points it touches, partly covered ones at its edges too). */
 export const MAX_CHART_POINTS = 200;
 
 const MINUTE = RESOLUTION_MS.minute;
 const HOUR = RESOLUTION_MS.hour;
 const DAY = RESOLUTION_MS.day;
 
-/** Nice chart widths, finest first; each is a multiple of its resolution's bucket. */
+/** Chart widths, finest first; each is a multiple of its resolution's bucket. */
 const CHART_WIDTHS: readonly { readonly resolution: RollupResolution; readonly widthMs: number }[] = [
-  ...[1, 2, 5, 10, 15, 30].map((n) => ({ resolution: "minute" as const, widthMs: n * MINUTE })),
-  ...[1, 2, 3, 6, 12].map((n) => ({ resolution: "hour" as const, widthMs: n * HOUR })),
+  { resolution: "minute", widthMs: MINUTE },
+  { resolution: "hour", widthMs: HOUR },
   ...[1, 2, 4, 7, 14, 28].map((n) => ({ resolution: "day" as const, widthMs: n * DAY })),
 ];
 
@@ -74,7 +75,7 @@ export function chartPointStart(chart: ChartResolution, at: Millis): Millis {
 }
 
 /**
- * The chart for [startMs, endMs): the finest nice width with at most
+ * The chart for [startMs, endMs): the finest width with at most
  * MAX_CHART_POINTS points over it, and no finer than `finest` (a window that
  * starts where minute rollups are gone cannot be drawn in minutes).
  */

@@ -16,16 +16,18 @@ const points = (startMs: number, endMs: number, widthMs: number) => Math.floor((
 const ORDER: Record<RollupResolution, number> = { minute: 0, hour: 1, day: 2 };
 
 describe("chartResolutionFor", () => {
-  it("draws every window in at most 200 points of a nice width", () => {
+  it("draws a point per rollup bucket up to 200 of them, and at most 200 of several days beyond", () => {
     const cases: [number, RollupResolution, number][] = [
       [10 * MIN, "minute", MIN],
       [HOUR, "minute", MIN],
       [3 * HOUR, "minute", MIN],
-      [24 * HOUR, "minute", 10 * MIN],
-      [48 * HOUR, "minute", 15 * MIN],
+      [4 * HOUR, "hour", HOUR],
+      [24 * HOUR, "hour", HOUR],
       [7 * DAY, "hour", HOUR],
-      [30 * DAY, "hour", 6 * HOUR],
-      [90 * DAY, "hour", 12 * HOUR],
+      [9 * DAY, "day", DAY],
+      [30 * DAY, "day", DAY],
+      [90 * DAY, "day", DAY],
+      [365 * DAY, "day", 2 * DAY],
       [730 * DAY, "day", 4 * DAY],
     ];
     for (const [length, resolution, widthMs] of cases) {
@@ -54,22 +56,34 @@ describe("chartResolutionFor", () => {
 });
 
 describe("coverWindow", () => {
-  it("covers a day ending now with minutes, exact to the minute at the start and to now at the end", () => {
-    const cover = coverWindow({ startMs: NOW - DAY, endMs: NOW }, NOW, DEFAULT_KEPT);
-    expect(cover.startMs).toBe(floorTo(NOW - DAY, MIN));
+  it("covers a few hours ending now with minutes, exact to the minute at the start and to now at the end", () => {
+    const cover = coverWindow({ startMs: NOW - 3 * HOUR, endMs: NOW }, NOW, DEFAULT_KEPT);
+    expect(cover.startMs).toBe(floorTo(NOW - 3 * HOUR, MIN));
     expect(cover.endMs).toBe(NOW);
-    expect(cover.chart).toEqual({ resolution: "minute", widthMs: 10 * MIN });
+    expect(cover.chart).toEqual({ resolution: "minute", widthMs: MIN });
     // The last range reaches the end of the minute holding now, so that bucket is read.
-    expect(cover.ranges).toEqual([{ resolution: "minute", startMs: floorTo(NOW - DAY, MIN), endMs: ceilTo(NOW, MIN) }]);
+    expect(cover.ranges).toEqual([{ resolution: "minute", startMs: floorTo(NOW - 3 * HOUR, MIN), endMs: ceilTo(NOW, MIN) }]);
   });
 
-  it("covers 30 days with hours, rounding the start to the hour where minutes are gone, and minutes after the last whole hour", () => {
+  it("covers a day with hours, and minutes at both edges", () => {
+    const cover = coverWindow({ startMs: NOW - DAY, endMs: NOW }, NOW, DEFAULT_KEPT);
+    expect(cover).toMatchObject({ startMs: floorTo(NOW - DAY, MIN), endMs: NOW, chart: { resolution: "hour", widthMs: HOUR } });
+    expect(cover.ranges).toEqual([
+      { resolution: "minute", startMs: floorTo(NOW - DAY, MIN), endMs: ceilTo(NOW - DAY, HOUR) },
+      { resolution: "hour", startMs: ceilTo(NOW - DAY, HOUR), endMs: floorTo(NOW, HOUR) },
+      { resolution: "minute", startMs: floorTo(NOW, HOUR), endMs: ceilTo(NOW, MIN) },
+    ]);
+  });
+
+  it("covers 30 days with days, rounding the start to the hour where minutes are gone", () => {
     const cover = coverWindow({ startMs: NOW - 30 * DAY, endMs: NOW }, NOW, DEFAULT_KEPT);
     expect(cover.startMs).toBe(floorTo(NOW - 30 * DAY, HOUR));
     expect(cover.endMs).toBe(NOW);
-    expect(cover.chart).toEqual({ resolution: "hour", widthMs: 6 * HOUR });
+    expect(cover.chart).toEqual({ resolution: "day", widthMs: DAY });
     expect(cover.ranges).toEqual([
-      { resolution: "hour", startMs: floorTo(NOW - 30 * DAY, HOUR), endMs: floorTo(NOW, HOUR) },
+      { resolution: "hour", startMs: floorTo(NOW - 30 * DAY, HOUR), endMs: ceilTo(NOW - 30 * DAY, DAY) },
+      { resolution: "day", startMs: ceilTo(NOW - 30 * DAY, DAY), endMs: floorTo(NOW, DAY) },
+      { resolution: "hour", startMs: floorTo(NOW, DAY), endMs: floorTo(NOW, HOUR) },
       { resolution: "minute", startMs: floorTo(NOW, HOUR), endMs: ceilTo(NOW, MIN) },
     ]);
   });
