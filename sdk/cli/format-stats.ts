@@ -31,13 +31,18 @@ const spanOf = (d: Duration | undefined) => statsSpan(toMillis(d) ?? 0);
 
 /**
  * The service now, in words: "down for 3m 12s", "up for 2h, last failure 3h
- * ago (lasted 1m 30s)", "up for 5m, no failure in the history", "paused for
- * 10m", "not checked yet".
+ * ago (lasted 1m 30s)", "up for 5m, no failure in the history", "paused, last
+ * seen up (since 10m ago)", "not checked yet".
  */
 export function formatStreak(streak: CurrentStreak | undefined, paint: Paint): string {
   if (streak === undefined) return "-";
   const lasted = streak.duration === undefined ? "" : ` for ${spanOf(streak.duration)}`;
-  if (streak.paused) return `${paint.yellow("paused")}${lasted}`;
+  // Paused, the streak is still the last status seen (its duration runs from that status' start).
+  if (streak.paused) {
+    const seen = streak.status === ServiceStatus.UP ? "up" : streak.status === ServiceStatus.DOWN ? "down" : undefined;
+    if (seen === undefined) return `${paint.yellow("paused")}, not checked yet`;
+    return `${paint.yellow("paused")}, last seen ${seen}${streak.duration === undefined ? "" : ` (since ${spanOf(streak.duration)} ago)`}`;
+  }
   switch (streak.status) {
     case ServiceStatus.DOWN:
       return `${paint.red("down")}${lasted}`;
@@ -100,7 +105,7 @@ function formatChart(stats: ServiceStats): string {
   const buckets = stats.buckets;
   if (buckets.length === 0) return `${"Chart:".padEnd(15)}no buckets\n`;
   const each = stats.bucketWidth === undefined ? "" : ` of ${statsSpan(toMillis(stats.bucketWidth))}`;
-  const availability = sparkline(buckets.map((b) => b.availability));
+  const availability = sparkline(buckets.map((b) => b.availability), { top: 1 });
   const p95 = sparkline(buckets.map((b) => toMillis(b.latencyP95)));
   const range = (s: { min: number | undefined; max: number | undefined }, show: (v: number) => string) =>
     s.min === undefined || s.max === undefined ? "no data" : `${show(s.min)} to ${show(s.max)}`;

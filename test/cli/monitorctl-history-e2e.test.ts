@@ -42,12 +42,14 @@ describe("monitorctl history and stats against the server", () => {
 
     // The writer appends about once a second: wait for a few checks to be kept.
     await waitUntil(async () => ndjson(await ok(["history", id, "--json"])).length >= 3, 15_000, "3 checks in the history");
-    const rows = ndjson(await ok(["history", id, "--json", "--limit", "2"]));
+    const limited = await ctl(["history", id, "--json", "--limit", "2"]);
+    expect(limited).toMatchObject({ code: 0, stderr: "the 2 newest shown; --limit N shows more, --start/--end a narrower window\n" });
+    const rows = ndjson(limited.stdout);
     expect(rows).toHaveLength(2);
     expect(rows[0]).toMatchObject({ status: "SERVICE_STATUS_UP" });
     expect(Date.parse(rows[0]!["checkTime"] as string)).toBeGreaterThan(Date.parse(rows[1]!["checkTime"] as string));
     expect(await ok(["history", id, "--since", "1h", "--status", "down"])).toBe("TIME  STATUS  LATENCY  DETAIL\n");
-    expect(await ok(["history", id, "--limit", "1"])).toMatch(/^TIME +STATUS +LATENCY +DETAIL\n\S+Z +UP +\d+(\.\d\d)?ms\n$/);
+    expect((await ctl(["history", id, "--limit", "1"])).stdout).toMatch(/^TIME +STATUS +LATENCY +DETAIL\n\S+Z +UP +\d+(\.\d\d)?ms\n$/);
 
     const { stats } = JSON.parse(await ok(["stats", id, "--window", "1h", "--json"])) as { stats: Record<string, unknown> };
     expect(stats).toMatchObject({ serviceId: id, availability: 1 });

@@ -86,6 +86,12 @@ describe("formatStats", () => {
     );
   });
 
+  it("draws availability on a scale reaching 100%: 0% throughout is low, not a full flat line", () => {
+    const allDown = clone(ServiceStatsSchema, stats);
+    allDown.buckets = [0, 0, undefined].map((a) => create(StatsBucketSchema, a === undefined ? {} : { availability: a }));
+    expect(formatStats(allDown, paint)).toContain("  availability ▁▁   0.000% to 0.000%\n");
+  });
+
   it("shows buckets with no data at all as spaces, with no range", () => {
     const blank = clone(ServiceStatsSchema, stats);
     blank.buckets = [create(StatsBucketSchema), create(StatsBucketSchema), create(StatsBucketSchema)];
@@ -97,13 +103,14 @@ describe("formatStreak", () => {
   it("down: for how long", () => {
     expect(formatStreak(create(CurrentStreakSchema, { status: ServiceStatus.DOWN, duration: durationFromMs(192_000) }), paint)).toBe("down for 3m 12s");
   });
-  it("up with no failure in the history, and paused", () => {
+  it("up with no failure in the history; paused, with the last status seen", () => {
     expect(formatStreak(create(CurrentStreakSchema, { status: ServiceStatus.UP, duration: durationFromMs(300_000) }), paint)).toBe(
       "up for 5m, no failure in the history",
     );
     expect(formatStreak(create(CurrentStreakSchema, { status: ServiceStatus.UP, paused: true, duration: durationFromMs(600_000) }), paint)).toBe(
-      "paused for 10m",
+      "paused, last seen up (since 10m ago)",
     );
+    expect(formatStreak(create(CurrentStreakSchema, { paused: true }), paint)).toBe("paused, not checked yet");
   });
   it("up after a failure whose end is not known: no length", () => {
     const streak = create(CurrentStreakSchema, {

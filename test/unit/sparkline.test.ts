@@ -19,6 +19,15 @@ describe("sparkline", () => {
     expect(sparkline([0.42, 0.42, undefined, 0.42])).toEqual({ line: "██ █", min: 0.42, max: 0.42 });
   });
 
+  it("scales to a given top when it is above the data, and returns the data's own range", () => {
+    expect(sparkline([0, 0], { top: 1 })).toEqual({ line: "▁▁", min: 0, max: 0 });
+    expect(sparkline([0.5, 1], { top: 1 })).toEqual({ line: "▁█", min: 0.5, max: 1 });
+    expect(sparkline([0, 0.5], { top: 1 }).line).toBe("▁▅");
+    expect(sparkline([1, 1], { top: 1 }).line).toBe("██");
+    // A top below the data changes nothing.
+    expect(sparkline([10, 20], { top: 1 }).line).toBe("▁█");
+  });
+
   it("has no range when nothing is present, and one space per bucket", () => {
     expect(sparkline([undefined, undefined])).toEqual({ line: "  ", min: undefined, max: undefined });
     expect(sparkline([])).toEqual({ line: "", min: undefined, max: undefined });
