@@ -14,7 +14,14 @@ import type { StreamEnd } from "./watch-recorder.js";
  */
 export interface HeardEvent {
   readonly sequence: number;
-  readonly kind: "snapshot" | "status_change" | "subscription_ended" | "service_paused" | "service_resumed";
+  readonly kind:
+    | "snapshot"
+    | "status_change"
+    | "subscription_ended"
+    | "service_paused"
+    | "service_resumed"
+    | "availability_alert"
+    | "availability_recovered";
   /** "" for a snapshot. */
   readonly serviceId: string;
   /** "UP" / "DOWN" / "UNSPECIFIED" for a status change; "" otherwise. */
@@ -27,6 +34,8 @@ export interface HeardEvent {
   /** status_change.http.status_code; undefined when the event has no http part. */
   readonly httpStatusCode: number | undefined;
   readonly captures: readonly string[];
+  /** An availability event's availability (0 to 1); NaN otherwise. */
+  readonly availability: number;
   /** A snapshot's subscriptions; empty otherwise. */
   readonly subscriptions: readonly { serviceId: string; status: string; url: string; paused: boolean }[];
 }
@@ -100,7 +109,7 @@ function createRecorder(cancel: () => void) {
   };
 }
 
-const BLANK = { serviceId: "", status: "", previousStatus: "", sinceMs: Number.NaN, detail: "", url: "", httpStatusCode: undefined, captures: [], subscriptions: [] };
+const BLANK = { serviceId: "", status: "", previousStatus: "", sinceMs: Number.NaN, detail: "", url: "", httpStatusCode: undefined, captures: [], availability: Number.NaN, subscriptions: [] };
 
 /** A Connect WatchResponse as a {@link HeardEvent}; undefined for an event kind this client does not know. */
 function fromConnect(msg: WatchResponse): HeardEvent | undefined {
@@ -136,6 +145,10 @@ function fromConnect(msg: WatchResponse): HeardEvent | undefined {
       return { ...BLANK, sequence, kind: "service_paused", serviceId: event.value.serviceId };
     case "serviceResumed":
       return { ...BLANK, sequence, kind: "service_resumed", serviceId: event.value.serviceId };
+    case "availabilityAlert":
+      return { ...BLANK, sequence, kind: "availability_alert", serviceId: event.value.serviceId, availability: event.value.availability };
+    case "availabilityRecovered":
+      return { ...BLANK, sequence, kind: "availability_recovered", serviceId: event.value.serviceId, availability: event.value.availability };
     case undefined:
       return undefined;
   }
@@ -186,6 +199,7 @@ function fromGrpcJs(msg: Plain): HeardEvent {
           captures: http === null ? [] : ((http["captures"] as string[] | undefined) ?? []),
         }
       : {}),
+    ...(kind === "availability_alert" || kind === "availability_recovered" ? { availability: Number(body["availability"] ?? 0) } : {}),
   };
 }
 
