@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
-import type { RollupResolution, RollupTail } from "../domain/history-types.js";
-import { bucketKey, foldRecord, mergeBucket, type BucketMap } from "../domain/rollup-fold.js";
+import { bucketStart, RESOLUTION_MS, type RollupResolution, type RollupTail } from "../domain/history-types.js";
+import { bucketKey, emptyBucket, foldRecord, mergeBucket, type BucketMap } from "../domain/rollup-fold.js";
 import type { Timers } from "../engine/check-scheduler.js";
 import type { HistoryStore } from "../store/history-store.js";
 
@@ -66,6 +66,10 @@ export function createRollupJob(options: RollupJobOptions): RollupJob {
   const chunk = Math.max(1, options.chunk ?? 5000);
   const maxRowsPerPass = Math.max(chunk, options.maxRowsPerPass ?? 100_000);
   const resolutions = options.resolutions ?? ALL_RESOLUTIONS;
+  // Rows are folded into the finest buckets only and the coarser ones summed
+  // from them (exact: mergeBucket adds): a third of the per-row work.
+  const [finest, ...coarser] = [...resolutions].sort((a, b) => RESOLUTION_MS[a] - RESOLUTION_MS[b]);
+  const foldInto: readonly RollupResolution[] = finest === undefined ? [] : [finest];
 
   let running: Promise<RollupPass> | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -89,7 +93,7 @@ export function createRollupJob(options: RollupJobOptions): RollupJob {
       }
       for (const record of batch) {
         const before = tails.get(record.serviceId);
-        const after = foldRecord(delta, resolutions, before, record);
+        const after = foldRecord(delta, foldInto, before, record);
         if (after !== before) {
           tails.set(record.serviceId, after);
           changedTails.add(record.serviceId);
@@ -103,6 +107,15 @@ export function createRollupJob(options: RollupJobOptions): RollupJob {
       }
     }
     if (rows === 0) return { rows, buckets: 0, watermark, caughtUp, durationMs: performance.now() - started };
+    for (const fine of [...delta.values()]) {
+      for (const resolution of coarser) {
+        const startMs = bucketStart(resolution, fine.startMs);
+        const key = bucketKey(fine.serviceId, resolution, startMs);
+        let coarse = delta.get(key);
+        if (coarse === undefined) delta.set(key, (coarse = emptyBucket(fine.serviceId, resolution, startMs)));
+        mergeBucket(coarse, fine);
+      }
+    }
 
     // Read-merge-write: the stored bucket plus what this pass adds to it.
     const keys = [...delta.values()].map(({ serviceId, resolution, startMs }) => ({ serviceId, resolution, startMs }));
