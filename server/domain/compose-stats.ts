@@ -104,8 +104,11 @@ function coverBuckets(serviceId: string, snapshot: StatsSnapshot, cover: WindowC
   const scratch: BucketMap = new Map();
   let tail = snapshot.tail;
   for (const record of snapshot.unrolled) {
-    // A tail older than the record stands until it; only its part inside the cover matters.
-    const from = tail !== undefined && record.at >= tail.at ? clipTail(tail, cover.startMs) : tail;
+    // The tail stands until the record; only the part of that span inside
+    // the cover matters (none, when the record is at or before its start).
+    // A record older than the tail keeps it, as in the rollup job.
+    const from =
+      tail === undefined || record.at < tail.at ? tail : record.at <= cover.startMs ? undefined : clipTail(tail, cover.startMs);
     tail = foldRecord(scratch, resolutions, from, record);
   }
   if (tail !== undefined) foldOpenSpan(scratch, resolutions, clipTail(tail, cover.startMs), cover.endMs);

@@ -208,6 +208,16 @@ describe("composeStats", () => {
     }
   });
 
+  it("takes the state of unrolled rows from before the window's start, not the older tail's", () => {
+    const cover = coverWindow({ startMs: NOW - 2 * MIN, endMs: NOW }, NOW, keptAsOf(NOW));
+    const cs = cover.startMs;
+    // Paused a day ago (rolled up), resumed 10 s before the window: checks every second, half a second off its edges.
+    const records: HistoryRecord[] = [{ kind: "pause", serviceId: "svc_e", at: NOW - DAY }];
+    for (let at = cs - 9500; at < NOW; at += SEC) records.push(check("svc_e", at, "up"));
+    const stats = composeStats({ serviceId: "svc_e", snapshot: snapshotOf(records, 1, cover), cover, current: undefined });
+    expect(stats).toMatchObject({ upMs: NOW - cs, excludedMs: 0, unknownMs: 0 });
+  });
+
   it("splits the span from the last rolled-up row to the first unrolled one over the minutes it crosses", () => {
     const M = floorTo(NOW, MIN) - 5 * MIN;
     const records = [check("svc_c", M - 1500, "down", { maxSpanMs: 10 * SEC }), check("svc_c", M + 2500, "up")];
