@@ -46,6 +46,12 @@ const ALL_RESOLUTIONS: readonly RollupResolution[] = ["minute", "hour", "day"];
 /** Bucket keys per readBuckets call (SQL parameter limits). */
 const READ_KEYS_PER_CALL = 500;
 
+/**
+ * A turn of the event loop between chunks: SQLite's calls are synchronous,
+ * so without it a pass of 100,000 rows would hold checks and RPCs for seconds.
+ */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 const realTimers: Timers = { setTimeout: (cb, ms) => setTimeout(cb, ms), clearTimeout: (h) => clearTimeout(h) };
 
 /**
@@ -105,6 +111,7 @@ export function createRollupJob(options: RollupJobOptions): RollupJob {
         caughtUp = true;
         break;
       }
+      await yieldToEventLoop();
     }
     if (rows === 0) return { rows, buckets: 0, watermark, caughtUp, durationMs: performance.now() - started };
     for (const fine of [...delta.values()]) {
@@ -120,6 +127,7 @@ export function createRollupJob(options: RollupJobOptions): RollupJob {
     // Read-merge-write: the stored bucket plus what this pass adds to it.
     const keys = [...delta.values()].map(({ serviceId, resolution, startMs }) => ({ serviceId, resolution, startMs }));
     for (let i = 0; i < keys.length; i += READ_KEYS_PER_CALL) {
+      await yieldToEventLoop();
       for (const stored of await store.readBuckets(keys.slice(i, i + READ_KEYS_PER_CALL))) {
         const key = bucketKey(stored.serviceId, stored.resolution, stored.startMs);
         const added = delta.get(key);
