@@ -37,7 +37,7 @@ export interface HistoryRuntime {
   readonly queries: HistoryQueries;
   /** Starts the rollup and retention jobs (after the engine has started). */
   start(): void;
-  /** Stops the jobs, then writes what is buffered; the store is closed by its owner after this. */
+  /** Stops the jobs and writes what is buffered; the store is closed by its owner after this. */
   close(): Promise<void>;
 }
 
@@ -91,8 +91,8 @@ export function createHistoryRuntime(options: HistoryRuntimeOptions): HistoryRun
       retention.start();
     },
     async close() {
-      await Promise.all([rollups.stop(), retention.stop()]);
-      await writer.close();
+      // The writer's last batch does not wait for a long rollup pass to end.
+      await Promise.all([rollups.stop(), retention.stop(), writer.close()]);
     },
   };
 }
