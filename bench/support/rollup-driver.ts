@@ -19,9 +19,15 @@ export interface RollupDriver {
   stop(): Promise<void>;
 }
 
-/** Passes until caught up, each timed. */
+/**
+ * Passes until caught up, each timed. Between passes it yields to the event
+ * loop as the job's own schedule does (a timer of 0 ms): on SQLite a pass
+ * never waits for I/O, so back-to-back passes awaited in a loop would hold
+ * the loop for the whole backlog.
+ */
 export async function drainRollups(job: RollupJob, into: TimedPass[]): Promise<void> {
-  for (;;) {
+  for (let first = true; ; first = false) {
+    if (!first) await new Promise((resolve) => setTimeout(resolve, 0));
     const before = cpuUsage();
     const pass = await job.runOnce();
     const used = cpuUsage(before);
