@@ -36,6 +36,21 @@ import { StoreError } from "./store.js";
 /** The history schema version this code writes and reads. */
 export const SQLITE_HISTORY_SCHEMA_VERSION = 1;
 
+/**
+ * Every table the history keeps in monitor.db. The main store's integrity
+ * check at start leaves them out: they may hold gigabytes, and damage there
+ * costs history reads (a corrupt StoreError), never the registry.
+ */
+export const SQLITE_HISTORY_TABLES: readonly string[] = [
+  "history_meta",
+  "history_services",
+  "check_results",
+  "status_changes",
+  "rollups",
+  "rollup_tails",
+  "rollup_state",
+];
+
 const HISTORY_V1 = `
 CREATE TABLE IF NOT EXISTS history_services (
   key INTEGER PRIMARY KEY,
