@@ -2,7 +2,7 @@ import { timestampDate, type Duration, type Timestamp } from "@bufbuild/protobuf
 import { ServiceStatus, type CurrentStreak, type ServiceStats } from "../gen/monitor/v1/resources_pb.js";
 import { toMillis } from "../to-millis.js";
 import { formatLatency, humanSpan, type Paint } from "./format-values.js";
-import { sparkline } from "./sparkline.js";
+import { MAX_SPARKLINE_COLUMNS, narrowSeries, sparkline } from "./sparkline.js";
 
 const iso = (t: Timestamp | undefined) => (t === undefined ? "-" : timestampDate(t).toISOString());
 const count = (n: bigint | number) => n.toLocaleString("en-US");
@@ -105,12 +105,19 @@ function formatChart(stats: ServiceStats): string {
   const buckets = stats.buckets;
   if (buckets.length === 0) return `${"Chart:".padEnd(15)}no buckets\n`;
   const each = stats.bucketWidth === undefined ? "" : ` of ${statsSpan(toMillis(stats.bucketWidth))}`;
-  const availability = sparkline(buckets.map((b) => b.availability), { top: 1 });
-  const p95 = sparkline(buckets.map((b) => toMillis(b.latencyP95)));
+  const narrowAvailability = narrowSeries(buckets.map((b) => b.availability), MAX_SPARKLINE_COLUMNS, Math.min);
+  const narrowP95 = narrowSeries(
+    buckets.map((b) => toMillis(b.latencyP95)),
+    MAX_SPARKLINE_COLUMNS,
+    Math.max,
+  );
+  const availability = sparkline(narrowAvailability.values, { top: 1 });
+  const p95 = sparkline(narrowP95.values);
+  const joined = narrowAvailability.perColumn === 1 ? "" : `; each column the worst of ${narrowAvailability.perColumn}`;
   const range = (s: { min: number | undefined; max: number | undefined }, show: (v: number) => string) =>
     s.min === undefined || s.max === undefined ? "no data" : `${show(s.min)} to ${show(s.max)}`;
   return (
-    `${"Chart:".padEnd(15)}${buckets.length} bucket${buckets.length === 1 ? "" : "s"}${each}, oldest first\n` +
+    `${"Chart:".padEnd(15)}${buckets.length} bucket${buckets.length === 1 ? "" : "s"}${each}, oldest first${joined}\n` +
     `  availability ${availability.line}  ${range(availability, (v) => formatAvailability(v))}\n` +
     `  p95 latency  ${p95.line}  ${range(p95, formatLatency)}\n`
   );

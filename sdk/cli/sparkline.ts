@@ -41,3 +41,27 @@ export function sparkline(values: readonly (number | undefined)[], scale: Sparkl
     .join("");
   return { line, min, max };
 }
+
+/** The widest sparkline monitorctl prints: it must fit a terminal beside its label and range. */
+export const MAX_SPARKLINE_COLUMNS = 60;
+
+/**
+ * Narrows a series to at most `columns` values by joining neighbours, each
+ * column the worst of its values (`worst`: Math.min for availability,
+ * Math.max for latency), so a dip in one bucket never disappears in a
+ * wide window. A column whose values are all missing stays missing.
+ */
+export function narrowSeries(
+  values: readonly (number | undefined)[],
+  columns: number,
+  worst: (...values: number[]) => number,
+): { readonly values: (number | undefined)[]; readonly perColumn: number } {
+  const perColumn = Math.max(1, Math.ceil(values.length / Math.max(1, columns)));
+  if (perColumn === 1) return { values: [...values], perColumn };
+  const narrowed: (number | undefined)[] = [];
+  for (let i = 0; i < values.length; i += perColumn) {
+    const present = values.slice(i, i + perColumn).filter((v): v is number => v !== undefined && Number.isFinite(v));
+    narrowed.push(present.length === 0 ? undefined : worst(...present));
+  }
+  return { values: narrowed, perColumn };
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { sparkline } from "../../sdk/cli/sparkline.js";
+import { MAX_SPARKLINE_COLUMNS, narrowSeries, sparkline } from "../../sdk/cli/sparkline.js";
 
 describe("sparkline", () => {
   it("scales a series from its minimum (▁) to its maximum (█) and returns the range", () => {
@@ -36,5 +36,24 @@ describe("sparkline", () => {
   it("rounds each value to the nearest of the eight heights", () => {
     // 0.5 of the range is 3.5 steps: rounds up to the fifth block; 7% is 0.49 steps, 8% 0.56.
     expect(sparkline([0, 50, 100, 7, 8, 92]).line).toBe("▁▅█▁▂▇");
+  });
+});
+
+describe("narrowSeries", () => {
+  it("joins neighbours into at most the columns asked, each the worst of its values", () => {
+    const values = [1, 1, 0.5, 1, undefined, undefined, 1];
+    expect(narrowSeries(values, 3, Math.min)).toEqual({ values: [0.5, 1, 1], perColumn: 3 });
+    expect(narrowSeries([2, 9, 3, undefined], 2, Math.max)).toEqual({ values: [9, 3], perColumn: 2 });
+    // All missing stays missing: no data is not a low bar.
+    expect(narrowSeries([undefined, undefined, 1, 1], 2, Math.min).values).toEqual([undefined, 1]);
+  });
+
+  it("leaves a series that fits alone, and keeps a week of hours within the terminal's width", () => {
+    expect(narrowSeries([1, undefined, 0], 60, Math.min)).toEqual({ values: [1, undefined, 0], perColumn: 1 });
+    const week = Array.from({ length: 168 }, (_, i) => (i === 100 ? 0.9 : 1));
+    const narrowed = narrowSeries(week, MAX_SPARKLINE_COLUMNS, Math.min);
+    expect(narrowed.values.length).toBeLessThanOrEqual(MAX_SPARKLINE_COLUMNS);
+    // The one bad hour still shows.
+    expect(Math.min(...narrowed.values.filter((v): v is number => v !== undefined))).toBe(0.9);
   });
 });
