@@ -62,6 +62,17 @@ export interface StatsSnapshot {
   readonly lastFailure: { readonly start: StatusChangeRecord; readonly end: StatusChangeRecord | undefined } | undefined;
 }
 
+/**
+ * How far before a service's rollup tail its rows not rolled up yet can
+ * start. A service's rows are written in start order (its checks never
+ * overlap; one dropped by a pause or update is not recorded), so none starts
+ * before the tail; this margin (a check runs at most 60 s) only guards that
+ * assumption. It lets a stats read find those rows through the service's
+ * (service, at) index instead of scanning every service's rows after the
+ * watermark — up to a minute of the whole fleet's checks.
+ */
+export const UNROLLED_LOOKBACK_MS = 5 * 60_000;
+
 /** Where retention cuts: rows older than each time go (in bounded batches). */
 export interface RetentionCut {
   readonly recordsBefore: Millis;

@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import pg from "pg";
 import type { HistoryCursor, StatusChangeRecord, Stored } from "../domain/history-types.js";
-import type { HistoryStore, StatsSnapshot } from "./history-store.js";
+import { UNROLLED_LOOKBACK_MS, type HistoryStore, type StatsSnapshot } from "./history-store.js";
 import { applyHistoryMigrations } from "./postgres-history-schema.js";
 import {
   BUCKET_COLUMNS,
@@ -351,10 +351,13 @@ function createPostgresHistoryStore(target: PostgresTarget, pool: pg.Pool): Post
           text: `SELECT ${TAIL_COLUMNS} FROM rollup_tails WHERE service_id = $1`,
           values: [serviceId],
         });
+        // From near the tail by the (service_id, at_ms, id) index: `id > watermark`
+        // alone was planned as a walk of the service's whole index range.
+        const from = tailRows[0] === undefined ? Number.NEGATIVE_INFINITY : decodeTail(tailRows[0]).at - UNROLLED_LOOKBACK_MS;
         const unrolled = await rows<RecordRow>(client, {
           name: "history_stats_unrolled",
-          text: `SELECT ${RECORD_COLUMNS} FROM check_results WHERE service_id = $1 AND id > $2 ORDER BY id`,
-          values: [serviceId, watermark],
+          text: `SELECT ${RECORD_COLUMNS} FROM check_results WHERE service_id = $1 AND at_ms >= $3 AND id > $2 ORDER BY id`,
+          values: [serviceId, watermark, from],
         });
         const changes = await rows<ChangeRow>(client, {
           name: "history_stats_changes",

@@ -59,6 +59,11 @@ export function prepareSqliteHistoryStatements(db: Database.Database) {
     serviceChecksAfter: raw<[number, Key], CheckRow>(
       `SELECT ${CHECK_COLUMNS} FROM check_results WHERE id > ? AND +service = ? ORDER BY id`,
     ),
+    /** The same, for a service with a tail: by its index from near the tail (UNROLLED_LOOKBACK_MS). */
+    serviceChecksAfterFrom: raw<[Key, number, number], CheckRow>(
+      `SELECT ${CHECK_COLUMNS} FROM check_results INDEXED BY check_results_by_service
+        WHERE service = ? AND at_ms >= ? AND id > ? ORDER BY id`,
+    ),
 
     insertChange: db.prepare<[Key, ...unknown[]]>("INSERT INTO status_changes (service, at_ms, previous, status, detail) VALUES (?, ?, ?, ?, ?)"),
     listChanges: raw<[Key, number, number, number, number], ChangeRow>(

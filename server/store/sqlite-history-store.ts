@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import Database from "better-sqlite3";
 import type { HistoryRecord, RollupBucket, RollupResolution, StatusChangeRecord, Stored } from "../domain/history-types.js";
-import type { HistoryStore, RetentionCut, StatsSnapshot } from "./history-store.js";
+import { UNROLLED_LOOKBACK_MS, type HistoryStore, type RetentionCut, type StatsSnapshot } from "./history-store.js";
 import { sqliteStoreError } from "./sqlite-store-error.js";
 import { migrateSqliteHistory } from "./sqlite-history-schema.js";
 import {
@@ -135,6 +135,7 @@ function createSqliteHistoryStore(db: Database.Database, name: string): SqliteHi
       s.bucketsInRange.all(key, RESOLUTION_CODE[range.resolution], range.startMs, range.endMs).map((row) => decodeBucketRow(id, row)),
     );
     const tailRow = s.tail.get(key);
+    const tail = tailRow === undefined ? undefined : decodeTailRow(id, tailRow);
     const down = s.lastDown.get(key, query.endMs);
     let lastFailure: StatsSnapshot["lastFailure"];
     if (down !== undefined) {
@@ -145,8 +146,11 @@ function createSqliteHistoryStore(db: Database.Database, name: string): SqliteHi
     return {
       buckets,
       watermark: mark,
-      tail: tailRow === undefined ? undefined : decodeTailRow(id, tailRow),
-      unrolled: s.serviceChecksAfter.all(mark, key).map((row) => decodeCheckRow(id, row)),
+      tail,
+      unrolled: (tail === undefined
+        ? s.serviceChecksAfter.all(mark, key)
+        : s.serviceChecksAfterFrom.all(key, tail.at - UNROLLED_LOOKBACK_MS, mark)
+      ).map((row) => decodeCheckRow(id, row)),
       changes: s.changesInRange.all(key, query.changesStartMs, query.endMs).map((row) => decodeChangeRow(id, row)),
       lastFailure,
     };
