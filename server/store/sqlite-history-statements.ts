@@ -33,6 +33,11 @@ export function prepareSqliteHistoryStatements(db: Database.Database) {
     insertCheck: db.prepare<[Key, ...unknown[]]>(
       "INSERT INTO check_results (service, at_ms, state, in_outage, latency_us, max_span_ms, detail, http) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     ),
+    /** The largest id kept (a seek to the rowid B-tree's end); null when the table is empty. */
+    maxCheckId: db.prepare<[], number | null>("SELECT max(id) FROM check_results").pluck(),
+    /** Raises the next id SQLite hands out: one row at the id, deleted in the same transaction. */
+    reserveCheckId: db.prepare<[number]>("INSERT INTO check_results (id, service, at_ms, state) VALUES (?, 0, 0, 0)"),
+    releaseCheckId: db.prepare<[number]>("DELETE FROM check_results WHERE id = ?"),
     /**
      * Newest first from a cursor: the row value comparison is a range on the
      * (service, at_ms, rowid) index, walked backwards. (endMs, 0) as the

@@ -109,9 +109,27 @@ function createSqliteHistoryStore(db: Database.Database, name: string): SqliteHi
   }
 
   const appendTx = db.transaction((records: readonly HistoryRecord[], changes: readonly StatusChangeRecord[]) => {
+    const reserved = raiseNextIdAboveWatermark();
     records.forEach((record, i) => s.insertCheck.run(keyOf(record.serviceId), ...named("record", i, records.length, () => checkValues(record))));
     changes.forEach((change, i) => s.insertChange.run(keyOf(change.serviceId), ...named("status change", i, changes.length, () => changeValues(change))));
+    if (reserved !== undefined) s.releaseCheckId.run(reserved);
   });
+
+  /**
+   * SQLite gives a new row the largest id kept plus one, so once the newest
+   * rows are deleted (a service forgotten, everything pruned after a long
+   * pause) it would hand out ids at or below the rollup watermark, and those
+   * rows would never be rolled up or seen by stats. Inserting the first new
+   * row's id would do; a row taken at the watermark and removed again within
+   * the transaction keeps the insert statement single. (AUTOINCREMENT would
+   * too, but needs a table rebuild of existing stores.)
+   */
+  function raiseNextIdAboveWatermark(): number | undefined {
+    const mark = watermark();
+    if (mark === 0 || (s.maxCheckId.get() ?? 0) >= mark) return undefined;
+    s.reserveCheckId.run(mark);
+    return mark;
+  }
 
   const writeRollupsTx = db.transaction((pass: Parameters<HistoryStore["writeRollups"]>[0]) => {
     for (const bucket of pass.buckets) s.putBucket.run(keyOf(bucket.serviceId), ...bucketValues(bucket));

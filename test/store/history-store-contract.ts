@@ -436,6 +436,28 @@ export function describeHistoryStoreContract(
         expect(await h.forgetService("s9", 10)).toBe(0);
       });
 
+      it("never gives a new row an id at or below the watermark, even once the newest rows are gone", async () => {
+        const h = await fresh();
+        await h.append([check("b", T0)], []);
+        await h.append(Array.from({ length: 10 }, (_, i) => check("a", T0 + i * 1_000)), []);
+        const rolled = await h.recordsAfter(0, 100);
+        const watermark = rolled.at(-1)!.id;
+        await h.writeRollups({ buckets: [], tails: [tail("a", T0 + 9_000, "up", 2_000), tail("b", T0, "up", 2_000)], watermark });
+        // The newest rows (a's) go: a backend that reuses ids would number b's next rows below the watermark.
+        while ((await h.forgetService("a", 100)) > 0);
+        await h.append([check("b", T0 + 20_000), check("b", T0 + 21_000)], []);
+        const next = await h.recordsAfter(watermark, 100);
+        expect(next.map((r) => [r.serviceId, r.at - T0])).toEqual([
+          ["b", 20_000],
+          ["b", 21_000],
+        ]);
+        expect(next.every((r) => r.id > watermark)).toBe(true);
+        const snapshot = await h.readStatsSnapshot({ serviceId: "b", ranges: [], changesStartMs: T0, endMs: T0 + 60_000 });
+        expect(snapshot.unrolled.map((r) => r.at - T0)).toEqual([20_000, 21_000]);
+        // Every row kept is listed (the reserved id left nothing behind).
+        expect((await h.listRecords(query("b"))).map((r) => r.at - T0)).toEqual([21_000, 20_000, 0]);
+      });
+
       it("lists the services that have rows, status changes, buckets or a tail", async () => {
         const h = await fresh();
         expect(await h.serviceIdsWithHistory()).toEqual([]);
