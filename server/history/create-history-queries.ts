@@ -1,5 +1,5 @@
 import { composeStats, type CurrentObservation } from "../domain/compose-stats.js";
-import type { HistoryCursor, StatusChangeRecord, Stored } from "../domain/history-types.js";
+import { bucketStart, RESOLUTION_MS, type HistoryCursor, type StatusChangeRecord, type Stored } from "../domain/history-types.js";
 import { coverWindow } from "../domain/stats-window.js";
 import type { Millis } from "../domain/types.js";
 import type { HistoryStore, StatsSnapshot } from "../store/history-store.js";
@@ -43,8 +43,12 @@ export function createHistoryQueries({ store, current, now, retention }: History
       return pageOf(rows, query.pageSize);
     },
 
-    async getServiceStats({ serviceId, startMs, endMs }) {
+    async getServiceStats({ serviceId, startMs: askedStartMs, endMs }) {
       const nowMs = now();
+      // Nothing is kept before the day rollups' retention: a start before it
+      // (the API takes any time) is covered from there, and says so in the
+      // answer's start, instead of walking millennia of empty days.
+      const startMs = Math.max(askedStartMs, bucketStart("day", nowMs - retention.dayMs) - RESOLUTION_MS.day);
       // Read the retention bounds as of now: a bucket older than them may be half pruned.
       const cover = coverWindow({ startMs, endMs }, nowMs, {
         minuteKeptFromMs: nowMs - retention.minuteMs,

@@ -236,5 +236,16 @@ describe.each(BACKENDS)("createHistoryQueries over the %s history store", (_name
       expect(stats).toMatchObject({ startMs: Math.floor(T0 / HOUR) * HOUR, endMs: NOW, bucketWidthMs: HOUR, upMs: 490 * SEC, downMs: 60 * SEC, checks: 600 });
       expect(stats.buckets).toHaveLength(1);
     });
+
+    it("covers a start older than anything kept from the day rollups' retention, not from that start", async () => {
+      const store = await open();
+      const queries = createHistoryQueries({ store, now: () => NOW, current: () => upNow, retention: RETENTION });
+      // Year 1 (the API accepts any time): walking every day since would hold the thread for seconds.
+      const stats = await queries.getServiceStats({ serviceId: "svc_a", startMs: Date.UTC(1, 0, 1), endMs: NOW });
+      const oldestDay = Math.floor((NOW - RETENTION.dayMs) / DAY) * DAY - DAY;
+      expect(stats.startMs).toBe(oldestDay);
+      expect(stats.endMs).toBe(NOW);
+      expect(stats.buckets.length).toBeLessThanOrEqual(200);
+    });
   });
 });
