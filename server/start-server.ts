@@ -329,11 +329,20 @@ async function startLocked(options: ServerOptions, opened: ServerStore, undo: Ar
       if (!flushed) logger.warn(`shutdown: the store did not finish writing within ${STORE_FLUSH_MS} ms`);
       // Checks have stopped: the history's last rows, then its jobs are gone.
       if (!(await settlesWithin(history.close(), HISTORY_FLUSH_MS))) {
-        logger.warn(`shutdown: the history did not finish writing within ${HISTORY_FLUSH_MS} ms; ${history.writer.buffered()} row(s) lost`);
+        const lost = history.writer.buffered();
+        logger.warn(
+          lost > 0
+            ? `shutdown: the history did not finish writing within ${HISTORY_FLUSH_MS} ms; ${lost} row(s) lost`
+            : `shutdown: the history's jobs did not stop within ${HISTORY_FLUSH_MS} ms (a rollup pass under way is redone at the next start)`,
+        );
       }
       // The history before the main store, whose close folds SQLite's WAL
-      // (both connections' commits) into monitor.db.
-      await opened.history.close();
+      // (both connections' commits) into monitor.db. Bounded like the flush:
+      // a stalled PostgreSQL connection waits for its call in flight forever.
+      const historyClosed = opened.history.close().catch((error: unknown) => logger.warn({ err: error }, "shutdown: closing the history store"));
+      if (!(await settlesWithin(historyClosed, HISTORY_FLUSH_MS))) {
+        logger.warn(`shutdown: the history store did not close within ${HISTORY_FLUSH_MS} ms; left to the process's exit`);
+      }
       await store.close();
     } finally {
       stopLoggingChanges();
