@@ -10,7 +10,7 @@
  * (twice the interval it was checked at, as in the rollups): beyond that the
  * monitor did not look and the time is unknown.
  */
-import { statusDurations, type StatusDurations, type StatusSpan, type TimeWindow } from "./status-durations.js";
+import type { StatusDurations, TimeWindow } from "./status-durations.js";
 import type { Millis } from "./types.js";
 
 /** What a result counts as: a check inside a planned outage (or a pause) is neither up nor down. */
@@ -47,17 +47,26 @@ export function trimBefore(window: AvailabilityWindow, ms: Millis): void {
   if (drop > 0) window.splice(0, drop);
 }
 
-/** Up / down / excluded / unknown time of `range` as the window's runs cover it, the newest standing until `nowMs`. */
+/**
+ * Up / down / excluded / unknown time of `range` as the window's runs cover
+ * it, the newest standing until `nowMs`. Runs never overlap (each ends where
+ * the next starts, or earlier at its cap), so this is one pass of sums — it
+ * runs for every check of a service whose subscribers have alert rules.
+ */
 export function windowDurations(window: AvailabilityWindow, range: TimeWindow, nowMs: Millis): StatusDurations {
-  const spans: StatusSpan[] = [];
-  const excluded: TimeWindow[] = [];
+  let upMs = 0;
+  let downMs = 0;
+  let excludedMs = 0;
   for (let i = 0; i < window.length; i++) {
     const run = window[i]!;
     const next = window[i + 1];
-    const endMs = Math.min(next === undefined ? nowMs : next.startMs, run.lastAt + run.maxSpanMs);
-    if (endMs <= run.startMs) continue;
-    if (run.state === "excluded") excluded.push({ startMs: run.startMs, endMs });
-    else spans.push({ startMs: run.startMs, endMs, status: run.state });
+    const endMs = Math.min(next === undefined ? nowMs : next.startMs, run.lastAt + run.maxSpanMs, range.endMs);
+    const startMs = Math.max(run.startMs, range.startMs);
+    if (endMs <= startMs) continue;
+    if (run.state === "up") upMs += endMs - startMs;
+    else if (run.state === "down") downMs += endMs - startMs;
+    else excludedMs += endMs - startMs;
   }
-  return statusDurations(spans, excluded, range);
+  const length = Math.max(0, range.endMs - range.startMs);
+  return { upMs, downMs, excludedMs, unknownMs: Math.max(0, length - upMs - downMs - excludedMs) };
 }

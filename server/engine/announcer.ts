@@ -1,5 +1,6 @@
 import { alertingAfter, decideAvailability } from "../domain/availability-alert.js";
 import { windowDurations } from "../domain/availability-window.js";
+import type { StatusDurations } from "../domain/status-durations.js";
 import { applyAnnouncement, decide } from "../domain/notification.js";
 import { isInOutage } from "../domain/outage-windows.js";
 import { checksSameTarget } from "../domain/same-check-target.js";
@@ -63,6 +64,8 @@ export function createAnnouncer(options: AnnouncerOptions): Announcer {
     const steps: Step[] = [];
     if (observed) steps.push({ kind: "put_observation", serviceId, observation: rt.observation });
     const inOutage = isInOutage(registry.listOutages(serviceId), now);
+    // Subscribers with the same window share one computation (it walks the window's runs).
+    const windows = new Map<number, StatusDurations>();
     const decided: Array<{ key: string; callerId: string; announcement: Announcement | undefined; next: Announced }> = [];
     for (const sub of only === undefined ? rt.subs.values() : [rt.subs.get(only)]) {
       if (sub === undefined) continue;
@@ -86,7 +89,7 @@ export function createAnnouncer(options: AnnouncerOptions): Announcer {
         steps.push({ kind: "event", callerId, event: statusChangeEvent(rt.config, announcement) });
       }
       const rule = current.availabilityAlert;
-      const availability = rule === undefined ? undefined : decideAvailabilityOf(rt, rule, next, now, inOutage);
+      const availability = rule === undefined ? undefined : decideAvailabilityOf(rt, rule, next, now, inOutage, windows);
       if (availability !== undefined) {
         // Absent means false, as the store loads it.
         next = alertingAfter(availability.decision) ? { ...next, alerting: true } : { status: next.status, sinceMs: next.sinceMs };
@@ -98,8 +101,19 @@ export function createAnnouncer(options: AnnouncerOptions): Announcer {
   }
 
   /** Availability alert rules: decided on the runtime's recent results, as checks arrive. */
-  function decideAvailabilityOf(rt: ServiceRuntime, rule: AvailabilityAlertRule, announced: Announced, now: Millis, inOutage: boolean) {
-    const durations = windowDurations(rt.recent, { startMs: now - rule.windowMs, endMs: now }, now);
+  function decideAvailabilityOf(
+    rt: ServiceRuntime,
+    rule: AvailabilityAlertRule,
+    announced: Announced,
+    now: Millis,
+    inOutage: boolean,
+    windows: Map<number, StatusDurations>,
+  ) {
+    let durations = windows.get(rule.windowMs);
+    if (durations === undefined) {
+      durations = windowDurations(rt.recent, { startMs: now - rule.windowMs, endMs: now }, now);
+      windows.set(rule.windowMs, durations);
+    }
     const decision = decideAvailability({ rule, alerting: announced.alerting === true, durations, inOutage });
     if (decision === undefined) return undefined;
     const { config } = rt;

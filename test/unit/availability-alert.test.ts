@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { alertingAfter, decideAvailability } from "../../server/domain/availability-alert.js";
 import { addResult, trimBefore, windowDurations, type AvailabilityWindow } from "../../server/domain/availability-window.js";
+import { statusDurations, type StatusSpan, type TimeWindow } from "../../server/domain/status-durations.js";
 import type { AvailabilityAlertRule } from "../../server/domain/types.js";
+import { prng } from "../support/prng.js";
 
 /**
  * Availability alert rules on injected time: the window of recent results
@@ -61,6 +63,33 @@ describe("the availability window", () => {
     // The run standing at the cut is kept.
     trimBefore(window, 19_000);
     expect(window).toHaveLength(1);
+  });
+});
+
+describe("the availability window against status-durations", () => {
+  it("sums the same up/down/excluded/unknown time as spans and excluded windows would, on random histories", () => {
+    const random = prng(11);
+    for (let round = 0; round < 200; round++) {
+      const window: AvailabilityWindow = [];
+      let at = 0;
+      for (let i = 0; i < 60; i++) {
+        at += 500 + Math.floor(random() * 6000);
+        const r = random();
+        addResult(window, at, r < 0.6 ? "up" : r < 0.85 ? "down" : "excluded", 1000 + Math.floor(random() * 5000));
+      }
+      const nowMs = at + Math.floor(random() * 8000);
+      const range = { startMs: Math.floor(random() * at), endMs: nowMs };
+      // The oracle: each run a span (or an excluded window) from its start to the next run or its cap.
+      const spans: StatusSpan[] = [];
+      const excluded: TimeWindow[] = [];
+      window.forEach((run, i) => {
+        const endMs = Math.min(window[i + 1]?.startMs ?? nowMs, run.lastAt + run.maxSpanMs);
+        if (endMs <= run.startMs) return;
+        if (run.state === "excluded") excluded.push({ startMs: run.startMs, endMs });
+        else spans.push({ startMs: run.startMs, endMs, status: run.state });
+      });
+      expect(windowDurations(window, range, nowMs)).toEqual(statusDurations(spans, excluded, range));
+    }
   });
 });
 
