@@ -22,8 +22,8 @@ import {
   type TailRow,
 } from "./postgres-history-rows.js";
 import { applicationName } from "./postgres-session-lock.js";
-import { postgresStoreError } from "./postgres-store-error.js";
 import { parsePostgresTarget, type PostgresTarget } from "./postgres-target.js";
+import { withClient } from "./postgres-with-client.js";
 import { RowError } from "./store-rows.js";
 import { StoreError } from "./store.js";
 
@@ -81,40 +81,6 @@ export async function openPostgresHistoryStore(options: PostgresHistoryStoreOpti
     throw err;
   }
   return createPostgresHistoryStore(target, pool);
-}
-
-/**
- * Runs `fn` on one pooled connection, turning what fails into StoreErrors
- * (postgres-store-error.ts): a connection that failed is destroyed, one that
- * refused a statement is rolled back and returned. (The main store's
- * withClient does the same for its pool; its writes also fence on the lock.)
- */
-async function withClient<T>(pool: pg.Pool, target: PostgresTarget, what: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  let client: pg.PoolClient;
-  try {
-    client = await pool.connect();
-  } catch (err) {
-    throw postgresStoreError(target, what, err);
-  }
-  let broken: Error | undefined;
-  // A checked-out connection's 'error' (lost mid-query; the query rejects
-  // too) would crash the process with nobody listening.
-  const onError = (err: Error): void => {
-    broken ??= err;
-  };
-  client.on("error", onError);
-  try {
-    return await fn(client);
-  } catch (err) {
-    const classified = postgresStoreError(target, what, err);
-    if (!(err instanceof pg.DatabaseError) && classified instanceof StoreError) broken = classified;
-    else await client.query("ROLLBACK").catch((rollbackErr: unknown) => (broken = rollbackErr as Error));
-    if (err instanceof RowError) throw new StoreError("corrupt", `${target.description}: ${what}: ${err.message}`, { cause: err });
-    throw classified;
-  } finally {
-    client.off("error", onError);
-    client.release(broken);
-  }
 }
 
 /** A limit as a row count: a positive integer, or 0 for "nothing". */

@@ -7,6 +7,7 @@ import { postgresStoreError } from "./postgres-store-error.js";
 import { decodeCounter, decodeEvent, decodeObservation, decodeService } from "./postgres-store-rows.js";
 import { applyMigrations } from "./postgres-store-schema.js";
 import { parsePostgresTarget, type PostgresTarget } from "./postgres-target.js";
+import { withClient } from "./postgres-with-client.js";
 import { statementForRun } from "./postgres-write-statements.js";
 import { retentionPerCaller } from "./retention.js";
 import {
@@ -96,44 +97,6 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     throw err;
   }
   return createPostgresStore({ target, pool, lock, retention });
-}
-
-/**
- * Runs `fn` on one pooled connection, turning what fails into the contract's
- * errors (postgres-store-error.ts). A connection that failed is destroyed,
- * not returned to the pool; one that refused a statement is rolled back.
- */
-async function withClient<T>(
-  pool: pg.Pool,
-  target: PostgresTarget,
-  what: string,
-  fn: (client: pg.PoolClient) => Promise<T>,
-): Promise<T> {
-  let client: pg.PoolClient;
-  try {
-    client = await pool.connect();
-  } catch (err) {
-    throw postgresStoreError(target, what, err);
-  }
-  let broken: Error | undefined;
-  // The pool stops listening for a connection's errors while it is checked
-  // out; an 'error' nobody listens to (the connection lost mid-query, whose
-  // query also rejects) would crash the process.
-  const onError = (err: Error): void => {
-    broken ??= err;
-  };
-  client.on("error", onError);
-  try {
-    return await fn(client);
-  } catch (err) {
-    const classified = postgresStoreError(target, what, err);
-    if (!(err instanceof pg.DatabaseError) && classified instanceof StoreError) broken = classified;
-    else await client.query("ROLLBACK").catch((rollbackErr: unknown) => (broken = rollbackErr as Error));
-    throw classified;
-  } finally {
-    client.off("error", onError);
-    client.release(broken);
-  }
 }
 
 interface StoreParts {
