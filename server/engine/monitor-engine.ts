@@ -137,9 +137,11 @@ export function createMonitorEngine(options: MonitorEngineOptions): MonitorEngin
         ...(result.http === undefined ? {} : { http: result.http }),
       });
       const { status, sinceMs } = rt.observation;
-      if (status !== previous.status && status !== "unknown") {
-        history.statusChanged({ serviceId, at: sinceMs, previous: previous.status, status, detail: result.detail });
+      const recorded = rt.recordedStatus ?? previous.status;
+      if (status !== recorded && status !== "unknown") {
+        history.statusChanged({ serviceId, at: sinceMs, previous: recorded, status, detail: result.detail });
       }
+      if (status !== "unknown") rt.recordedStatus = status;
     }
     const keepMs = alertWindowMs(rt);
     if (keepMs === 0) {

@@ -48,7 +48,10 @@ export function createRegistryFollower(
         // The registry committed the same fresh observation (create-registry.ts).
         next.observation = sameTarget ? rt.observation : observationAfterTargetChange(change.previous, change.service);
         // Availability alerts start over on a new target: the old one's results say nothing of it.
-        if (!sameTarget) next.recent = [];
+        if (!sameTarget) {
+          next.recent = [];
+          next.recordedStatus = undefined;
+        }
         // The same target was being checked: no second probe of it at once (checking rule 1).
         const inFlight = rt.lifecycle.t === "checking" && sameTarget ? rt.lifecycle.startedAt + MIN_CHECK_SPACING_MS : undefined;
         services.plan(next, now, inFlight === undefined ? undefined : Math.max(nextCheckOf(next, now), inFlight));

@@ -1,7 +1,7 @@
 import type { AvailabilityWindow } from "../domain/availability-window.js";
 import { effectiveIntervalMs } from "../domain/effective-interval.js";
 import { UNOBSERVED } from "../domain/observe.js";
-import type { Announced, Millis, Observation, PlannedOutage, ServiceConfig, SubscriptionConfig } from "../domain/types.js";
+import type { Announced, Millis, Observation, PlannedOutage, ServiceConfig, Status, SubscriptionConfig } from "../domain/types.js";
 import type { PrepareCheck, ServiceCheck } from "./service-check.js";
 
 /** One subscription as the engine tracks it (also a PlanningSubscription, without copying). */
@@ -56,6 +56,14 @@ export interface ServiceRuntime {
    * Carried over when the runtime is replaced for the same target.
    */
   recent: AvailabilityWindow;
+  /**
+   * The status the history last recorded a change to; carried over when the
+   * runtime is replaced for the same target (a pause and resume, an update),
+   * so a service down before a pause and down after it is one incident, not
+   * two (its fresh observation starts from unknown). Undefined: the
+   * observation's own previous status decides (at start, after a new target).
+   */
+  recordedStatus: Status | undefined;
 }
 
 export const subscriptionState = (config: SubscriptionConfig, announced: Announced): SubscriptionState => ({
@@ -86,6 +94,7 @@ export function createServiceRuntime(
     nextCheckAt: 0,
     lifecycle: PLANNED,
     recent: [],
+    recordedStatus: undefined,
   };
   recomputeInterval(rt);
   rt.nextCheckAt = firstCheckAt(rt.effectiveIntervalMs);

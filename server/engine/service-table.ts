@@ -66,6 +66,7 @@ export function createServiceTable(scheduler: CheckScheduler<string>, pool: Chec
       next.lastCheckStartedAt = rt.lastCheckStartedAt;
       // What availability alerts have seen (the follower starts it over when the target changes).
       next.recent = rt.recent;
+      next.recordedStatus = rt.recordedStatus;
       return next;
     },
     plan: (rt, now, checkAt) => planNextWake(rt, now, schedule, checkAt),

@@ -103,6 +103,41 @@ describe("what the engine hands the history", () => {
   });
 });
 
+describe("status changes across a pause and an update", () => {
+  it("records one incident for a service down before a pause and down after it; a new target starts over", async () => {
+    const sink = recordingSink();
+    const m = await monitor({ historySink: sink });
+    const service = await m.registry.addService(tcp(7111, 5000));
+    const start = m.clock.now();
+    await m.time.advance(5_000); // down at 0 and 5 s
+    await m.registry.pauseService(service.id, m.clock.now());
+    await m.time.advance(60_000);
+    await m.registry.resumeService(service.id);
+    await m.time.advance(5_000); // down again after resume: the same incident
+    m.answers.set(7111, "up");
+    await m.time.advance(5_000);
+    expect(sink.changes.map((c) => [c.previous, c.status])).toEqual([
+      ["unknown", "down"],
+      ["down", "up"],
+    ]);
+    // Up before a pause and after it: nothing new.
+    await m.registry.pauseService(service.id, m.clock.now());
+    await m.registry.resumeService(service.id);
+    await m.time.advance(5_000);
+    expect(sink.changes).toHaveLength(2);
+    // Another target's history starts from nothing known.
+    await m.registry.updateService({ ...m.registry.getService(service.id)!, port: 7112 });
+    m.answers.set(7112, "up");
+    await m.time.advance(5_000);
+    expect(sink.changes.map((c) => [c.previous, c.status])).toEqual([
+      ["unknown", "down"],
+      ["down", "up"],
+      ["unknown", "up"],
+    ]);
+    expect(sink.changes[0]!.at).toBe(start);
+  });
+});
+
 describe("availability alerts", () => {
   it("alerts once when the window's availability drops below the threshold, and recovers once", async () => {
     const m = await monitor();
