@@ -8,6 +8,12 @@ export interface Timers {
   clearTimeout(handle: NodeJS.Timeout): void;
 }
 
+/** The process's own timers: the default wherever Timers are injectable. */
+export const REAL_TIMERS: Timers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle),
+};
+
 export interface CheckScheduler<K> {
   /** Plans `key` for `atMs` (replacing any earlier plan for it). */
   schedule(key: K, atMs: Millis): void;
@@ -38,7 +44,7 @@ const MAX_DELAY_MS = 2 ** 31 - 1;
  */
 export function createCheckScheduler<K>(options: CheckSchedulerOptions<K>): CheckScheduler<K> {
   const { clock, onDue } = options;
-  const timers = options.timers ?? { setTimeout: globalThis.setTimeout, clearTimeout: globalThis.clearTimeout };
+  const timers = options.timers ?? REAL_TIMERS;
   const batchLimit = options.batchLimit ?? 2000;
   const queue = createDueQueue<K>();
   let timer: NodeJS.Timeout | undefined;

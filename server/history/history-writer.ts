@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 import type { HistoryRecord, StatusChangeRecord } from "../domain/history-types.js";
 import type { Millis } from "../domain/types.js";
-import type { Timers } from "../engine/check-scheduler.js";
+import { REAL_TIMERS, type Timers } from "../engine/check-scheduler.js";
 import type { HistoryStore } from "../store/history-store.js";
 import type { HistorySink } from "./history-sink.js";
 
@@ -54,8 +54,6 @@ const DROP_REPORT_EVERY_MS = 60_000;
 /** Compact the queue's array once this many taken entries lead it. */
 const COMPACT_AFTER = 4096;
 
-const realTimers: Timers = { setTimeout: (cb, ms) => setTimeout(cb, ms), clearTimeout: (h) => clearTimeout(h) };
-
 /**
  * The history's buffer between the engine and the database. The engine
  * calls record()/statusChanged() on the check path: they push to memory and
@@ -70,7 +68,7 @@ const realTimers: Timers = { setTimeout: (cb, ms) => setTimeout(cb, ms), clearTi
 export function createHistoryWriter(options: HistoryWriterOptions): HistoryWriter {
   const { store, observer } = options;
   const now = options.now ?? Date.now;
-  const timers = options.timers ?? realTimers;
+  const timers = options.timers ?? REAL_TIMERS;
   const flushEveryMs = options.flushEveryMs ?? 1000;
   const maxBatch = Math.max(1, options.maxBatch ?? 5000);
   const maxBuffered = Math.max(maxBatch, options.maxBuffered ?? 200_000);

@@ -1,5 +1,6 @@
 import type { Millis } from "../domain/types.js";
-import type { Timers } from "../engine/check-scheduler.js";
+import { REAL_TIMERS, type Timers } from "../engine/check-scheduler.js";
+import { yieldToEventLoop } from "./yield-to-event-loop.js";
 import type { HistoryStore, RetentionCut } from "../store/history-store.js";
 
 /** How long each part of the history is kept (the server's retention flags), in ms. */
@@ -50,9 +51,6 @@ export interface RetentionJob {
   stop(): Promise<void>;
 }
 
-const realTimers: Timers = { setTimeout: (cb, ms) => setTimeout(cb, ms), clearTimeout: (h) => clearTimeout(h) };
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 /**
  * Where retention cuts at `now`. Status changes are kept as long as day
  * rollups: they are few, and stats count a window's incidents from them.
@@ -76,7 +74,7 @@ export function retentionCut(retention: HistoryRetention, now: Millis): Retentio
  */
 export function createRetentionJob(options: RetentionJobOptions): RetentionJob {
   const { store } = options;
-  const timers = options.timers ?? realTimers;
+  const timers = options.timers ?? REAL_TIMERS;
   const everyMs = options.everyMs ?? 5 * 60_000;
   const batch = Math.max(1, options.batch ?? 5000);
   let running: Promise<RetentionRun> | undefined;

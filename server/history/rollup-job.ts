@@ -1,7 +1,8 @@
 import { performance } from "node:perf_hooks";
 import { bucketStart, RESOLUTION_MS, type RollupResolution, type RollupTail } from "../domain/history-types.js";
 import { bucketKey, emptyBucket, foldRecord, mergeBucket, type BucketMap } from "../domain/rollup-fold.js";
-import type { Timers } from "../engine/check-scheduler.js";
+import { REAL_TIMERS, type Timers } from "../engine/check-scheduler.js";
+import { yieldToEventLoop } from "./yield-to-event-loop.js";
 import type { HistoryStore } from "../store/history-store.js";
 
 /** What one pass did (metrics, logs, tests). */
@@ -55,14 +56,6 @@ const ALL_RESOLUTIONS: readonly RollupResolution[] = ["minute", "hour", "day"];
 const READ_KEYS_PER_CALL = 500;
 
 /**
- * A turn of the event loop between chunks: SQLite's calls are synchronous,
- * so without it a pass of 100,000 rows would hold checks and RPCs for seconds.
- */
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-const realTimers: Timers = { setTimeout: (cb, ms) => setTimeout(cb, ms), clearTimeout: (h) => clearTimeout(h) };
-
-/**
  * Folds the history into its minute/hour/day rollups, about once a minute,
  * off the check path. A pass reads the rows after the watermark in id order
  * (ids order writes, so a row appended while a pass runs has a higher id
@@ -75,7 +68,7 @@ const realTimers: Timers = { setTimeout: (cb, ms) => setTimeout(cb, ms), clearTi
  */
 export function createRollupJob(options: RollupJobOptions): RollupJob {
   const { store } = options;
-  const timers = options.timers ?? realTimers;
+  const timers = options.timers ?? REAL_TIMERS;
   const everyMs = options.everyMs ?? 60_000;
   const chunk = Math.max(1, options.chunk ?? 5000);
   const maxRowsPerPass = Math.max(chunk, options.maxRowsPerPass ?? 1_000_000);
