@@ -97,6 +97,11 @@ export interface CallerConfig {
   readonly displayName: string;
   readonly createdAt: Millis;
   /**
+   * SHA-256 (hex) of the caller's token; absent for a caller made before
+   * tokens existed or declared in the config file, until one is issued.
+   */
+  readonly tokenHash?: string;
+  /**
    * "config": declared in the --config file, which creates, updates and
    * removes it; absent: created through the API, which the file never removes.
    */

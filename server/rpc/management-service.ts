@@ -5,6 +5,7 @@ import { invalidArgument, notFound } from "../domain/monitor-error.js";
 import type { ServiceStateSource } from "../domain/service-state.js";
 import type { HistoryQueries } from "../history/history-queries.js";
 import type { Registry } from "../store/registry.js";
+import { issueCallerToken } from "../auth/caller-token.js";
 import { checkAlertRuleRequest } from "./alert-rule-request.js";
 import { applyServiceMask, checkMaskPaths } from "./apply-service-mask.js";
 import { checkServiceSettings } from "./check-service-settings.js";
@@ -115,12 +116,23 @@ export function createManagementService({
     },
 
     async registerCaller(req) {
+      const issued = issueCallerToken();
       const caller = await registry.addCaller({
         id: checkCallerId(req.callerId),
         displayName: checkText(req.displayName, "display_name", LIMITS.displayNameLength),
         createdAt: clock.now(),
+        tokenHash: issued.hash,
       });
-      return { caller: callerToProto(caller) };
+      return { caller: callerToProto(caller), callerToken: issued.token };
+    },
+
+    async rotateCallerToken(req) {
+      const id = checkCallerRef(req.callerId);
+      const caller = registry.getCaller(id);
+      if (caller === undefined) throw notFound("caller", id);
+      const issued = issueCallerToken();
+      await registry.updateCaller({ ...caller, tokenHash: issued.hash });
+      return { callerToken: issued.token };
     },
 
     async unregisterCaller(req) {

@@ -151,6 +151,7 @@ export function callerToProto(caller: CallerConfig): Caller {
     id: caller.id,
     displayName: caller.displayName,
     createTime: timestampFromMs(caller.createdAt),
+    hasToken: caller.tokenHash !== undefined,
   });
 }
 

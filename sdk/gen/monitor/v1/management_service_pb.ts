@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file monitor/v1/management_service.proto.
  */
 export const file_monitor_v1_management_service: GenFile = /*@__PURE__*/
-  fileDesc("CiNtb25pdG9yL3YxL21hbmFnZW1lbnRfc2VydmljZS5wcm90bxIKbW9uaXRvci52MSKEAgoWUmVnaXN0ZXJTZXJ2aWNlUmVxdWVzdBIMCgRob3N0GAEgASgJEgwKBHBvcnQYAiABKA0SFAoMZGlzcGxheV9uYW1lGAMgASgJEjEKDmNoZWNrX2ludGVydmFsGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjAKDWNoZWNrX3RpbWVvdXQYBSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SIwoDdGNwGAYgASgLMhQubW9uaXRvci52MS5UY3BQcm9iZUgAEiUKBGh0dHAYByABKAsyFS5tb25pdG9yLnYxLkh0dHBQcm9iZUgAQgcKBXByb2JlIj8KF1JlZ2lzdGVyU2VydmljZVJlc3BvbnNlEiQKB3NlcnZpY2UYASABKAsyEy5tb25pdG9yLnYxLlNlcnZpY2UiJwoRR2V0U2VydmljZVJlcXVlc3QSEgoKc2VydmljZV9pZBgBIAEoCSI6ChJHZXRTZXJ2aWNlUmVzcG9uc2USJAoHc2VydmljZRgBIAEoCzITLm1vbml0b3IudjEuU2VydmljZSKEAQoTTGlzdFNlcnZpY2VzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIOCgZmaWx0ZXIYAyABKAkSNgoNc3RhdHVzX2ZpbHRlchgEIAEoDjIfLm1vbml0b3IudjEuU2VydmljZVN0YXR1c0ZpbHRlciJWChRMaXN0U2VydmljZXNSZXNwb25zZRIlCghzZXJ2aWNlcxgBIAMoCzITLm1vbml0b3IudjEuU2VydmljZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkibQoUVXBkYXRlU2VydmljZVJlcXVlc3QSJAoHc2VydmljZRgBIAEoCzITLm1vbml0b3IudjEuU2VydmljZRIvCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2siPQoVVXBkYXRlU2VydmljZVJlc3BvbnNlEiQKB3NlcnZpY2UYASABKAsyEy5tb25pdG9yLnYxLlNlcnZpY2UiKQoTUGF1c2VTZXJ2aWNlUmVxdWVzdBISCgpzZXJ2aWNlX2lkGAEgASgJIjwKFFBhdXNlU2VydmljZVJlc3BvbnNlEiQKB3NlcnZpY2UYASABKAsyEy5tb25pdG9yLnYxLlNlcnZpY2UiKgoUUmVzdW1lU2VydmljZVJlcXVlc3QSEgoKc2VydmljZV9pZBgBIAEoCSI9ChVSZXN1bWVTZXJ2aWNlUmVzcG9uc2USJAoHc2VydmljZRgBIAEoCzITLm1vbml0b3IudjEuU2VydmljZSIuChhVbnJlZ2lzdGVyU2VydmljZVJlcXVlc3QSEgoKc2VydmljZV9pZBgBIAEoCSIbChlVbnJlZ2lzdGVyU2VydmljZVJlc3BvbnNlIkAKFVJlZ2lzdGVyQ2FsbGVyUmVxdWVzdBIRCgljYWxsZXJfaWQYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJIjwKFlJlZ2lzdGVyQ2FsbGVyUmVzcG9uc2USIgoGY2FsbGVyGAEgASgLMhIubW9uaXRvci52MS5DYWxsZXIiLAoXVW5yZWdpc3RlckNhbGxlclJlcXVlc3QSEQoJY2FsbGVyX2lkGAEgASgJIhoKGFVucmVnaXN0ZXJDYWxsZXJSZXNwb25zZSI7ChJMaXN0Q2FsbGVyc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkiUwoTTGlzdENhbGxlcnNSZXNwb25zZRIjCgdjYWxsZXJzGAEgAygLMhIubW9uaXRvci52MS5DYWxsZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIuMBChBTdWJzY3JpYmVSZXF1ZXN0EhEKCWNhbGxlcl9pZBgBIAEoCRISCgpzZXJ2aWNlX2lkGAIgASgJEjMKEHBvbGxpbmdfaW50ZXJ2YWwYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SLwoMZ3JhY2VfcGVyaW9kGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEkIKF2F2YWlsYWJpbGl0eV9hbGVydF9ydWxlGAUgASgLMiEubW9uaXRvci52MS5BdmFpbGFiaWxpdHlBbGVydFJ1bGUiQwoRU3Vic2NyaWJlUmVzcG9uc2USLgoMc3Vic2NyaXB0aW9uGAEgASgLMhgubW9uaXRvci52MS5TdWJzY3JpcHRpb24iOwoSVW5zdWJzY3JpYmVSZXF1ZXN0EhEKCWNhbGxlcl9pZBgBIAEoCRISCgpzZXJ2aWNlX2lkGAIgASgJIhUKE1Vuc3Vic2NyaWJlUmVzcG9uc2UiQQoYTGlzdFN1YnNjcmlwdGlvbnNSZXF1ZXN0EhEKCWNhbGxlcl9pZBgBIAEoCRISCgpzZXJ2aWNlX2lkGAIgASgJIkwKGUxpc3RTdWJzY3JpcHRpb25zUmVzcG9uc2USLwoNc3Vic2NyaXB0aW9ucxgBIAMoCzIYLm1vbml0b3IudjEuU3Vic2NyaXB0aW9uIqABChxTY2hlZHVsZVBsYW5uZWRPdXRhZ2VSZXF1ZXN0EhIKCnNlcnZpY2VfaWQYASABKAkSLgoKc3RhcnRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBnJlYXNvbhgEIAEoCSJKCh1TY2hlZHVsZVBsYW5uZWRPdXRhZ2VSZXNwb25zZRIpCgZvdXRhZ2UYASABKAsyGS5tb25pdG9yLnYxLlBsYW5uZWRPdXRhZ2UiLwoaQ2FuY2VsUGxhbm5lZE91dGFnZVJlcXVlc3QSEQoJb3V0YWdlX2lkGAEgASgJIh0KG0NhbmNlbFBsYW5uZWRPdXRhZ2VSZXNwb25zZSIvChlMaXN0UGxhbm5lZE91dGFnZXNSZXF1ZXN0EhIKCnNlcnZpY2VfaWQYASABKAkiSAoaTGlzdFBsYW5uZWRPdXRhZ2VzUmVzcG9uc2USKgoHb3V0YWdlcxgBIAMoCzIZLm1vbml0b3IudjEuUGxhbm5lZE91dGFnZSLqAQoXTGlzdENoZWNrUmVzdWx0c1JlcXVlc3QSEgoKc2VydmljZV9pZBgBIAEoCRIuCgpzdGFydF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJcGFnZV9zaXplGAQgASgFEhIKCnBhZ2VfdG9rZW4YBSABKAkSNgoNc3RhdHVzX2ZpbHRlchgGIAMoDjIfLm1vbml0b3IudjEuU2VydmljZVN0YXR1c0ZpbHRlciJdChhMaXN0Q2hlY2tSZXN1bHRzUmVzcG9uc2USKAoHcmVzdWx0cxgBIAMoCzIXLm1vbml0b3IudjEuQ2hlY2tSZXN1bHQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIrUBChZHZXRTZXJ2aWNlU3RhdHNSZXF1ZXN0EhIKCnNlcnZpY2VfaWQYASABKAkSKQoGd2luZG93GAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEi4KCnN0YXJ0X3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJCChdHZXRTZXJ2aWNlU3RhdHNSZXNwb25zZRInCgVzdGF0cxgBIAEoCzIYLm1vbml0b3IudjEuU2VydmljZVN0YXRzIrMBChhMaXN0U3RhdHVzQ2hhbmdlc1JlcXVlc3QSEgoKc2VydmljZV9pZBgBIAEoCRIuCgpzdGFydF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJcGFnZV9zaXplGAQgASgFEhIKCnBhZ2VfdG9rZW4YBSABKAkiZgoZTGlzdFN0YXR1c0NoYW5nZXNSZXNwb25zZRIwCgdjaGFuZ2VzGAEgAygLMh8ubW9uaXRvci52MS5TZXJ2aWNlU3RhdHVzQ2hhbmdlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSq/AQoTU2VydmljZVN0YXR1c0ZpbHRlchIlCiFTRVJWSUNFX1NUQVRVU19GSUxURVJfVU5TUEVDSUZJRUQQABIcChhTRVJWSUNFX1NUQVRVU19GSUxURVJfVVAQARIeChpTRVJWSUNFX1NUQVRVU19GSUxURVJfRE9XThACEiAKHFNFUlZJQ0VfU1RBVFVTX0ZJTFRFUl9QQVVTRUQQAxIhCh1TRVJWSUNFX1NUQVRVU19GSUxURVJfVU5LTk9XThAEMswNChFNYW5hZ2VtZW50U2VydmljZRJaCg9SZWdpc3RlclNlcnZpY2USIi5tb25pdG9yLnYxLlJlZ2lzdGVyU2VydmljZVJlcXVlc3QaIy5tb25pdG9yLnYxLlJlZ2lzdGVyU2VydmljZVJlc3BvbnNlEksKCkdldFNlcnZpY2USHS5tb25pdG9yLnYxLkdldFNlcnZpY2VSZXF1ZXN0Gh4ubW9uaXRvci52MS5HZXRTZXJ2aWNlUmVzcG9uc2USUQoMTGlzdFNlcnZpY2VzEh8ubW9uaXRvci52MS5MaXN0U2VydmljZXNSZXF1ZXN0GiAubW9uaXRvci52MS5MaXN0U2VydmljZXNSZXNwb25zZRJUCg1VcGRhdGVTZXJ2aWNlEiAubW9uaXRvci52MS5VcGRhdGVTZXJ2aWNlUmVxdWVzdBohLm1vbml0b3IudjEuVXBkYXRlU2VydmljZVJlc3BvbnNlElEKDFBhdXNlU2VydmljZRIfLm1vbml0b3IudjEuUGF1c2VTZXJ2aWNlUmVxdWVzdBogLm1vbml0b3IudjEuUGF1c2VTZXJ2aWNlUmVzcG9uc2USVAoNUmVzdW1lU2VydmljZRIgLm1vbml0b3IudjEuUmVzdW1lU2VydmljZVJlcXVlc3QaIS5tb25pdG9yLnYxLlJlc3VtZVNlcnZpY2VSZXNwb25zZRJgChFVbnJlZ2lzdGVyU2VydmljZRIkLm1vbml0b3IudjEuVW5yZWdpc3RlclNlcnZpY2VSZXF1ZXN0GiUubW9uaXRvci52MS5VbnJlZ2lzdGVyU2VydmljZVJlc3BvbnNlElcKDlJlZ2lzdGVyQ2FsbGVyEiEubW9uaXRvci52MS5SZWdpc3RlckNhbGxlclJlcXVlc3QaIi5tb25pdG9yLnYxLlJlZ2lzdGVyQ2FsbGVyUmVzcG9uc2USXQoQVW5yZWdpc3RlckNhbGxlchIjLm1vbml0b3IudjEuVW5yZWdpc3RlckNhbGxlclJlcXVlc3QaJC5tb25pdG9yLnYxLlVucmVnaXN0ZXJDYWxsZXJSZXNwb25zZRJOCgtMaXN0Q2FsbGVycxIeLm1vbml0b3IudjEuTGlzdENhbGxlcnNSZXF1ZXN0Gh8ubW9uaXRvci52MS5MaXN0Q2FsbGVyc1Jlc3BvbnNlEkgKCVN1YnNjcmliZRIcLm1vbml0b3IudjEuU3Vic2NyaWJlUmVxdWVzdBodLm1vbml0b3IudjEuU3Vic2NyaWJlUmVzcG9uc2USTgoLVW5zdWJzY3JpYmUSHi5tb25pdG9yLnYxLlVuc3Vic2NyaWJlUmVxdWVzdBofLm1vbml0b3IudjEuVW5zdWJzY3JpYmVSZXNwb25zZRJgChFMaXN0U3Vic2NyaXB0aW9ucxIkLm1vbml0b3IudjEuTGlzdFN1YnNjcmlwdGlvbnNSZXF1ZXN0GiUubW9uaXRvci52MS5MaXN0U3Vic2NyaXB0aW9uc1Jlc3BvbnNlEmwKFVNjaGVkdWxlUGxhbm5lZE91dGFnZRIoLm1vbml0b3IudjEuU2NoZWR1bGVQbGFubmVkT3V0YWdlUmVxdWVzdBopLm1vbml0b3IudjEuU2NoZWR1bGVQbGFubmVkT3V0YWdlUmVzcG9uc2USZgoTQ2FuY2VsUGxhbm5lZE91dGFnZRImLm1vbml0b3IudjEuQ2FuY2VsUGxhbm5lZE91dGFnZVJlcXVlc3QaJy5tb25pdG9yLnYxLkNhbmNlbFBsYW5uZWRPdXRhZ2VSZXNwb25zZRJjChJMaXN0UGxhbm5lZE91dGFnZXMSJS5tb25pdG9yLnYxLkxpc3RQbGFubmVkT3V0YWdlc1JlcXVlc3QaJi5tb25pdG9yLnYxLkxpc3RQbGFubmVkT3V0YWdlc1Jlc3BvbnNlEl0KEExpc3RDaGVja1Jlc3VsdHMSIy5tb25pdG9yLnYxLkxpc3RDaGVja1Jlc3VsdHNSZXF1ZXN0GiQubW9uaXRvci52MS5MaXN0Q2hlY2tSZXN1bHRzUmVzcG9uc2USWgoPR2V0U2VydmljZVN0YXRzEiIubW9uaXRvci52MS5HZXRTZXJ2aWNlU3RhdHNSZXF1ZXN0GiMubW9uaXRvci52MS5HZXRTZXJ2aWNlU3RhdHNSZXNwb25zZRJgChFMaXN0U3RhdHVzQ2hhbmdlcxIkLm1vbml0b3IudjEuTGlzdFN0YXR1c0NoYW5nZXNSZXF1ZXN0GiUubW9uaXRvci52MS5MaXN0U3RhdHVzQ2hhbmdlc1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_monitor_v1_resources]);
+  fileDesc("CiNtb25pdG9yL3YxL21hbmFnZW1lbnRfc2VydmljZS5wcm90bxIKbW9uaXRvci52MSKEAgoWUmVnaXN0ZXJTZXJ2aWNlUmVxdWVzdBIMCgRob3N0GAEgASgJEgwKBHBvcnQYAiABKA0SFAoMZGlzcGxheV9uYW1lGAMgASgJEjEKDmNoZWNrX2ludGVydmFsGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjAKDWNoZWNrX3RpbWVvdXQYBSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SIwoDdGNwGAYgASgLMhQubW9uaXRvci52MS5UY3BQcm9iZUgAEiUKBGh0dHAYByABKAsyFS5tb25pdG9yLnYxLkh0dHBQcm9iZUgAQgcKBXByb2JlIj8KF1JlZ2lzdGVyU2VydmljZVJlc3BvbnNlEiQKB3NlcnZpY2UYASABKAsyEy5tb25pdG9yLnYxLlNlcnZpY2UiJwoRR2V0U2VydmljZVJlcXVlc3QSEgoKc2VydmljZV9pZBgBIAEoCSI6ChJHZXRTZXJ2aWNlUmVzcG9uc2USJAoHc2VydmljZRgBIAEoCzITLm1vbml0b3IudjEuU2VydmljZSKEAQoTTGlzdFNlcnZpY2VzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRIOCgZmaWx0ZXIYAyABKAkSNgoNc3RhdHVzX2ZpbHRlchgEIAEoDjIfLm1vbml0b3IudjEuU2VydmljZVN0YXR1c0ZpbHRlciJWChRMaXN0U2VydmljZXNSZXNwb25zZRIlCghzZXJ2aWNlcxgBIAMoCzITLm1vbml0b3IudjEuU2VydmljZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkibQoUVXBkYXRlU2VydmljZVJlcXVlc3QSJAoHc2VydmljZRgBIAEoCzITLm1vbml0b3IudjEuU2VydmljZRIvCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2siPQoVVXBkYXRlU2VydmljZVJlc3BvbnNlEiQKB3NlcnZpY2UYASABKAsyEy5tb25pdG9yLnYxLlNlcnZpY2UiKQoTUGF1c2VTZXJ2aWNlUmVxdWVzdBISCgpzZXJ2aWNlX2lkGAEgASgJIjwKFFBhdXNlU2VydmljZVJlc3BvbnNlEiQKB3NlcnZpY2UYASABKAsyEy5tb25pdG9yLnYxLlNlcnZpY2UiKgoUUmVzdW1lU2VydmljZVJlcXVlc3QSEgoKc2VydmljZV9pZBgBIAEoCSI9ChVSZXN1bWVTZXJ2aWNlUmVzcG9uc2USJAoHc2VydmljZRgBIAEoCzITLm1vbml0b3IudjEuU2VydmljZSIuChhVbnJlZ2lzdGVyU2VydmljZVJlcXVlc3QSEgoKc2VydmljZV9pZBgBIAEoCSIbChlVbnJlZ2lzdGVyU2VydmljZVJlc3BvbnNlIkAKFVJlZ2lzdGVyQ2FsbGVyUmVxdWVzdBIRCgljYWxsZXJfaWQYASABKAkSFAoMZGlzcGxheV9uYW1lGAIgASgJIlIKFlJlZ2lzdGVyQ2FsbGVyUmVzcG9uc2USIgoGY2FsbGVyGAEgASgLMhIubW9uaXRvci52MS5DYWxsZXISFAoMY2FsbGVyX3Rva2VuGAIgASgJIi0KGFJvdGF0ZUNhbGxlclRva2VuUmVxdWVzdBIRCgljYWxsZXJfaWQYASABKAkiMQoZUm90YXRlQ2FsbGVyVG9rZW5SZXNwb25zZRIUCgxjYWxsZXJfdG9rZW4YASABKAkiLAoXVW5yZWdpc3RlckNhbGxlclJlcXVlc3QSEQoJY2FsbGVyX2lkGAEgASgJIhoKGFVucmVnaXN0ZXJDYWxsZXJSZXNwb25zZSI7ChJMaXN0Q2FsbGVyc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkiUwoTTGlzdENhbGxlcnNSZXNwb25zZRIjCgdjYWxsZXJzGAEgAygLMhIubW9uaXRvci52MS5DYWxsZXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIuMBChBTdWJzY3JpYmVSZXF1ZXN0EhEKCWNhbGxlcl9pZBgBIAEoCRISCgpzZXJ2aWNlX2lkGAIgASgJEjMKEHBvbGxpbmdfaW50ZXJ2YWwYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SLwoMZ3JhY2VfcGVyaW9kGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEkIKF2F2YWlsYWJpbGl0eV9hbGVydF9ydWxlGAUgASgLMiEubW9uaXRvci52MS5BdmFpbGFiaWxpdHlBbGVydFJ1bGUiQwoRU3Vic2NyaWJlUmVzcG9uc2USLgoMc3Vic2NyaXB0aW9uGAEgASgLMhgubW9uaXRvci52MS5TdWJzY3JpcHRpb24iOwoSVW5zdWJzY3JpYmVSZXF1ZXN0EhEKCWNhbGxlcl9pZBgBIAEoCRISCgpzZXJ2aWNlX2lkGAIgASgJIhUKE1Vuc3Vic2NyaWJlUmVzcG9uc2UiQQoYTGlzdFN1YnNjcmlwdGlvbnNSZXF1ZXN0EhEKCWNhbGxlcl9pZBgBIAEoCRISCgpzZXJ2aWNlX2lkGAIgASgJIkwKGUxpc3RTdWJzY3JpcHRpb25zUmVzcG9uc2USLwoNc3Vic2NyaXB0aW9ucxgBIAMoCzIYLm1vbml0b3IudjEuU3Vic2NyaXB0aW9uIqABChxTY2hlZHVsZVBsYW5uZWRPdXRhZ2VSZXF1ZXN0EhIKCnNlcnZpY2VfaWQYASABKAkSLgoKc3RhcnRfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBnJlYXNvbhgEIAEoCSJKCh1TY2hlZHVsZVBsYW5uZWRPdXRhZ2VSZXNwb25zZRIpCgZvdXRhZ2UYASABKAsyGS5tb25pdG9yLnYxLlBsYW5uZWRPdXRhZ2UiLwoaQ2FuY2VsUGxhbm5lZE91dGFnZVJlcXVlc3QSEQoJb3V0YWdlX2lkGAEgASgJIh0KG0NhbmNlbFBsYW5uZWRPdXRhZ2VSZXNwb25zZSIvChlMaXN0UGxhbm5lZE91dGFnZXNSZXF1ZXN0EhIKCnNlcnZpY2VfaWQYASABKAkiSAoaTGlzdFBsYW5uZWRPdXRhZ2VzUmVzcG9uc2USKgoHb3V0YWdlcxgBIAMoCzIZLm1vbml0b3IudjEuUGxhbm5lZE91dGFnZSLqAQoXTGlzdENoZWNrUmVzdWx0c1JlcXVlc3QSEgoKc2VydmljZV9pZBgBIAEoCRIuCgpzdGFydF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJcGFnZV9zaXplGAQgASgFEhIKCnBhZ2VfdG9rZW4YBSABKAkSNgoNc3RhdHVzX2ZpbHRlchgGIAMoDjIfLm1vbml0b3IudjEuU2VydmljZVN0YXR1c0ZpbHRlciJdChhMaXN0Q2hlY2tSZXN1bHRzUmVzcG9uc2USKAoHcmVzdWx0cxgBIAMoCzIXLm1vbml0b3IudjEuQ2hlY2tSZXN1bHQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIrUBChZHZXRTZXJ2aWNlU3RhdHNSZXF1ZXN0EhIKCnNlcnZpY2VfaWQYASABKAkSKQoGd2luZG93GAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEi4KCnN0YXJ0X3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiwKCGVuZF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJCChdHZXRTZXJ2aWNlU3RhdHNSZXNwb25zZRInCgVzdGF0cxgBIAEoCzIYLm1vbml0b3IudjEuU2VydmljZVN0YXRzIrMBChhMaXN0U3RhdHVzQ2hhbmdlc1JlcXVlc3QSEgoKc2VydmljZV9pZBgBIAEoCRIuCgpzdGFydF90aW1lGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIsCghlbmRfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJcGFnZV9zaXplGAQgASgFEhIKCnBhZ2VfdG9rZW4YBSABKAkiZgoZTGlzdFN0YXR1c0NoYW5nZXNSZXNwb25zZRIwCgdjaGFuZ2VzGAEgAygLMh8ubW9uaXRvci52MS5TZXJ2aWNlU3RhdHVzQ2hhbmdlEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSq/AQoTU2VydmljZVN0YXR1c0ZpbHRlchIlCiFTRVJWSUNFX1NUQVRVU19GSUxURVJfVU5TUEVDSUZJRUQQABIcChhTRVJWSUNFX1NUQVRVU19GSUxURVJfVVAQARIeChpTRVJWSUNFX1NUQVRVU19GSUxURVJfRE9XThACEiAKHFNFUlZJQ0VfU1RBVFVTX0ZJTFRFUl9QQVVTRUQQAxIhCh1TRVJWSUNFX1NUQVRVU19GSUxURVJfVU5LTk9XThAEMq4OChFNYW5hZ2VtZW50U2VydmljZRJaCg9SZWdpc3RlclNlcnZpY2USIi5tb25pdG9yLnYxLlJlZ2lzdGVyU2VydmljZVJlcXVlc3QaIy5tb25pdG9yLnYxLlJlZ2lzdGVyU2VydmljZVJlc3BvbnNlEksKCkdldFNlcnZpY2USHS5tb25pdG9yLnYxLkdldFNlcnZpY2VSZXF1ZXN0Gh4ubW9uaXRvci52MS5HZXRTZXJ2aWNlUmVzcG9uc2USUQoMTGlzdFNlcnZpY2VzEh8ubW9uaXRvci52MS5MaXN0U2VydmljZXNSZXF1ZXN0GiAubW9uaXRvci52MS5MaXN0U2VydmljZXNSZXNwb25zZRJUCg1VcGRhdGVTZXJ2aWNlEiAubW9uaXRvci52MS5VcGRhdGVTZXJ2aWNlUmVxdWVzdBohLm1vbml0b3IudjEuVXBkYXRlU2VydmljZVJlc3BvbnNlElEKDFBhdXNlU2VydmljZRIfLm1vbml0b3IudjEuUGF1c2VTZXJ2aWNlUmVxdWVzdBogLm1vbml0b3IudjEuUGF1c2VTZXJ2aWNlUmVzcG9uc2USVAoNUmVzdW1lU2VydmljZRIgLm1vbml0b3IudjEuUmVzdW1lU2VydmljZVJlcXVlc3QaIS5tb25pdG9yLnYxLlJlc3VtZVNlcnZpY2VSZXNwb25zZRJgChFVbnJlZ2lzdGVyU2VydmljZRIkLm1vbml0b3IudjEuVW5yZWdpc3RlclNlcnZpY2VSZXF1ZXN0GiUubW9uaXRvci52MS5VbnJlZ2lzdGVyU2VydmljZVJlc3BvbnNlElcKDlJlZ2lzdGVyQ2FsbGVyEiEubW9uaXRvci52MS5SZWdpc3RlckNhbGxlclJlcXVlc3QaIi5tb25pdG9yLnYxLlJlZ2lzdGVyQ2FsbGVyUmVzcG9uc2USYAoRUm90YXRlQ2FsbGVyVG9rZW4SJC5tb25pdG9yLnYxLlJvdGF0ZUNhbGxlclRva2VuUmVxdWVzdBolLm1vbml0b3IudjEuUm90YXRlQ2FsbGVyVG9rZW5SZXNwb25zZRJdChBVbnJlZ2lzdGVyQ2FsbGVyEiMubW9uaXRvci52MS5VbnJlZ2lzdGVyQ2FsbGVyUmVxdWVzdBokLm1vbml0b3IudjEuVW5yZWdpc3RlckNhbGxlclJlc3BvbnNlEk4KC0xpc3RDYWxsZXJzEh4ubW9uaXRvci52MS5MaXN0Q2FsbGVyc1JlcXVlc3QaHy5tb25pdG9yLnYxLkxpc3RDYWxsZXJzUmVzcG9uc2USSAoJU3Vic2NyaWJlEhwubW9uaXRvci52MS5TdWJzY3JpYmVSZXF1ZXN0Gh0ubW9uaXRvci52MS5TdWJzY3JpYmVSZXNwb25zZRJOCgtVbnN1YnNjcmliZRIeLm1vbml0b3IudjEuVW5zdWJzY3JpYmVSZXF1ZXN0Gh8ubW9uaXRvci52MS5VbnN1YnNjcmliZVJlc3BvbnNlEmAKEUxpc3RTdWJzY3JpcHRpb25zEiQubW9uaXRvci52MS5MaXN0U3Vic2NyaXB0aW9uc1JlcXVlc3QaJS5tb25pdG9yLnYxLkxpc3RTdWJzY3JpcHRpb25zUmVzcG9uc2USbAoVU2NoZWR1bGVQbGFubmVkT3V0YWdlEigubW9uaXRvci52MS5TY2hlZHVsZVBsYW5uZWRPdXRhZ2VSZXF1ZXN0GikubW9uaXRvci52MS5TY2hlZHVsZVBsYW5uZWRPdXRhZ2VSZXNwb25zZRJmChNDYW5jZWxQbGFubmVkT3V0YWdlEiYubW9uaXRvci52MS5DYW5jZWxQbGFubmVkT3V0YWdlUmVxdWVzdBonLm1vbml0b3IudjEuQ2FuY2VsUGxhbm5lZE91dGFnZVJlc3BvbnNlEmMKEkxpc3RQbGFubmVkT3V0YWdlcxIlLm1vbml0b3IudjEuTGlzdFBsYW5uZWRPdXRhZ2VzUmVxdWVzdBomLm1vbml0b3IudjEuTGlzdFBsYW5uZWRPdXRhZ2VzUmVzcG9uc2USXQoQTGlzdENoZWNrUmVzdWx0cxIjLm1vbml0b3IudjEuTGlzdENoZWNrUmVzdWx0c1JlcXVlc3QaJC5tb25pdG9yLnYxLkxpc3RDaGVja1Jlc3VsdHNSZXNwb25zZRJaCg9HZXRTZXJ2aWNlU3RhdHMSIi5tb25pdG9yLnYxLkdldFNlcnZpY2VTdGF0c1JlcXVlc3QaIy5tb25pdG9yLnYxLkdldFNlcnZpY2VTdGF0c1Jlc3BvbnNlEmAKEUxpc3RTdGF0dXNDaGFuZ2VzEiQubW9uaXRvci52MS5MaXN0U3RhdHVzQ2hhbmdlc1JlcXVlc3QaJS5tb25pdG9yLnYxLkxpc3RTdGF0dXNDaGFuZ2VzUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_monitor_v1_resources]);
 
 /**
  * @generated from message monitor.v1.RegisterServiceRequest
@@ -382,6 +382,17 @@ export type RegisterCallerResponse = Message<"monitor.v1.RegisterCallerResponse"
    * @generated from field: monitor.v1.Caller caller = 1;
    */
   caller?: Caller | undefined;
+
+  /**
+   * The caller's secret for Watch and for reading its own subscriptions, sent
+   * as `authorization: Bearer <token>`. Returned only here and by
+   * RotateCallerToken: the server keeps only its hash, so a lost token is
+   * replaced, never recovered. Issued whether or not auth is on, so turning
+   * auth on later needs no new tokens.
+   *
+   * @generated from field: string caller_token = 2;
+   */
+  callerToken: string;
 };
 
 /**
@@ -390,6 +401,42 @@ export type RegisterCallerResponse = Message<"monitor.v1.RegisterCallerResponse"
  */
 export const RegisterCallerResponseSchema: GenMessage<RegisterCallerResponse> = /*@__PURE__*/
   messageDesc(file_monitor_v1_management_service, 15);
+
+/**
+ * @generated from message monitor.v1.RotateCallerTokenRequest
+ */
+export type RotateCallerTokenRequest = Message<"monitor.v1.RotateCallerTokenRequest"> & {
+  /**
+   * @generated from field: string caller_id = 1;
+   */
+  callerId: string;
+};
+
+/**
+ * Describes the message monitor.v1.RotateCallerTokenRequest.
+ * Use `create(RotateCallerTokenRequestSchema)` to create a new message.
+ */
+export const RotateCallerTokenRequestSchema: GenMessage<RotateCallerTokenRequest> = /*@__PURE__*/
+  messageDesc(file_monitor_v1_management_service, 16);
+
+/**
+ * @generated from message monitor.v1.RotateCallerTokenResponse
+ */
+export type RotateCallerTokenResponse = Message<"monitor.v1.RotateCallerTokenResponse"> & {
+  /**
+   * The new token; the previous one no longer authenticates.
+   *
+   * @generated from field: string caller_token = 1;
+   */
+  callerToken: string;
+};
+
+/**
+ * Describes the message monitor.v1.RotateCallerTokenResponse.
+ * Use `create(RotateCallerTokenResponseSchema)` to create a new message.
+ */
+export const RotateCallerTokenResponseSchema: GenMessage<RotateCallerTokenResponse> = /*@__PURE__*/
+  messageDesc(file_monitor_v1_management_service, 17);
 
 /**
  * @generated from message monitor.v1.UnregisterCallerRequest
@@ -406,7 +453,7 @@ export type UnregisterCallerRequest = Message<"monitor.v1.UnregisterCallerReques
  * Use `create(UnregisterCallerRequestSchema)` to create a new message.
  */
 export const UnregisterCallerRequestSchema: GenMessage<UnregisterCallerRequest> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_management_service, 16);
+  messageDesc(file_monitor_v1_management_service, 18);
 
 /**
  * @generated from message monitor.v1.UnregisterCallerResponse
@@ -419,7 +466,7 @@ export type UnregisterCallerResponse = Message<"monitor.v1.UnregisterCallerRespo
  * Use `create(UnregisterCallerResponseSchema)` to create a new message.
  */
 export const UnregisterCallerResponseSchema: GenMessage<UnregisterCallerResponse> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_management_service, 17);
+  messageDesc(file_monitor_v1_management_service, 19);
 
 /**
  * @generated from message monitor.v1.ListCallersRequest
@@ -441,7 +488,7 @@ export type ListCallersRequest = Message<"monitor.v1.ListCallersRequest"> & {
  * Use `create(ListCallersRequestSchema)` to create a new message.
  */
 export const ListCallersRequestSchema: GenMessage<ListCallersRequest> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_management_service, 18);
+  messageDesc(file_monitor_v1_management_service, 20);
 
 /**
  * @generated from message monitor.v1.ListCallersResponse
@@ -463,7 +510,7 @@ export type ListCallersResponse = Message<"monitor.v1.ListCallersResponse"> & {
  * Use `create(ListCallersResponseSchema)` to create a new message.
  */
 export const ListCallersResponseSchema: GenMessage<ListCallersResponse> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_management_service, 19);
+  messageDesc(file_monitor_v1_management_service, 21);
 
 /**
  * @generated from message monitor.v1.SubscribeRequest
@@ -509,7 +556,7 @@ export type SubscribeRequest = Message<"monitor.v1.SubscribeRequest"> & {
  * Use `create(SubscribeRequestSchema)` to create a new message.
  */
 export const SubscribeRequestSchema: GenMessage<SubscribeRequest> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_management_service, 20);
+  messageDesc(file_monitor_v1_management_service, 22);
 
 /**
  * @generated from message monitor.v1.SubscribeResponse
@@ -526,7 +573,7 @@ export type SubscribeResponse = Message<"monitor.v1.SubscribeResponse"> & {
  * Use `create(SubscribeResponseSchema)` to create a new message.
  */
 export const SubscribeResponseSchema: GenMessage<SubscribeResponse> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_management_service, 21);
+  messageDesc(file_monitor_v1_management_service, 23);
 
 /**
  * @generated from message monitor.v1.UnsubscribeRequest
@@ -548,7 +595,7 @@ export type UnsubscribeRequest = Message<"monitor.v1.UnsubscribeRequest"> & {
  * Use `create(UnsubscribeRequestSchema)` to create a new message.
  */
 export const UnsubscribeRequestSchema: GenMessage<UnsubscribeRequest> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_management_service, 22);
+  messageDesc(file_monitor_v1_management_service, 24);
 
 /**
  * @generated from message monitor.v1.UnsubscribeResponse
@@ -561,7 +608,7 @@ export type UnsubscribeResponse = Message<"monitor.v1.UnsubscribeResponse"> & {
  * Use `create(UnsubscribeResponseSchema)` to create a new message.
  */
 export const UnsubscribeResponseSchema: GenMessage<UnsubscribeResponse> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_management_service, 23);
+  messageDesc(file_monitor_v1_management_service, 25);
 
 /**
  * @generated from message monitor.v1.ListSubscriptionsRequest
@@ -587,7 +634,7 @@ export type ListSubscriptionsRequest = Message<"monitor.v1.ListSubscriptionsRequ
  * Use `create(ListSubscriptionsRequestSchema)` to create a new message.
  */
 export const ListSubscriptionsRequestSchema: GenMessage<ListSubscriptionsRequest> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_management_service, 24);
+  messageDesc(file_monitor_v1_management_service, 26);
 
 /**
  * @generated from message monitor.v1.ListSubscriptionsResponse
@@ -604,7 +651,7 @@ export type ListSubscriptionsResponse = Message<"monitor.v1.ListSubscriptionsRes
  * Use `create(ListSubscriptionsResponseSchema)` to create a new message.
  */
 export const ListSubscriptionsResponseSchema: GenMessage<ListSubscriptionsResponse> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_management_service, 25);
+  messageDesc(file_monitor_v1_management_service, 27);
 
 /**
  * @generated from message monitor.v1.SchedulePlannedOutageRequest
@@ -638,7 +685,7 @@ export type SchedulePlannedOutageRequest = Message<"monitor.v1.SchedulePlannedOu
  * Use `create(SchedulePlannedOutageRequestSchema)` to create a new message.
  */
 export const SchedulePlannedOutageRequestSchema: GenMessage<SchedulePlannedOutageRequest> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_management_service, 26);
+  messageDesc(file_monitor_v1_management_service, 28);
 
 /**
  * @generated from message monitor.v1.SchedulePlannedOutageResponse
@@ -655,7 +702,7 @@ export type SchedulePlannedOutageResponse = Message<"monitor.v1.SchedulePlannedO
  * Use `create(SchedulePlannedOutageResponseSchema)` to create a new message.
  */
 export const SchedulePlannedOutageResponseSchema: GenMessage<SchedulePlannedOutageResponse> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_management_service, 27);
+  messageDesc(file_monitor_v1_management_service, 29);
 
 /**
  * @generated from message monitor.v1.CancelPlannedOutageRequest
@@ -672,7 +719,7 @@ export type CancelPlannedOutageRequest = Message<"monitor.v1.CancelPlannedOutage
  * Use `create(CancelPlannedOutageRequestSchema)` to create a new message.
  */
 export const CancelPlannedOutageRequestSchema: GenMessage<CancelPlannedOutageRequest> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_management_service, 28);
+  messageDesc(file_monitor_v1_management_service, 30);
 
 /**
  * @generated from message monitor.v1.CancelPlannedOutageResponse
@@ -685,7 +732,7 @@ export type CancelPlannedOutageResponse = Message<"monitor.v1.CancelPlannedOutag
  * Use `create(CancelPlannedOutageResponseSchema)` to create a new message.
  */
 export const CancelPlannedOutageResponseSchema: GenMessage<CancelPlannedOutageResponse> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_management_service, 29);
+  messageDesc(file_monitor_v1_management_service, 31);
 
 /**
  * @generated from message monitor.v1.ListPlannedOutagesRequest
@@ -704,7 +751,7 @@ export type ListPlannedOutagesRequest = Message<"monitor.v1.ListPlannedOutagesRe
  * Use `create(ListPlannedOutagesRequestSchema)` to create a new message.
  */
 export const ListPlannedOutagesRequestSchema: GenMessage<ListPlannedOutagesRequest> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_management_service, 30);
+  messageDesc(file_monitor_v1_management_service, 32);
 
 /**
  * @generated from message monitor.v1.ListPlannedOutagesResponse
@@ -721,7 +768,7 @@ export type ListPlannedOutagesResponse = Message<"monitor.v1.ListPlannedOutagesR
  * Use `create(ListPlannedOutagesResponseSchema)` to create a new message.
  */
 export const ListPlannedOutagesResponseSchema: GenMessage<ListPlannedOutagesResponse> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_management_service, 31);
+  messageDesc(file_monitor_v1_management_service, 33);
 
 /**
  * @generated from message monitor.v1.ListCheckResultsRequest
@@ -774,7 +821,7 @@ export type ListCheckResultsRequest = Message<"monitor.v1.ListCheckResultsReques
  * Use `create(ListCheckResultsRequestSchema)` to create a new message.
  */
 export const ListCheckResultsRequestSchema: GenMessage<ListCheckResultsRequest> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_management_service, 32);
+  messageDesc(file_monitor_v1_management_service, 34);
 
 /**
  * @generated from message monitor.v1.ListCheckResultsResponse
@@ -800,7 +847,7 @@ export type ListCheckResultsResponse = Message<"monitor.v1.ListCheckResultsRespo
  * Use `create(ListCheckResultsResponseSchema)` to create a new message.
  */
 export const ListCheckResultsResponseSchema: GenMessage<ListCheckResultsResponse> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_management_service, 33);
+  messageDesc(file_monitor_v1_management_service, 35);
 
 /**
  * @generated from message monitor.v1.GetServiceStatsRequest
@@ -837,7 +884,7 @@ export type GetServiceStatsRequest = Message<"monitor.v1.GetServiceStatsRequest"
  * Use `create(GetServiceStatsRequestSchema)` to create a new message.
  */
 export const GetServiceStatsRequestSchema: GenMessage<GetServiceStatsRequest> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_management_service, 34);
+  messageDesc(file_monitor_v1_management_service, 36);
 
 /**
  * @generated from message monitor.v1.GetServiceStatsResponse
@@ -854,7 +901,7 @@ export type GetServiceStatsResponse = Message<"monitor.v1.GetServiceStatsRespons
  * Use `create(GetServiceStatsResponseSchema)` to create a new message.
  */
 export const GetServiceStatsResponseSchema: GenMessage<GetServiceStatsResponse> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_management_service, 35);
+  messageDesc(file_monitor_v1_management_service, 37);
 
 /**
  * @generated from message monitor.v1.ListStatusChangesRequest
@@ -899,7 +946,7 @@ export type ListStatusChangesRequest = Message<"monitor.v1.ListStatusChangesRequ
  * Use `create(ListStatusChangesRequestSchema)` to create a new message.
  */
 export const ListStatusChangesRequestSchema: GenMessage<ListStatusChangesRequest> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_management_service, 36);
+  messageDesc(file_monitor_v1_management_service, 38);
 
 /**
  * @generated from message monitor.v1.ListStatusChangesResponse
@@ -925,7 +972,7 @@ export type ListStatusChangesResponse = Message<"monitor.v1.ListStatusChangesRes
  * Use `create(ListStatusChangesResponseSchema)` to create a new message.
  */
 export const ListStatusChangesResponseSchema: GenMessage<ListStatusChangesResponse> = /*@__PURE__*/
-  messageDesc(file_monitor_v1_management_service, 37);
+  messageDesc(file_monitor_v1_management_service, 39);
 
 /**
  * The states ListServices can select.
@@ -1061,7 +1108,8 @@ export const ManagementService: GenService<{
     output: typeof UnregisterServiceResponseSchema;
   },
   /**
-   * Registers a caller under an id it chooses. ALREADY_EXISTS if the id is taken.
+   * Registers a caller under an id it chooses. ALREADY_EXISTS if the id is
+   * taken. The response carries the caller's token, once.
    *
    * @generated from rpc monitor.v1.ManagementService.RegisterCaller
    */
@@ -1069,6 +1117,17 @@ export const ManagementService: GenService<{
     methodKind: "unary";
     input: typeof RegisterCallerRequestSchema;
     output: typeof RegisterCallerResponseSchema;
+  },
+  /**
+   * Issues the caller a new token and revokes the old one at once (also for
+   * callers made before tokens existed, or declared in the config file).
+   *
+   * @generated from rpc monitor.v1.ManagementService.RotateCallerToken
+   */
+  rotateCallerToken: {
+    methodKind: "unary";
+    input: typeof RotateCallerTokenRequestSchema;
+    output: typeof RotateCallerTokenResponseSchema;
   },
   /**
    * Removes the caller, its subscriptions and its event log.
