@@ -140,11 +140,22 @@ ALTER TABLE subscriptions ADD COLUMN alert_window_ms double precision, ADD COLUM
 ALTER TABLE announced ADD COLUMN alerting boolean NOT NULL DEFAULT false;
 `;
 
+/**
+ * Version 4 (issue 12), the same column as SQLite's version 4: a nullable
+ * addition, so the migration rewrites no row.
+ * - callers.token_hash: the SHA-256 of the caller's token, 64 lowercase hex
+ *   digits (never the token); NULL for none, as every version-3 caller had.
+ */
+const V4 = `
+ALTER TABLE callers ADD COLUMN token_hash text CONSTRAINT callers_token_hash_is_sha256_hex CHECK (token_hash ~ '^[0-9a-f]{64}$');
+`;
+
 /** Every migration this code knows, oldest first. */
 export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   { version: 1, name: "initial schema", sql: V1 },
   { version: 2, name: "paused services, HTTP check details and target-change notes", sql: V2 },
   { version: 3, name: "availability alert rules and alerting subscriptions", sql: V3 },
+  { version: 4, name: "caller token hashes", sql: V4 },
 ];
 
 /** The schema version this code writes and reads. */

@@ -92,15 +92,16 @@ function putCallers(ops: OpsOf<"put_caller">): Statement {
   const rows = lastByKey(ops, (op) => op.caller.id).map((op) => op.caller);
   return {
     name: "monitor_put_callers",
-    text: `INSERT INTO callers (id, display_name, created_at_ms, managed_by)
-      SELECT * FROM unnest($1::text[], $2::text[], $3::float8[], $4::text[])
+    text: `INSERT INTO callers (id, display_name, created_at_ms, managed_by, token_hash)
+      SELECT * FROM unnest($1::text[], $2::text[], $3::float8[], $4::text[], $5::text[])
       ON CONFLICT (id) DO UPDATE SET display_name = EXCLUDED.display_name, created_at_ms = EXCLUDED.created_at_ms,
-        managed_by = EXCLUDED.managed_by`,
+        managed_by = EXCLUDED.managed_by, token_hash = EXCLUDED.token_hash`,
     values: [
       rows.map((c) => c.id),
       rows.map((c) => c.displayName),
       rows.map((c) => finite(c.createdAt, `caller ${c.id} createdAt`)),
       rows.map((c) => managed(c.managedBy)),
+      rows.map((c) => c.tokenHash ?? null),
     ],
   };
 }

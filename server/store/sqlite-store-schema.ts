@@ -10,7 +10,7 @@ import { StoreError } from "./store.js";
  */
 
 /** The schema version this code writes and reads. */
-export const SQLITE_STORE_SCHEMA_VERSION = 3;
+export const SQLITE_STORE_SCHEMA_VERSION = 4;
 
 /** "SMON" as a big-endian 32-bit integer: the application_id of monitor.db. */
 export const SQLITE_STORE_APPLICATION_ID = 0x534d4f4e;
@@ -123,7 +123,7 @@ CREATE TABLE announced (
  *   (http-details-codec.ts); NULL after a TCP check.
  * - observations.note: why the target changed (UpdateService), kept through
  *   the first status period after the change; NULL for none.
- * A new file gets version 1 and then this (and version 3), so new and
+ * A new file gets version 1 and then this (and versions 3 and 4), so new and
  * migrated files have the very same schema.
  */
 const MIGRATION_V2 = `
@@ -147,6 +147,18 @@ const MIGRATION_V3 = `
 ALTER TABLE subscriptions ADD COLUMN alert_window_ms REAL;
 ALTER TABLE subscriptions ADD COLUMN alert_threshold REAL CHECK ((alert_threshold IS NULL) = (alert_window_ms IS NULL));
 ALTER TABLE announced ADD COLUMN alerting INTEGER NOT NULL DEFAULT 0 CHECK (alerting IN (0, 1));
+`;
+
+/**
+ * Version 4 (issue 12: caller tokens). One nullable column, so a version-3
+ * file migrates in place without rewriting a row:
+ * - callers.token_hash: the SHA-256 of the caller's token as 64 lowercase
+ *   hex digits, never the token itself; NULL for no token, which is what
+ *   every version-3 caller had (an admin issues one with RotateCallerToken).
+ *   The CHECK keeps anything but such a digest out of the column.
+ */
+const MIGRATION_V4 = `
+ALTER TABLE callers ADD COLUMN token_hash TEXT CHECK (token_hash IS NULL OR (length(token_hash) = 64 AND token_hash NOT GLOB '*[^0-9a-f]*'));
 `;
 
 /**
@@ -180,7 +192,8 @@ export function migrateSqliteStore(db: Database.Database, name: string): void {
     }
     if (version < 2) migrate(db, name, version, 2, MIGRATION_V2);
     if (version < 3) migrate(db, name, Math.max(version, 2), 3, MIGRATION_V3);
-    // Later versions: `if (version < 4) migrate(db, name, Math.max(version, 3), 4, MIGRATION_V4);` and so on.
+    if (version < 4) migrate(db, name, Math.max(version, 3), 4, MIGRATION_V4);
+    // Later versions: `if (version < 5) migrate(db, name, Math.max(version, 4), 5, MIGRATION_V5);` and so on.
     if (version !== SQLITE_STORE_SCHEMA_VERSION) db.pragma(`user_version = ${SQLITE_STORE_SCHEMA_VERSION}`);
   }).immediate();
 }

@@ -38,10 +38,10 @@ export function prepareSqliteStoreStatements(db: Database.Database) {
          paused_at_ms = excluded.paused_at_ms`,
     ),
     deleteService: db.prepare<[string]>("DELETE FROM services WHERE id = ?"),
-    putCaller: db.prepare<[string, string, number, string | null]>(
-      `INSERT INTO callers (id, display_name, created_at_ms, managed_by) VALUES (?, ?, ?, ?)
+    putCaller: db.prepare<[string, string, number, string | null, string | null]>(
+      `INSERT INTO callers (id, display_name, created_at_ms, managed_by, token_hash) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, created_at_ms = excluded.created_at_ms,
-         managed_by = excluded.managed_by`,
+         managed_by = excluded.managed_by, token_hash = excluded.token_hash`,
     ),
     deleteCaller: db.prepare<[string]>("DELETE FROM callers WHERE id = ?"),
     putSubscription: db.prepare<[string, string, number, number, string | null, number | null, number | null]>(

@@ -145,7 +145,7 @@ function createSqliteStore(db: Database.Database, name: string, retention: numbe
         s.deleteService.run(op.serviceId);
         return;
       case "put_caller":
-        s.putCaller.run(op.caller.id, op.caller.displayName, op.caller.createdAt, op.caller.managedBy ?? null);
+        s.putCaller.run(op.caller.id, op.caller.displayName, op.caller.createdAt, op.caller.managedBy ?? null, op.caller.tokenHash ?? null);
         return;
       case "delete_caller":
         flushAppends();

@@ -58,8 +58,8 @@ export type ServiceRow<Probe> = [
 export const SERVICE_COLUMNS =
   "id, host, port, display_name, check_interval_ms, check_timeout_ms, created_at_ms, probe, managed_by, paused_at_ms";
 
-export type CallerRow = [id: string, displayName: string, createdAtMs: number, managedBy: string | null];
-export const CALLER_COLUMNS = "id, display_name, created_at_ms, managed_by";
+export type CallerRow = [id: string, displayName: string, createdAtMs: number, managedBy: string | null, tokenHash: string | null];
+export const CALLER_COLUMNS = "id, display_name, created_at_ms, managed_by, token_hash";
 
 export type SubscriptionRow = [
   callerId: string,
@@ -177,8 +177,10 @@ export function createServiceDecoder<Probe>(
   };
 }
 
-export function decodeCaller([id, displayName, createdAt, managedBy]: CallerRow): CallerConfig {
-  return withManagedBy({ id, displayName, createdAt }, managedBy, "callers", idKey(id));
+export function decodeCaller([id, displayName, createdAt, managedBy, tokenHash]: CallerRow): CallerConfig {
+  // Left out when NULL: a caller of an older schema, or declared in the config file, holds no token yet.
+  const caller: CallerConfig = { id, displayName, createdAt, ...(tokenHash === null ? {} : { tokenHash }) };
+  return withManagedBy(caller, managedBy, "callers", idKey(id));
 }
 
 export function decodeSubscription(row: SubscriptionRow): SubscriptionConfig {

@@ -119,6 +119,7 @@ function findProblems(contents: StoreContents): string[] {
     callerIds.add(c.id);
     check(record, () => checkDisplayName(c.displayName, "displayName"), "displayName");
     check(record, () => checkTimeMs(c.createdAt, "createdAt"), "createdAt");
+    if (c.tokenHash !== undefined) check(record, () => checkTokenHash(c.tokenHash), "tokenHash");
     check(record, () => checkManagedBy(c.managedBy), "managedBy");
   }
 
@@ -231,6 +232,23 @@ function checkHttpProbeConfig(service: ServiceConfig, probe: HttpProbeConfig): v
       `must be the URL's (${quoteInput(checked.host)}, ${checked.port}), got ${quoteInput(String(service.host))}, ${String(service.port)}`,
     );
   }
+}
+
+const TOKEN_HASH = /^[0-9a-f]{64}$/;
+
+/**
+ * A SHA-256 in hex as the server writes it. Anything else can match no
+ * token, so the caller would be locked out without anyone knowing why. The
+ * value is not repeated in the message: it is as good as a password file's
+ * entry, and start-up errors end up in logs.
+ */
+function checkTokenHash(value: unknown): void {
+  if (typeof value === "string" && TOKEN_HASH.test(value)) return;
+  const got =
+    typeof value !== "string"
+      ? `a ${typeof value}`
+      : `${value.length} character(s)${/^[0-9a-f]*$/.test(value) ? "" : ", not all lowercase hex digits"}`;
+  throw invalidArgument("tokenHash", `must be a SHA-256 as 64 lowercase hex digits, or absent; got ${got}`);
 }
 
 function checkManagedBy(value: unknown): void {

@@ -335,7 +335,7 @@ describe("openSqliteStore: rows that do not decode", () => {
     expect(() => decodeSubscription(["c1", "s1", 1_000, 0, null, 120_000, null])).toThrow(
       /table subscriptions, caller_id "c1" service_id "s1": alert_window_ms and alert_threshold must both be set/,
     );
-    expect(() => decodeCaller(["c1", "", 0, "helm"])).toThrow(
+    expect(() => decodeCaller(["c1", "", 0, "helm", null])).toThrow(
       /table callers, id "c1": managed_by "helm" is not "config"/,
     );
   });

@@ -19,6 +19,7 @@ import {
   sequencesOf,
 } from "./contract-fixtures.js";
 import { describeAlertRuleContract } from "./alert-rule-contract.js";
+import { describeCallerTokenContract } from "./caller-token-contract.js";
 import { describeHttpAndPauseContract } from "./http-pause-contract.js";
 
 /**
@@ -574,6 +575,9 @@ export function describeStoreContract(name: string, backend: StoreBackend): void
 
   // Issue 11: availability alert rules, their events and the alerting flag.
   describeAlertRuleContract(name, { fresh, withBasics });
+
+  // Issue 12: the hash of each caller's token.
+  describeCallerTokenContract(name, { fresh, withBasics });
 
   describe(`store contract: ${name}: lifecycle`, () => {
     it("close is idempotent", async () => {

@@ -207,11 +207,11 @@ describe("sqlite: a version-1 monitor.db", () => {
     }
   };
 
-  it("opens, migrates to version 2 (and 3) in place and keeps every row; the new fields are then stored", async () => {
+  it("opens, migrates to version 2 (and 3, 4) in place and keeps every row; the new fields are then stored", async () => {
     const file = writeV1File();
-    expect(SQLITE_STORE_SCHEMA_VERSION).toBe(3);
+    expect(SQLITE_STORE_SCHEMA_VERSION).toBe(4);
     await expectMigrated(() => openSqliteStore({ path: file }));
-    expect(userVersion(file)).toBe(3);
+    expect(userVersion(file)).toBe(4);
     expect(columns(file, "services")).toContain("paused_at_ms");
     expect(columns(file, "observations")).toEqual(expect.arrayContaining(["http", "note"]));
   });
@@ -290,11 +290,11 @@ describePostgres("postgres: a version-1 database", () => {
       ).rows.map((r) => r.column_name),
     );
 
-  it("opens, applies migrations 2 (and 3) and keeps every row; the new fields are then stored", async () => {
+  it("opens, applies migrations 2 (and 3, 4) and keeps every row; the new fields are then stored", async () => {
     const url = await v1Database();
-    expect(POSTGRES_SCHEMA_VERSION).toBe(3);
+    expect(POSTGRES_SCHEMA_VERSION).toBe(4);
     await expectMigrated(() => openPostgresStore({ url }));
-    expect(await versions(url)).toEqual([1, 2, 3]);
+    expect(await versions(url)).toEqual([1, 2, 3, 4]);
     expect(await columns(url, "services")).toContain("paused_at_ms");
     expect(await columns(url, "observations")).toEqual(expect.arrayContaining(["http", "note"]));
   });

@@ -19,8 +19,9 @@ import { POSTGRES_MIGRATIONS_V2, SQLITE_SCHEMA_V2 } from "./schema-v2.js";
  * A store made by the release before issue 11 (schema version 2, built from
  * the copy of its DDL in schema-v2.ts, rows as it wrote them) opens with
  * this code on both backends, migrates in place to version 3 (availability
- * alert rules on subscriptions, `alerting` on announced rows) and keeps every
- * row, with no rule and no alert; a migration that fails part-way leaves the
+ * alert rules on subscriptions, `alerting` on announced rows; and on to the
+ * current version, store-schema-v4-migration.test.ts) and keeps every row,
+ * with no rule and no alert; a migration that fails part-way leaves the
  * version-2 store as it was.
  */
 
@@ -247,11 +248,11 @@ describe("sqlite: a version-2 monitor.db", () => {
     }
   };
 
-  it("opens, migrates to version 3 in place and keeps every row; rules and alerts are then stored", async () => {
+  it("opens, migrates to version 3 (and 4) in place and keeps every row; rules and alerts are then stored", async () => {
     const file = writeV2File();
-    expect(SQLITE_STORE_SCHEMA_VERSION).toBe(3);
+    expect(SQLITE_STORE_SCHEMA_VERSION).toBe(4);
     await expectMigrated(() => openSqliteStore({ path: file }));
-    expect(userVersion(file)).toBe(3);
+    expect(userVersion(file)).toBe(4);
     expect(columns(file, "subscriptions")).toEqual(expect.arrayContaining(["alert_window_ms", "alert_threshold"]));
     expect(columns(file, "announced")).toContain("alerting");
   });
@@ -330,11 +331,11 @@ describePostgres("postgres: a version-2 database", () => {
       ).rows.map((r) => r.column_name),
     );
 
-  it("opens, applies migration 3 and keeps every row; rules and alerts are then stored", async () => {
+  it("opens, applies migration 3 (and 4) and keeps every row; rules and alerts are then stored", async () => {
     const url = await v2Database();
-    expect(POSTGRES_SCHEMA_VERSION).toBe(3);
+    expect(POSTGRES_SCHEMA_VERSION).toBe(4);
     await expectMigrated(() => openPostgresStore({ url }));
-    expect(await versions(url)).toEqual([1, 2, 3]);
+    expect(await versions(url)).toEqual([1, 2, 3, 4]);
     expect(await columns(url, "subscriptions")).toEqual(expect.arrayContaining(["alert_window_ms", "alert_threshold"]));
     expect(await columns(url, "announced")).toContain("alerting");
   });

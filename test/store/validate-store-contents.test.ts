@@ -97,6 +97,26 @@ describe("validateStoreContents", () => {
     );
   });
 
+  it("accepts a caller with a SHA-256 token hash or none, and refuses any other hash naming the caller, never repeating it", () => {
+    const hashed = (tokenHash: unknown) => (c: StoreContents): StoreContents => ({
+      ...c,
+      callers: [{ ...c.callers[0]!, tokenHash: tokenHash as string }],
+    });
+    const good = "0123456789abcdef".repeat(4);
+    expect(() => validateStoreContents(hashed(good)(valid()), "x")).not.toThrow();
+    expect(() => validateStoreContents(valid(), "x")).not.toThrow();
+    const rule = "tokenHash: must be a SHA-256 as 64 lowercase hex digits, or absent; got";
+    expect(refusal(hashed(good.toUpperCase()))).toBe(
+      `/data/monitor.db: caller "bot": ${rule} 64 character(s), not all lowercase hex digits${ADVICE}`,
+    );
+    expect(refusal(hashed(good.slice(1)))).toBe(`/data/monitor.db: caller "bot": ${rule} 63 character(s)${ADVICE}`);
+    expect(refusal(hashed(`${good}0`))).toContain(`caller "bot": ${rule} 65 character(s)`);
+    expect(refusal(hashed(""))).toContain(`caller "bot": ${rule} 0 character(s)`);
+    expect(refusal(hashed(`sha256:${good.slice(7)}`))).toContain(`${rule} 64 character(s), not all lowercase hex digits`);
+    expect(refusal(hashed(42))).toContain(`caller "bot": ${rule} a number`);
+    expect(refusal(hashed(good.toUpperCase()))).not.toContain(good.toUpperCase());
+  });
+
   it("refuses subscriptions whose caller or service is missing, or whose spans are out of range", () => {
     const sub = (patch: object) => (c: StoreContents): StoreContents => ({ ...c, subscriptions: [{ ...c.subscriptions[0]!, ...patch }] });
     expect(refusal(sub({ callerId: "nobody" }))).toBe(
