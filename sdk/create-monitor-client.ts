@@ -1,4 +1,5 @@
 import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
+import { withBearerToken, type TokenSource } from "./bearer-token.js";
 import { createNodeTransport, type TransportSettings } from "./create-node-transport.js";
 import { ManagementService } from "./gen/monitor/v1/management_service_pb.js";
 import { WatchService } from "./gen/monitor/v1/watch_service_pb.js";
@@ -17,14 +18,26 @@ export type ManagementClient = RelaxedClient<typeof ManagementService>;
 
 /**
  * Where the monitor is and how to reach it: a `baseUrl` such as
- * `http://127.0.0.1:50051` with a protocol ("grpc" unless told otherwise)
- * and any connect-node transport option (interceptors, pingIntervalMs,
- * nodeOptions …); or a ready `transport` (e.g. connect's router transport
- * in tests), used as it is.
+ * `http://127.0.0.1:50051` or `https://monitor.internal:50051` with a
+ * protocol ("grpc" unless told otherwise), `tls` for a private CA or a client
+ * certificate, and any connect-node transport option (interceptors,
+ * pingIntervalMs, nodeOptions …); or a ready `transport` (e.g. connect's
+ * router transport in tests), used as it is. Either way `token`, when given,
+ * goes with every call as `authorization: Bearer <token>`.
  */
-export type MonitorClientOptions =
+export type MonitorClientOptions = (
   | ({ readonly baseUrl: string; readonly transport?: undefined } & TransportSettings)
-  | { readonly transport: Transport; readonly baseUrl?: string };
+  | { readonly transport: Transport; readonly baseUrl?: string }
+) & {
+  /**
+   * An admin token (for management) or a caller's own token (for its watch
+   * and its subscriptions); a function is asked again before every call and
+   * every reconnect of a watch, so a rotated token is picked up. Over
+   * `http://` to anything but loopback the token crosses the network in the
+   * clear, readable and replayable by anyone on the path: use `https://`.
+   */
+  readonly token?: TokenSource;
+};
 
 /** A client of the service monitor: see {@link createMonitorClient}. */
 export interface MonitorClient {
@@ -74,10 +87,12 @@ export interface MonitorClient {
  * for await (const event of monitor.watch("ops-bot")) console.log(event.sequence, event.event.case);
  */
 export function createMonitorClient(options: MonitorClientOptions): MonitorClient {
-  const { transport, ownedSession } =
-    options.transport === undefined
-      ? createNodeTransport(options.baseUrl, options)
-      : { transport: options.transport, ownedSession: undefined };
+  const { token, ...rest } = options;
+  const { transport: plain, ownedSession } =
+    rest.transport === undefined
+      ? createNodeTransport(rest.baseUrl, rest)
+      : { transport: rest.transport, ownedSession: undefined };
+  const transport = token === undefined ? plain : withBearerToken(plain, token);
   const watchClient = createClient(WatchService, transport);
   let closed = new AbortController();
   return {

@@ -6,6 +6,8 @@ import {
   type ConnectTransportOptions,
   type GrpcTransportOptions,
 } from "@connectrpc/connect-node";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { tlsSessionOptions, type TlsOptions } from "./tls-options.js";
 
 /** gRPC over HTTP/2 (the default): what the server and other gRPC tools speak. */
 export type GrpcClientOptions = { readonly protocol?: "grpc" } & Omit<GrpcTransportOptions, "baseUrl">;
@@ -16,8 +18,11 @@ export type ConnectClientOptions = { readonly protocol: "connect" } & Omit<
   "baseUrl" | "httpVersion"
 > & { readonly httpVersion?: "2" };
 
-/** Which protocol to speak, with the connect-node transport options for it. */
-export type TransportSettings = GrpcClientOptions | ConnectClientOptions;
+/**
+ * Which protocol to speak, with the connect-node transport options for it,
+ * and TLS options for an `https://` base URL (merged over `nodeOptions`).
+ */
+export type TransportSettings = (GrpcClientOptions | ConnectClientOptions) & { readonly tls?: TlsOptions };
 
 /**
  * Pings a connection with an open stream after this long without data, and
@@ -34,7 +39,11 @@ export function createNodeTransport(
   baseUrl: string,
   settings: TransportSettings,
 ): { transport: Transport; ownedSession: Http2SessionManager | undefined } {
-  const { protocol, ...options } = settings;
+  const { protocol, tls, ...options } = settings;
+  if (tls !== undefined && options.sessionManager !== undefined) {
+    throw new ConnectError("tls: cannot be applied to a sessionManager made elsewhere; give the TLS options to that session manager", Code.InvalidArgument);
+  }
+  const nodeOptions = tls === undefined ? options.nodeOptions : { ...options.nodeOptions, ...tlsSessionOptions(baseUrl, tls) };
   let ownedSession: Http2SessionManager | undefined;
   const sessionManager =
     options.sessionManager ??
@@ -46,7 +55,7 @@ export function createNodeTransport(
         ...(options.pingIdleConnection === undefined ? {} : { pingIdleConnection: options.pingIdleConnection }),
         ...(options.idleConnectionTimeoutMs === undefined ? {} : { idleConnectionTimeoutMs: options.idleConnectionTimeoutMs }),
       },
-      options.nodeOptions,
+      nodeOptions,
     ));
   const transport =
     protocol === "connect"

@@ -7,6 +7,8 @@
 export { createMonitorClient } from "./create-monitor-client.js";
 export type { ManagementClient, MonitorClient, MonitorClientOptions } from "./create-monitor-client.js";
 export type { ConnectClientOptions, GrpcClientOptions, TransportSettings } from "./create-node-transport.js";
+export type { TokenSource } from "./bearer-token.js";
+export type { TlsOptions } from "./tls-options.js";
 export type { ReconnectInfo, ResumingWatch, WatchOptions } from "./resuming-watch.js";
 export { DEFAULT_BACKOFF } from "./backoff.js";
 export type { BackoffOptions } from "./backoff.js";

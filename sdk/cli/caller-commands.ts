@@ -1,4 +1,5 @@
 import { toJsonString } from "@bufbuild/protobuf";
+import { RegisterCallerResponseSchema, RotateCallerTokenResponseSchema } from "../gen/monitor/v1/management_service_pb.js";
 import { CallerSchema, SubscriptionSchema } from "../gen/monitor/v1/resources_pb.js";
 import { toMillis } from "../index.js";
 import type { Command } from "./command.js";
@@ -12,13 +13,39 @@ export const callerCommands: readonly Command[] = [
   {
     words: ["callers", "add"],
     args: "CALLER_ID",
-    summary: "register a caller (who subscribes and watches)",
-    details: "  --name NAME        display name",
-    flags: { name: "value" },
+    summary: "register a caller (who subscribes and watches) and print its token, once",
+    details: `  --name NAME        display name
+  --json             the RegisterCallerResponse as JSON (one line), token included
+  The caller's token (for its own watch and subscriptions) is shown only now:
+  the server keeps just a hash of it. Lost, it is replaced with callers rotate-token.`,
+    flags: { name: "value", json: "switch" },
     arity: 1,
     async run(ctx, { positionals, flags }) {
-      const { caller } = await ctx.client.management.registerCaller({ callerId: positionals[0]!, displayName: flags.get("name") ?? "" });
-      ctx.out(`registered caller ${caller!.id}\n`);
+      const response = await ctx.client.management.registerCaller({ callerId: positionals[0]!, displayName: flags.get("name") ?? "" });
+      if (flags.has("json")) {
+        ctx.out(toJsonString(RegisterCallerResponseSchema, response) + "\n");
+        return;
+      }
+      const id = response.caller!.id;
+      ctx.out(`registered caller ${id}\n`);
+      if (response.callerToken !== "") ctx.out(tokenLines(id, response.callerToken));
+    },
+  },
+  {
+    words: ["callers", "rotate-token"],
+    args: "CALLER_ID",
+    summary: "issue the caller a new token and revoke its old one at once; print the new one, once",
+    details: `  --json             the RotateCallerTokenResponse as JSON (one line)
+  Also gives a token to a caller that has none (made before tokens, or from a config file).`,
+    flags: { json: "switch" },
+    arity: 1,
+    async run(ctx, { positionals, flags }) {
+      const response = await ctx.client.management.rotateCallerToken({ callerId: positionals[0]! });
+      if (flags.has("json")) {
+        ctx.out(toJsonString(RotateCallerTokenResponseSchema, response) + "\n");
+        return;
+      }
+      ctx.out(`new token for caller ${positionals[0]}; the old one no longer works\n${tokenLines(positionals[0]!, response.callerToken)}`);
     },
   },
   {
@@ -34,7 +61,7 @@ export const callerCommands: readonly Command[] = [
         return [r.callers, r.nextPageToken];
       });
       if (flags.has("json")) for (const c of callers) ctx.out(toJsonString(CallerSchema, c) + "\n");
-      else ctx.out(formatTable(["ID", "NAME"], callers.map((c) => [c.id, c.displayName || "-"])));
+      else ctx.out(formatTable(["ID", "NAME", "TOKEN"], callers.map((c) => [c.id, c.displayName || "-", c.hasToken ? "yes" : "no"])));
     },
   },
   {
@@ -120,3 +147,8 @@ export const callerCommands: readonly Command[] = [
     },
   },
 ];
+
+/** The token on a line of its own (easy to copy or cut), and the one-line note that it will not be shown again. */
+function tokenLines(callerId: string, token: string): string {
+  return `caller token: ${token}\n(shown only now, the server keeps no copy; a lost token is replaced with: monitorctl callers rotate-token ${callerId})\n`;
+}

@@ -1,6 +1,7 @@
 import { Code, ConnectError, type Transport } from "@connectrpc/connect";
 import { createMonitorClient } from "../index.js";
 import { callerCommands } from "./caller-commands.js";
+import { CONNECTION_FLAGS, connectionOptions, DEFAULT_SERVER } from "./connection-options.js";
 import type { Command } from "./command.js";
 import { exportCommand } from "./export-command.js";
 import { createPaint } from "./format-values.js";
@@ -17,7 +18,7 @@ import { watchCommand } from "./watch-command.js";
 
 export const COMMANDS: readonly Command[] = [...serviceCommands, ...serviceChangeCommands, ...callerCommands, ...outageCommands, statusCommand, historyCommand, statsCommand, watchCommand, exportCommand];
 
-export const DEFAULT_SERVER = "http://127.0.0.1:50051";
+export { DEFAULT_SERVER };
 
 export interface CliIo {
   readonly stdout: (text: string) => void;
@@ -32,8 +33,15 @@ export interface CliIo {
   readonly transport?: Transport;
 }
 
-const GLOBAL_HELP = `  --server URL       the monitor (default ${DEFAULT_SERVER}; env MONITOR_SERVER)
+const GLOBAL_HELP = `  --server URL       the monitor (default ${DEFAULT_SERVER}; env MONITOR_SERVER);
+                     https://host:port speaks TLS
   --protocol P       grpc (default) or connect
+  --token TOKEN      sent as "authorization: Bearer TOKEN" (env MONITOR_TOKEN): an admin
+                     token to manage, a caller's own token to watch it; never printed
+  --tls-ca FILE      PEM CA to trust for an https:// server (env MONITOR_TLS_CA;
+                     the system's CAs otherwise)
+  --tls-cert FILE    PEM client certificate, for a server that asks for one (env MONITOR_TLS_CERT)
+  --tls-key FILE     its PEM private key (env MONITOR_TLS_KEY)
   --no-color         plain output even on a terminal (also env NO_COLOR)
   --help, -h         help for any command`;
 
@@ -53,25 +61,14 @@ function commandHelp(command: Command): string {
   return `Usage: ${usageLine(command)} [flags]\n\n${command.summary}\n${flags}\nGlobal flags:\n${GLOBAL_HELP}\n`;
 }
 
-/** "host:port" is taken as http://host:port, the server's default cleartext HTTP/2. */
-function normalizeServer(value: string): string {
-  const url = /^[a-z]+:\/\//i.test(value) ? value : `http://${value}`;
-  try {
-    new URL(url);
-  } catch {
-    throw new UsageError(`--server: expected a URL like ${DEFAULT_SERVER}, got "${value}"`);
-  }
-  return url.replace(/\/+$/, "");
-}
-
 /** Pulls the global flags out wherever they stand, leaving the command's own. */
 function splitGlobalFlags(argv: readonly string[]) {
   const rest: string[] = [];
   const globals = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    const name = /^--(server|protocol)(?:=(.*))?$/.exec(arg);
-    if (name !== null) {
+    const name = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (name !== null && Object.hasOwn(CONNECTION_FLAGS, name[1]!)) {
       const value = name[2] ?? argv[++i];
       if (value === undefined) throw new UsageError(`--${name[1]} needs a value`);
       globals.set(name[1]!, value);
@@ -79,6 +76,19 @@ function splitGlobalFlags(argv: readonly string[]) {
     else rest.push(arg);
   }
   return { rest, globals };
+}
+
+/** What to try next, for the codes where monitorctl's own flags are the likely fix. */
+function hintFor(code: Code): string {
+  switch (code) {
+    case Code.Unavailable:
+      return " (is the server running? set --server or MONITOR_SERVER)";
+    case Code.Unauthenticated:
+    case Code.PermissionDenied:
+      return "\nHint: pass --token or set MONITOR_TOKEN: an admin token for management, the caller's own token for its watch";
+    default:
+      return "";
+  }
 }
 
 /**
@@ -121,11 +131,11 @@ export async function runMonitorctl(argv: readonly string[], io: CliIo): Promise
     if (input.positionals.length < min || input.positionals.length > max) {
       throw new UsageError(`expected ${command.args === "" ? "no arguments" : command.args}, got ${input.positionals.length === 0 ? "none" : `"${input.positionals.join(" ")}"`}`);
     }
-    const protocol = globals.get("protocol") ?? "grpc";
-    if (protocol !== "grpc" && protocol !== "connect") throw new UsageError(`--protocol: expected grpc or connect, got "${protocol}"`);
-    const baseUrl = normalizeServer(globals.get("server") ?? io.env["MONITOR_SERVER"] ?? DEFAULT_SERVER);
+    const connection = await connectionOptions(globals, io.env);
     const color = io.isTty && !globals.has("no-color") && (io.env["NO_COLOR"] ?? "") === "";
-    const client = io.transport === undefined ? createMonitorClient({ baseUrl, protocol }) : createMonitorClient({ transport: io.transport });
+    const client = createMonitorClient(
+      io.transport === undefined ? connection : { transport: io.transport, ...(connection.token === undefined ? {} : { token: connection.token }) },
+    );
     try {
       await command.run(
         { client, out: io.stdout, err: io.stderr, paint: createPaint(color), now: io.now ?? Date.now, signal: io.signal },
@@ -142,8 +152,7 @@ export async function runMonitorctl(argv: readonly string[], io: CliIo): Promise
       return 2;
     }
     if (error instanceof ConnectError) {
-      const unreachable = error.code === Code.Unavailable ? " (is the server running? set --server or MONITOR_SERVER)" : "";
-      io.stderr(`monitorctl: ${grpcCodeName(error.code)}: ${error.rawMessage}${unreachable}\n`);
+      io.stderr(`monitorctl: ${grpcCodeName(error.code)}: ${error.rawMessage}${hintFor(error.code)}\n`);
       return 1;
     }
     io.stderr(`monitorctl: ${error instanceof Error ? error.message : String(error)}\n`);

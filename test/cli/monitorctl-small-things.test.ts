@@ -41,7 +41,7 @@ const unreachableServer = () => `http://127.0.0.1:${downPort}`;
 describe("monitorctl small things", () => {
   it.each([
     ["services", "add, ls, get, rm, update, pause, resume"],
-    ["callers", "add, ls, rm"],
+    ["callers", "add, rotate-token, ls, rm"],
     ["outages", "add, ls, cancel"],
     ["subscriptions", "ls"],
   ])("`monitorctl %s` says a subcommand is missing and lists them (exit 2)", async (group, subcommands) => {

@@ -37,8 +37,14 @@ describe("monitorctl", () => {
       new RegExp(`^ID +NAME +ADDRESS +INTERVAL +TIMEOUT +CLOSE +STATUS\n${id} +db +127\\.0\\.0\\.1:${servicePort} +2s +500ms +default +(UNKNOWN|UP)\n$`),
     );
 
-    expect(await ok(["callers", "add", "ops", "--name", "Ops team"])).toBe("registered caller ops\n");
-    expect(await ok(["callers", "ls"])).toBe("ID   NAME\nops  Ops team\n");
+    expect(await ok(["callers", "add", "ops", "--name", "Ops team"])).toMatch(
+      /^registered caller ops\ncaller token: \S{40,}\n\(shown only now, the server keeps no copy; a lost token is replaced with: monitorctl callers rotate-token ops\)\n$/,
+    );
+    expect(await ok(["callers", "ls"])).toBe("ID   NAME      TOKEN\nops  Ops team  yes\n");
+    const first = JSON.parse(await ok(["callers", "rotate-token", "ops", "--json"])) as { callerToken: string };
+    const second = await ok(["callers", "rotate-token", "ops"]);
+    expect(second).toMatch(/^new token for caller ops; the old one no longer works\ncaller token: \S{40,}\n/);
+    expect(second).not.toContain(first.callerToken);
     expect(await ok(["subscribe", "ops", id, "--interval", "1s", "--grace", "10s"])).toBe(`ops subscribed to ${id}: every 1s, grace 10s\n`);
     expect(await ok(["subscriptions", "ls", "--caller", "ops"])).toMatch(new RegExp(`ops +${id} +1s +10s\n$`));
 
@@ -127,7 +133,7 @@ describe("monitorctl", () => {
       expect(top.stdout).toContain(`monitorctl ${words.join(" ")}`);
     }
     expect((await ctl(["outages", "--help"])).stdout).not.toContain("monitorctl services add");
-    expect(await ctl(["--protocol", "connect", "callers", "ls"])).toMatchObject({ code: 0, stdout: expect.stringMatching(/^ID +NAME\n/) });
+    expect(await ctl(["--protocol", "connect", "callers", "ls"])).toMatchObject({ code: 0, stdout: expect.stringMatching(/^ID +NAME +TOKEN\n/) });
   });
 
   it("runs as the `monitorctl` bin", async () => {
@@ -136,7 +142,7 @@ describe("monitorctl", () => {
       cwd: ROOT,
       env: { ...process.env, MONITOR_SERVER: `127.0.0.1:${server.port}` },
     });
-    expect(stdout).toBe("registered caller from-bin\n");
+    expect(stdout).toMatch(/^registered caller from-bin\ncaller token: \S+\n/);
     const failed = await run(process.execPath, ["sdk/dist/cli/bin.js", "callers", "rm", "nobody"], {
       cwd: ROOT,
       env: { ...process.env, MONITOR_SERVER: `127.0.0.1:${server.port}` },

@@ -74,7 +74,7 @@ describe("the packed SDK", () => {
   it("runs monitorctl with npx from the installed package", async () => {
     const env = { ...process.env, MONITOR_SERVER: server.baseUrl, NO_COLOR: "1" };
     const { stdout } = await run("npx", ["--no-install", "monitorctl", "callers", "ls"], { cwd: project, env });
-    expect(stdout).toMatch(/^ID +NAME\n/);
+    expect(stdout).toMatch(/^ID +NAME +TOKEN\n/);
     expect(stdout).toContain("mjs-consumer");
   });
 
