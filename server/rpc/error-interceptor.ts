@@ -43,18 +43,31 @@ export function isRefusal(error: unknown): boolean {
  * A request message protobuf could not decode reaches this interceptor only
  * for streaming calls (connect decodes a unary request before interceptors
  * run; server/http/unary-decode-errors.ts covers those): it is the client's
- * INVALID_ARGUMENT, not our INTERNAL.
+ * INVALID_ARGUMENT, not our INTERNAL. A bidi or client-streaming handler
+ * (reflection) decodes its requests while its response is read, after
+ * `next` returned, so a streaming response's messages pass the same mapping.
  */
 export function createErrorInterceptor(onInternal: (error: unknown, procedure: string) => void): Interceptor {
   return (next) => async (req) => {
-    try {
-      return await next(req);
-    } catch (error) {
+    const asConnectError = (error: unknown): ConnectError => {
       const undecodable = asBodyDecodeError(error, req.method.input.typeName);
-      if (undecodable !== undefined) throw undecodable;
-      if (isRefusal(error)) throw toConnectError(error);
-      onInternal(error, req.method.name);
-      throw toConnectError(error);
+      if (undecodable !== undefined) return undecodable;
+      if (!isRefusal(error)) onInternal(error, req.method.name);
+      return toConnectError(error);
+    };
+    try {
+      const res = await next(req);
+      return res.stream ? { ...res, message: mapErrors(res.message, asConnectError) } : res;
+    } catch (error) {
+      throw asConnectError(error);
     }
   };
+}
+
+async function* mapErrors<T>(messages: AsyncIterable<T>, map: (error: unknown) => ConnectError): AsyncIterable<T> {
+  try {
+    yield* messages;
+  } catch (error) {
+    throw map(error);
+  }
 }
