@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import type { Logger } from "pino";
+import { decideAuthMode } from "./auth/auth-mode.js";
 import { createJsonLogger, createLogger } from "./logging/create-logger.js";
 import { parseServerArgs } from "./server-args.js";
 import { createStopSignals } from "./shutdown-signals.js";
@@ -25,7 +26,16 @@ async function main(): Promise<void> {
   }
   const { listen, dataDir, database, config } = parsed.args;
   const { logLevel, logFormat, metricsListen } = parsed.args;
+  const { adminTokens, adminTokensFile, insecureNoAuth, noReflection } = parsed.args;
+  // Before anything opens: a refused start binds no socket and touches no store.
+  const authMode = decideAuthMode({ host: listen.host, authConfigured: adminTokens !== undefined || adminTokensFile !== undefined, insecureNoAuth });
+  if (authMode.kind === "refuse") {
+    process.stderr.write(`${authMode.message}\n`);
+    process.exitCode = 2;
+    return;
+  }
   logger = await createLogger({ level: logLevel, format: logFormat });
+  if (authMode.kind === "open_insecure") logger.warn(authMode.warning);
   const { tcpClose } = parsed.args;
   const { maxWatchStreamsPerCaller, maxWatchStreamsPerConnection, watchBufferEvents } = parsed.args;
   const { maxRequestBytes, maxConnections, idleTimeout } = parsed.args;
@@ -51,6 +61,15 @@ async function main(): Promise<void> {
     historyRetention: { recordsMs: historyRetention, minuteMs: minuteRollupRetention, hourMs: hourRollupRetention, dayMs: dayRollupRetention },
     rollupIntervalMs: rollupInterval,
     ...(metricsListen === undefined ? {} : { metricsListen }),
+    ...(authMode.kind === "auth"
+      ? {
+          auth: {
+            ...(adminTokens === undefined ? {} : { adminTokens }),
+            ...(adminTokensFile === undefined ? {} : { adminTokensFile }),
+          },
+        }
+      : {}),
+    reflection: !noReflection,
   });
 
   const signals = createStopSignals();

@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { parseDuration } from "@service-monitor/sdk";
 import { LOG_FORMATS, LOG_LEVELS } from "./logging/log-settings.js";
 import { readRetention, retentionFlagsError } from "./history-retention-flags.js";
+import { parseAdminTokensEnv } from "./auth/admin-token-list.js";
 
 /** Reads one option's value; a string is the error message (it names the flag). */
 type ReadValue<T> = (value: string, flag: string) => T | { readonly error: string };
@@ -22,6 +23,10 @@ interface OptionSpec<T> {
   readonly placeholder: string;
   readonly help: string;
   readonly read: ReadValue<T>;
+  /** A flag that takes no value (e.g. --no-reflection); its value reads as "true" when given. */
+  readonly boolean?: true;
+  /** Read from the environment only: a secret must not show in the process list. */
+  readonly envOnly?: true;
 }
 
 const option = <T>(spec: OptionSpec<T>): OptionSpec<T> => spec;
@@ -41,6 +46,13 @@ export const parseListen: ReadValue<ListenAddress> = (value, flag) => {
   const port = Number(match[3]);
   if (port > 65535) return failed(`--${flag}: port must be 0-65535, got ${port}`);
   return { host: host === "" ? "127.0.0.1" : host, port };
+};
+
+/** "true" (the flag given, or the variable set to true/1) or "false". */
+const flagSet: ReadValue<boolean> = (value, flag) => {
+  if (value === "true" || value === "1") return true;
+  if (value === "false" || value === "0" || value === "") return false;
+  return failed(`--${flag}: expected true or false, got ${JSON.stringify(value.slice(0, 64))}`);
 };
 
 const nonEmpty: ReadValue<string> = (value, flag) => (value === "" ? failed(`--${flag} needs a value`) : value);
@@ -243,6 +255,46 @@ export const OPTIONS = {
     help: "JSON file declaring services, callers, subscriptions and outages, applied at start and whenever it changes",
     read: (value) => (value === "" || value === "none" ? undefined : value),
   }),
+  adminTokens: option<readonly string[] | undefined>({
+    flag: "admin-tokens",
+    env: "MONITOR_ADMIN_TOKENS",
+    default: "",
+    placeholder: "TOKENS",
+    help: "comma-separated admin tokens (at least 16 characters, no whitespace); turns auth on",
+    envOnly: true,
+    read: (value) => {
+      if (value.trim() === "") return undefined;
+      const parsed = parseAdminTokensEnv(value);
+      // Never echoes a token: the message names its position only.
+      return parsed.ok ? parsed.tokens : failed(`MONITOR_ADMIN_TOKENS: ${parsed.error}`);
+    },
+  }),
+  adminTokensFile: option({
+    flag: "admin-tokens-file",
+    env: "MONITOR_ADMIN_TOKENS_FILE",
+    default: "none",
+    placeholder: "FILE",
+    help: "file of admin tokens, one a line (# comments), re-read when it changes; turns auth on",
+    read: (value) => (value === "" || value === "none" ? undefined : value),
+  }),
+  insecureNoAuth: option({
+    flag: "insecure-no-auth",
+    env: "MONITOR_INSECURE_NO_AUTH",
+    default: "false",
+    placeholder: "",
+    help: "allow listening on a non-loopback address without admin tokens (anyone who reaches it can manage everything)",
+    boolean: true,
+    read: flagSet,
+  }),
+  noReflection: option({
+    flag: "no-reflection",
+    env: "MONITOR_NO_REFLECTION",
+    default: "false",
+    placeholder: "",
+    help: "do not serve gRPC server reflection",
+    boolean: true,
+    read: flagSet,
+  }),
 };
 
 type Options = typeof OPTIONS;
@@ -258,8 +310,8 @@ export type ParsedArgs =
   | { readonly kind: "error"; readonly message: string; readonly usage: string };
 
 function usage(): string {
-  const rows = Object.values(OPTIONS).map((spec) => ({
-    left: `--${spec.flag} ${spec.placeholder}`,
+  const rows = Object.values(OPTIONS as Record<string, OptionSpec<unknown>>).map((spec) => ({
+    left: spec.envOnly === true ? `(env only) ${spec.placeholder}` : `--${spec.flag} ${spec.placeholder}`.trimEnd(),
     right: [`${spec.help} (default ${spec.default})`, `env: ${spec.env}`],
   }));
   const width = Math.max(...rows.map((row) => row.left.length), "--help".length) + 2;
@@ -304,7 +356,11 @@ export function parseServerArgs(argv: readonly string[], env: NodeJS.ProcessEnv)
     values = parseArgs({
       args: [...argv],
       options: {
-        ...Object.fromEntries(specs.map(([, spec]) => [spec.flag, { type: "string" as const }])),
+        ...Object.fromEntries(
+          specs
+            .filter(([, spec]) => spec.envOnly !== true)
+            .map(([, spec]) => [spec.flag, { type: spec.boolean === true ? ("boolean" as const) : ("string" as const) }]),
+        ),
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -316,12 +372,12 @@ export function parseServerArgs(argv: readonly string[], env: NodeJS.ProcessEnv)
   if (values["help"] === true) return { kind: "help", text: USAGE };
   const args: Record<string, unknown> = {};
   for (const [key, spec] of specs) {
-    const given = values[spec.flag];
+    const given = spec.envOnly === true ? undefined : values[spec.flag] === true ? "true" : values[spec.flag];
     const raw = typeof given === "string" ? given : (env[spec.env] ?? spec.default);
     const read = spec.read(raw, spec.flag);
     if (typeof read === "object" && read !== null && "error" in read) {
       const message = String(read.error);
-      const fromEnv = typeof given !== "string" && env[spec.env] !== undefined;
+      const fromEnv = typeof given !== "string" && env[spec.env] !== undefined && spec.envOnly !== true;
       return error(fromEnv ? `${message} (from ${spec.env})` : message);
     }
     args[key] = read;

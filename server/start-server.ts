@@ -34,6 +34,8 @@ import { withStreamLogging } from "./logging/log-watch-streams.js";
 import { createLoggingObserver } from "./logging/logging-observer.js";
 import { isLoopbackHost } from "./metrics/is-loopback-host.js";
 import { serveMetrics, type MetricsEndpoint } from "./metrics/serve-metrics.js";
+import { withRemoteAddress } from "./auth/remote-address.js";
+import { startAuth, type AuthOptions } from "./auth/start-auth.js";
 
 export interface ServerOptions {
   /** Host to bind; "127.0.0.1" unless told otherwise. */
@@ -74,6 +76,10 @@ export interface ServerOptions {
   readonly historyRetention?: HistoryRetention;
   /** How often the rollup job runs (`--rollup-interval`); default 1 minute. */
   readonly rollupIntervalMs?: number;
+  /** Admin tokens (MONITOR_ADMIN_TOKENS, --admin-tokens-file): auth is on when given, off when absent. */
+  readonly auth?: AuthOptions;
+  /** Whether gRPC server reflection is served; default true (--no-reflection). */
+  readonly reflection?: boolean;
 }
 
 /**
@@ -239,6 +245,10 @@ async function startLocked(options: ServerOptions, opened: ServerStore, undo: Ar
       : await startConfigFileSync({ path: options.configFile, registry, logger, now: clock.now });
   undo.push(() => configSync?.close());
 
+  // After the registry holds the callers, whose token hashes auth indexes.
+  const auth = options.auth === undefined ? undefined : await startAuth(options.auth, { registry, logger, now: clock.now });
+  undo.push(() => auth?.close());
+
   const perCaller = options.maxWatchStreamsPerCaller ?? DEFAULT_WATCH_STREAM_LIMITS.perCaller;
   // Counts Watch streams from admission, replaying or live (the hub only sees live ones).
   const watchGate = createWatchStreamGate(perCaller);
@@ -259,6 +269,8 @@ async function startLocked(options: ServerOptions, opened: ServerStore, undo: Ar
     watchGate,
     onInternalError: (error: unknown, procedure: string) =>
       logger.error({ err: error, procedure }, "internal error in handler"),
+    ...(auth === undefined ? {} : { auth: auth.interceptor }),
+    reflection: options.reflection ?? true,
   };
 
   // Outermost first. grpc-message in the spec's encoding, for every client;
@@ -275,7 +287,7 @@ async function startLocked(options: ServerOptions, opened: ServerStore, undo: Ar
           routes: withUnaryDecodeErrors(createRoutes(deps)),
           shutdownSignal: shutdown.signal,
           // Hands Watch its HTTP/2 stream, to cut a stream whose client stopped reading.
-          contextValues: watchTransportValues,
+          contextValues: (req) => withRemoteAddress(watchTransportValues(req), req),
         }),
         deps.streamLimits.perConnection,
       ),
@@ -316,6 +328,7 @@ async function startLocked(options: ServerOptions, opened: ServerStore, undo: Ar
     const unavailable = new ConnectError("server is shutting down", Code.Unavailable);
     shutdown.abort(unavailable);
     await configSync?.close();
+    auth?.close();
     engine.stop();
     const streams = watchGate.total();
     hub.endAll(unavailable);

@@ -11,6 +11,7 @@ import type { MonitorEngine } from "../engine/monitor-engine.js";
 import type { CommitQueue } from "../store/commit-queue.js";
 import type { Store } from "../store/store.js";
 import type { Registry } from "../store/registry.js";
+import { createAuthInterceptor, type AuthInterceptorDeps } from "../auth/auth-interceptor.js";
 import { createErrorInterceptor } from "./error-interceptor.js";
 import { createHealthService, type HealthStatus } from "./health-service.js";
 import { createManagementService } from "./management-service.js";
@@ -38,6 +39,10 @@ export interface RouteDeps {
   readonly watchGate?: WatchStreamGate;
   /** Called with a handler's unexpected error (a bug), before INTERNAL is returned. */
   readonly onInternalError: (error: unknown, procedure: string) => void;
+  /** Authentication and authorisation; every call is let through when absent (auth off). */
+  readonly auth?: AuthInterceptorDeps;
+  /** Whether server reflection is served (--no-reflection turns it off); default true. */
+  readonly reflection?: boolean;
 }
 
 /** The services listed by reflection (reflection adds itself). */
@@ -75,10 +80,18 @@ export function createRoutes(deps: RouteDeps): (router: ConnectRouter) => void {
       }),
     );
     router.service(Health, createHealthService(deps.health));
-    registerReflection(router, [...SERVED_SERVICES]);
+    if (deps.reflection !== false) registerReflection(router, [...SERVED_SERVICES]);
   };
 }
 
-export function createRouterOptions(deps: Pick<RouteDeps, "onInternalError">): ConnectRouterOptions {
-  return { interceptors: [createErrorInterceptor(deps.onInternalError)] };
+/**
+ * Interceptors, outermost first. Auth runs inside the error interceptor but
+ * before any handler: its refusals are ConnectErrors and pass through as they
+ * are, while a Watch request it cannot decode, or a bug in it, is mapped like
+ * any handler's.
+ */
+export function createRouterOptions(deps: Pick<RouteDeps, "onInternalError" | "auth">): ConnectRouterOptions {
+  return {
+    interceptors: [createErrorInterceptor(deps.onInternalError), ...(deps.auth === undefined ? [] : [createAuthInterceptor(deps.auth)])],
+  };
 }

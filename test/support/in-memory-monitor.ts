@@ -13,6 +13,8 @@ import { createHealthStatus } from "../../server/rpc/health-service.js";
 import { createRouterOptions, createRoutes } from "../../server/rpc/routes.js";
 import type { WatchStreamLimits } from "../../server/rpc/watch-stream-gate.js";
 import type { Store } from "../../server/store/store.js";
+import { startAuth, type AuthOptions } from "../../server/auth/start-auth.js";
+import { capturedLogger } from "./captured-logger.js";
 import { createFakeHistoryQueries } from "./fake-history-queries.js";
 import { createManualTime } from "./manual-time.js";
 import { createStoreStack } from "./store-stack.js";
@@ -31,6 +33,10 @@ export interface InMemoryMonitorOptions {
   readonly historySink?: HistorySink;
   /** What the history RPCs read; by default a fake the test fills (`fakeHistory`). */
   readonly history?: HistoryQueries;
+  /** Admin tokens: auth is on when given (its log lines in `authLog`). */
+  readonly auth?: AuthOptions;
+  /** Whether reflection is served; default true. */
+  readonly reflection?: boolean;
 }
 
 /**
@@ -87,6 +93,8 @@ export async function createInMemoryMonitor(options: InMemoryMonitorOptions = {}
   const internalErrors: unknown[] = [];
   const health = createHealthStatus(["monitor.v1.ManagementService", "monitor.v1.WatchService"]);
   const fakeHistory = createFakeHistoryQueries();
+  const authLog = capturedLogger("info");
+  const auth = options.auth === undefined ? undefined : await startAuth(options.auth, { registry, logger: authLog.logger, now: clock.now });
   const deps = {
     registry,
     store,
@@ -102,6 +110,8 @@ export async function createInMemoryMonitor(options: InMemoryMonitorOptions = {}
     ...(options.streamOptions === undefined ? {} : { streamOptions: options.streamOptions }),
     ...(options.streamLimits === undefined ? {} : { streamLimits: options.streamLimits }),
     onInternalError: (error: unknown) => void internalErrors.push(error),
+    ...(auth === undefined ? {} : { auth: auth.interceptor }),
+    ...(options.reflection === undefined ? {} : { reflection: options.reflection }),
   };
   const transport = createRouterTransport(createRoutes(deps), { router: createRouterOptions(deps) });
   const management: Client<typeof ManagementService> = createClient(ManagementService, transport);
@@ -132,7 +142,10 @@ export async function createInMemoryMonitor(options: InMemoryMonitorOptions = {}
     fakeHistory,
     internalErrors,
     engineErrors,
+    /** What auth logged (refusals, reloads), parsed. */
+    authLog: authLog.lines,
     async close() {
+      auth?.close();
       engine.stop();
       await queue.idle();
       await store.close();
