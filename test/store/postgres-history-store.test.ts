@@ -1,11 +1,10 @@
-import pg from "pg";
 import { afterEach, expect, it } from "vitest";
 import type { CheckRecord, HistoryRecord } from "../../server/domain/history-types.js";
 import { openPostgresHistoryStore, type PostgresHistoryStore } from "../../server/store/postgres-history-store.js";
 import { POSTGRES_HISTORY_SCHEMA_VERSION } from "../../server/store/postgres-history-schema.js";
 import { openPostgresStore } from "../../server/store/postgres-store.js";
 import { StoreError } from "../../server/store/store.js";
-import { describePostgres, dropTestDatabase, testDatabaseUrl } from "../support/postgres.js";
+import { asAdmin, describePostgres, dropTestDatabase, testDatabaseUrl } from "../support/postgres.js";
 import { describeHistoryStoreContract } from "./history-store-contract.js";
 
 const T0 = 1_700_000_040_000;
@@ -14,17 +13,6 @@ function check(serviceId: string, at: number, overrides: Partial<Omit<CheckRecor
   return { kind: "check", serviceId, at, status: "up", latencyMs: 1.5, detail: "", inOutage: false, maxSpanMs: 3_000, ...overrides };
 }
 
-/** Runs `fn` on a connection of its own (another session, or the operator). */
-async function asAdmin<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  client.on("error", () => undefined);
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 describePostgres("postgres history store", () => {
   describeHistoryStoreContract("postgres", async () => {

@@ -1,4 +1,3 @@
-import pg from "pg";
 import { afterEach, expect, it } from "vitest";
 import type { CallerEvent } from "../../server/domain/types.js";
 import { openPostgresStore, type PostgresStoreOptions } from "../../server/store/postgres-store.js";
@@ -8,7 +7,7 @@ import { StoreLockedError } from "../../server/store/store-lock.js";
 import { StoreError, type Store, type StoreContents, type StoreOp } from "../../server/store/store.js";
 import { freeLoopbackPort } from "../support/postgres-cluster.js";
 import { startPostgresProxy } from "../support/postgres-proxy.js";
-import { describePostgres, dropTestDatabase, testDatabaseUrl } from "../support/postgres.js";
+import { asAdmin, describePostgres, dropTestDatabase, testDatabaseUrl } from "../support/postgres.js";
 import { waitUntil } from "../support/wait-until.js";
 import { describeStoreContract, reopenableBackend } from "./store-contract.js";
 import { prng } from "../support/prng.js";
@@ -34,17 +33,6 @@ function nameOf(url: string): string {
   return `postgres ${parsed.hostname}:${parsed.port}${parsed.pathname}`;
 }
 
-/** Runs `fn` on a connection of its own (the test playing operator, or another tool). */
-async function asAdmin<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  client.on("error", () => undefined);
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 /** The backend pids holding the one-server lock on `url`'s database. */
 async function lockHolders(url: string): Promise<number[]> {

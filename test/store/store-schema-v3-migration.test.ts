@@ -2,7 +2,6 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
-import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import type { CallerEvent, HttpProbeConfig, LoggedEvent, SubscriptionConfig } from "../../server/domain/types.js";
 import { encodeProbe } from "../../server/store/probe-codec.js";
@@ -11,7 +10,7 @@ import { POSTGRES_SCHEMA_VERSION, applyMigrations } from "../../server/store/pos
 import { openSqliteStore } from "../../server/store/sqlite-store.js";
 import { SQLITE_STORE_APPLICATION_ID, SQLITE_STORE_SCHEMA_VERSION } from "../../server/store/sqlite-store-schema.js";
 import { StoreError, type Store, type StoreContents } from "../../server/store/store.js";
-import { describePostgres, dropTestDatabase, testDatabaseUrl } from "../support/postgres.js";
+import { asAdmin, describePostgres, dropTestDatabase, testDatabaseUrl } from "../support/postgres.js";
 import { sorted } from "./contract-fixtures.js";
 import { POSTGRES_MIGRATIONS_V2, SQLITE_SCHEMA_V2 } from "./schema-v2.js";
 
@@ -284,16 +283,6 @@ describePostgres("postgres: a version-2 database", () => {
     for (const cleanup of cleanups.splice(0)) await cleanup().catch(() => undefined);
   });
 
-  async function asAdmin<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
-    const client = new pg.Client({ connectionString: url });
-    client.on("error", () => undefined);
-    await client.connect();
-    try {
-      return await fn(client);
-    } finally {
-      await client.end();
-    }
-  }
 
   /** A database as the previous release left it: migrations 1 and 2 from its DDL, recorded, and its rows. */
   async function v2Database(extraDdl = ""): Promise<string> {

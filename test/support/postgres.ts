@@ -98,3 +98,15 @@ export function describePostgres(name: string, fn: () => void): void {
   if (process.env["CI"] !== undefined && process.env["CI"] !== "") throw new Error(`${name}: ${reason}`);
   describe.skip(`${name} (skipped: ${reason})`, fn);
 }
+
+/** Runs `fn` on a connection of its own (another session, or the operator), closed afterwards. */
+export async function asAdmin<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  client.on("error", () => undefined);
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
