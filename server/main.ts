@@ -40,6 +40,7 @@ async function main(): Promise<void> {
   const { maxWatchStreamsPerCaller, maxWatchStreamsPerConnection, watchBufferEvents } = parsed.args;
   const { maxRequestBytes, maxConnections, idleTimeout } = parsed.args;
   const { historyRetention, minuteRollupRetention, hourRollupRetention, dayRollupRetention, rollupInterval } = parsed.args;
+  const { maxServices, maxCallers, maxSubscriptions } = parsed.args;
   let stopForFatal: (() => void) | undefined;
   const server = await startServer({
     host: listen.host,
@@ -70,6 +71,7 @@ async function main(): Promise<void> {
         }
       : {}),
     reflection: !noReflection,
+    registryLimits: { maxServices, maxCallers, maxSubscriptions },
   });
 
   const signals = createStopSignals();

@@ -9,6 +9,7 @@ import { parseDuration } from "@service-monitor/sdk";
 import { LOG_FORMATS, LOG_LEVELS } from "./logging/log-settings.js";
 import { readRetention, retentionFlagsError } from "./history-retention-flags.js";
 import { parseAdminTokensEnv } from "./auth/admin-token-list.js";
+import { DEFAULT_REGISTRY_LIMITS } from "./limits/registry-limits.js";
 
 /** Reads one option's value; a string is the error message (it names the flag). */
 type ReadValue<T> = (value: string, flag: string) => T | { readonly error: string };
@@ -294,6 +295,31 @@ export const OPTIONS = {
     help: "do not serve gRPC server reflection",
     boolean: true,
     read: flagSet,
+  }),
+  // Limits on what clients may make the server hold and do (server/limits/).
+  maxServices: option({
+    flag: "max-services",
+    env: "MONITOR_MAX_SERVICES",
+    default: String(DEFAULT_REGISTRY_LIMITS.maxServices),
+    placeholder: "N",
+    help: "services registered at most; one more is refused with RESOURCE_EXHAUSTED (updates never are)",
+    read: positiveInteger,
+  }),
+  maxCallers: option({
+    flag: "max-callers",
+    env: "MONITOR_MAX_CALLERS",
+    default: String(DEFAULT_REGISTRY_LIMITS.maxCallers),
+    placeholder: "N",
+    help: "callers registered at most; one more is refused with RESOURCE_EXHAUSTED",
+    read: positiveInteger,
+  }),
+  maxSubscriptions: option({
+    flag: "max-subscriptions",
+    env: "MONITOR_MAX_SUBSCRIPTIONS",
+    default: String(DEFAULT_REGISTRY_LIMITS.maxSubscriptions),
+    placeholder: "N",
+    help: "subscriptions at most (all callers together); one more is refused with RESOURCE_EXHAUSTED",
+    read: positiveInteger,
   }),
 };
 

@@ -36,6 +36,8 @@ import { isLoopbackHost } from "./metrics/is-loopback-host.js";
 import { serveMetrics, type MetricsEndpoint } from "./metrics/serve-metrics.js";
 import { withRemoteAddress } from "./auth/remote-address.js";
 import { startAuth, type AuthOptions } from "./auth/start-auth.js";
+import type { RegistryLimits } from "./limits/registry-limits.js";
+import { createRefusalLog } from "./limits/refusal-log.js";
 
 export interface ServerOptions {
   /** Host to bind; "127.0.0.1" unless told otherwise. */
@@ -80,6 +82,8 @@ export interface ServerOptions {
   readonly auth?: AuthOptions;
   /** Whether gRPC server reflection is served; default true (--no-reflection). */
   readonly reflection?: boolean;
+  /** Registry size limits (--max-services, --max-callers, --max-subscriptions); defaults when absent. */
+  readonly registryLimits?: RegistryLimits;
 }
 
 /**
@@ -189,8 +193,11 @@ async function startLocked(options: ServerOptions, opened: ServerStore, undo: Ar
     ...(metrics === undefined ? {} : { written: metrics.storeWritten }),
     onError: (error, context) => logger.error({ err: error }, `store: ${context}`),
   });
+  const refusals = createRefusalLog(logger, clock.now, metrics?.refused);
   const registry = createRegistry(model, queue, {
+    onLimitRefused: (row, error) => refusals(`max_${row}s` as const, error.message),
     onListenerError: (error, change) => logger.error({ err: error }, `registry: a listener failed on ${change.kind}`),
+    ...(options.registryLimits === undefined ? {} : { limits: options.registryLimits }),
   });
   const stopLoggingChanges = logRegistryChanges(registry, logger);
   undo.push(() => registry.flush(), stopLoggingChanges);

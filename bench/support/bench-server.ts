@@ -40,6 +40,13 @@ export interface BenchServerOptions {
 const OUTPUT_LIMIT = 1 << 20;
 
 /**
+ * Benchmarks measure the server's speed, not its limits: registry sizes far
+ * above any scenario, so no scenario is refused. A scenario's own `args` come
+ * after these and win.
+ */
+export const BENCH_LIMIT_ARGS = ["--max-services", "10000000", "--max-callers", "10000000", "--max-subscriptions", "100000000"] as const;
+
+/**
  * Starts the real server ({@link SERVER_MAIN}) as its own process on 127.0.0.1,
  * port 0, the way an operator would, and resolves when it logs the
  * "listening" line with the bound address. The timestamps let the restart
@@ -55,6 +62,7 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
     "127.0.0.1:0",
     "--data-dir",
     options.dataDir,
+    ...BENCH_LIMIT_ARGS,
     ...(options.args ?? []),
   ];
   // taskset execs node in its own process, so the pid read from /proc is the server's.

@@ -27,6 +27,8 @@ export interface Metrics {
   readFrom(sources: MetricsSources): void;
   /** The history writer's, rollup job's and retention job's figures. */
   readonly history: HistoryMetrics;
+  /** Counts one request refused by a limit or the target policy. */
+  refused(reason: string): void;
 }
 
 /**
@@ -135,8 +137,16 @@ export function createMetrics(): Metrics {
     registers: [registry],
   });
 
+  const requestsRefused = new Counter({
+    name: "monitor_requests_refused_total",
+    help: "Requests refused by a limit (max_services, max_callers, max_subscriptions, mutation_rate) or by --allow-targets (target_not_allowed)",
+    labelNames: ["reason"] as const,
+    registers: [registry],
+  });
+
   return {
     registry,
+    refused: (reason) => requestsRefused.inc({ reason }),
     history: {
       writer: {
         appended: ({ durationMs }) => historyAppend.observe(durationMs / 1000),

@@ -8,12 +8,17 @@ import type { CallerConfig, CallerEvent, PlannedOutage, ServiceConfig } from "..
 import type { CommitQueue, Step } from "./commit-queue.js";
 import type { Registry, RegistryChange } from "./registry.js";
 import type { RegistryModel } from "./registry-model.js";
+import { DEFAULT_REGISTRY_LIMITS, registryLimitRefusal, type RegistryLimits, type RegistryRow } from "../limits/registry-limits.js";
 
 export interface RegistryOptions {
   /** Makes ids for services ("svc") and outages ("out"); random by default. */
   readonly newId?: (prefix: "svc" | "out") => string;
   /** Told when a change listener throws; the change is durable and the other listeners still hear it. */
   readonly onListenerError?: (error: unknown, change: RegistryChange) => void;
+  /** Most services, callers and subscriptions held; {@link DEFAULT_REGISTRY_LIMITS} by default. */
+  readonly limits?: RegistryLimits;
+  /** Told of every registration refused by a limit (the metric, the throttled log). */
+  readonly onLimitRefused?: (row: RegistryRow, error: MonitorError) => void;
 }
 
 function randomId(prefix: string): string {
@@ -42,6 +47,15 @@ export const subscriptionEnded = (
  */
 export function createRegistry(model: RegistryModel, queue: CommitQueue, options: RegistryOptions = {}): Registry {
   const newId = options.newId ?? randomId;
+  const limits = options.limits ?? DEFAULT_REGISTRY_LIMITS;
+
+  /** Checked inside the plan, against memory as the batch leaves it, so concurrent adds cannot overshoot. */
+  function requireRoomFor(row: RegistryRow): void {
+    const refusal = registryLimitRefusal(row, model.counts(), limits);
+    if (refusal === undefined) return;
+    options.onLimitRefused?.(row, refusal);
+    throw refusal;
+  }
   const listeners = new Set<(change: RegistryChange) => void | Promise<unknown>>();
 
   /** Tells every listener; returns what they set off. */
@@ -148,6 +162,7 @@ export function createRegistry(model: RegistryModel, queue: CommitQueue, options
         if (model.getService(id) !== undefined) {
           throw new MonitorError("already_exists", `service ${quoteInput(id)} is already registered`);
         }
+        requireRoomFor("service");
         const service: ServiceConfig = { ...input, id };
         return { steps: [{ kind: "put_service", service }], change: { kind: "service_added", service }, value: service };
       });
@@ -203,6 +218,7 @@ export function createRegistry(model: RegistryModel, queue: CommitQueue, options
         if (model.getCaller(caller.id) !== undefined) {
           throw new MonitorError("already_exists", `caller ${quoteInput(caller.id)} is already registered`);
         }
+        requireRoomFor("caller");
         return { steps: [{ kind: "put_caller", caller }], change: { kind: "caller_added", caller }, value: caller };
       });
     },
@@ -226,6 +242,7 @@ export function createRegistry(model: RegistryModel, queue: CommitQueue, options
         requireCaller(subscription.callerId);
         requireService(subscription.serviceId);
         const previous = model.getSubscription(subscription.callerId, subscription.serviceId);
+        if (previous === undefined) requireRoomFor("subscription");
         return {
           steps: [{ kind: "put_subscription", subscription }],
           change: { kind: "subscription_set", subscription, previous },

@@ -28,6 +28,12 @@ function nestedDelete<V>(index: Nested<V>, outer: string, inner: string): void {
   if (map.size === 0) index.delete(outer);
 }
 
+export interface RegistryCounts {
+  readonly services: number;
+  readonly callers: number;
+  readonly subscriptions: number;
+}
+
 /** Reverts one applied op. */
 export type Undo = () => void;
 
@@ -48,6 +54,8 @@ export interface RegistryModel {
   getOutage(id: string): PlannedOutage | undefined;
   /** Ordered by start time, then id; every service's when serviceId is undefined. */
   listOutages(serviceId?: string): PlannedOutage[];
+  /** How many of each row there are: what the registry size limits compare against. */
+  counts(): RegistryCounts;
   /**
    * Applies one op to memory and returns how to revert it. Ops that do not
    * concern the registry (events, observations) change nothing here.
@@ -73,6 +81,8 @@ export function createRegistryModel(contents?: Pick<StoreContents, "services" | 
   const outagesByService: Nested<PlannedOutage> = new Map();
   let sortedServices: ServiceConfig[] | undefined;
   let sortedCallers: CallerConfig[] | undefined;
+  // Kept as a number: counting the nested maps on every Subscribe would cost a walk of them all.
+  let subscriptionCount = 0;
 
   function setService(service: ServiceConfig | undefined, id: string): void {
     const old = services.get(id);
@@ -90,6 +100,8 @@ export function createRegistryModel(contents?: Pick<StoreContents, "services" | 
     sortedCallers = undefined;
   }
   function setSubscription(sub: SubscriptionConfig | undefined, callerId: string, serviceId: string): void {
+    const existed = subsByCaller.get(callerId)?.has(serviceId) === true;
+    subscriptionCount += (sub === undefined ? 0 : 1) - (existed ? 1 : 0);
     if (sub === undefined) {
       nestedDelete(subsByService, serviceId, callerId);
       nestedDelete(subsByCaller, callerId, serviceId);
@@ -153,6 +165,8 @@ export function createRegistryModel(contents?: Pick<StoreContents, "services" | 
       const found = serviceId === undefined ? [...outages.values()] : [...(outagesByService.get(serviceId)?.values() ?? [])];
       return found.sort((a, b) => a.startMs - b.startMs || byId(a, b));
     },
+
+    counts: () => ({ services: services.size, callers: callers.size, subscriptions: subscriptionCount }),
 
     apply(op) {
       switch (op.kind) {

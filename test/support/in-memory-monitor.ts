@@ -18,6 +18,7 @@ import { capturedLogger } from "./captured-logger.js";
 import { createFakeHistoryQueries } from "./fake-history-queries.js";
 import { createManualTime } from "./manual-time.js";
 import { createStoreStack } from "./store-stack.js";
+import type { RegistryLimits } from "../../server/limits/registry-limits.js";
 
 export interface InMemoryMonitorOptions {
   readonly streamOptions?: CallerStreamOptions;
@@ -37,6 +38,8 @@ export interface InMemoryMonitorOptions {
   readonly auth?: AuthOptions;
   /** Whether reflection is served; default true. */
   readonly reflection?: boolean;
+  /** Registry size limits (--max-services etc.); the server's defaults when absent. */
+  readonly registryLimits?: RegistryLimits;
 }
 
 /**
@@ -56,6 +59,7 @@ export async function createInMemoryMonitor(options: InMemoryMonitorOptions = {}
     ...(options.storePath === undefined ? {} : { path: options.storePath }),
     ...(options.store === undefined ? {} : { store: options.store }),
     ...(options.retentionPerCaller === undefined ? {} : { retentionPerCaller: options.retentionPerCaller }),
+    ...(options.registryLimits === undefined ? {} : { limits: options.registryLimits }),
     onError: (error) => void engineErrors.push(error),
   });
   const { registry, store, queue, log } = stack;

@@ -6,6 +6,7 @@ import type { Registry } from "../../server/store/registry.js";
 import { createRegistryModel } from "../../server/store/registry-model.js";
 import { openSqliteStore } from "../../server/store/sqlite-store.js";
 import type { Store } from "../../server/store/store.js";
+import type { RegistryLimits } from "../../server/limits/registry-limits.js";
 
 export interface StoreStackOptions {
   /** A store file to open (to survive a "restart"); ":memory:" by default. */
@@ -18,6 +19,8 @@ export interface StoreStackOptions {
   readonly onError?: (error: unknown, context: string) => void;
   /** Ids for new services and outages; svc_0001, out_0002, … (one counter) by default. */
   readonly newId?: (prefix: "svc" | "out") => string;
+  /** Registry size limits; the server's defaults when absent. */
+  readonly limits?: RegistryLimits;
 }
 
 /**
@@ -58,6 +61,7 @@ export async function createStoreStack(options: StoreStackOptions) {
   let ids = 0;
   const registry: Registry = createRegistry(model, queue, {
     newId: options.newId ?? ((prefix) => `${prefix}_${String(++ids).padStart(4, "0")}`),
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
   });
   const log = {
     /** The caller's retained events after `after`, ascending. */
