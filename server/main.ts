@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   const { maxWatchStreamsPerCaller, maxWatchStreamsPerConnection, watchBufferEvents } = parsed.args;
   const { maxRequestBytes, maxConnections, idleTimeout } = parsed.args;
   const { historyRetention, minuteRollupRetention, hourRollupRetention, dayRollupRetention, rollupInterval } = parsed.args;
-  const { maxServices, maxCallers, maxSubscriptions } = parsed.args;
+  const { maxServices, maxCallers, maxSubscriptions, allowTargets } = parsed.args;
   let stopForFatal: (() => void) | undefined;
   const server = await startServer({
     host: listen.host,
@@ -72,6 +72,7 @@ async function main(): Promise<void> {
       : {}),
     reflection: !noReflection,
     registryLimits: { maxServices, maxCallers, maxSubscriptions },
+    targetPolicy: allowTargets,
   });
 
   const signals = createStopSignals();

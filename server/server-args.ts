@@ -10,6 +10,7 @@ import { LOG_FORMATS, LOG_LEVELS } from "./logging/log-settings.js";
 import { readRetention, retentionFlagsError } from "./history-retention-flags.js";
 import { parseAdminTokensEnv } from "./auth/admin-token-list.js";
 import { DEFAULT_REGISTRY_LIMITS } from "./limits/registry-limits.js";
+import { DEFAULT_ALLOW_TARGETS, parseTargetPolicy, type TargetPolicy } from "./limits/target-policy.js";
 
 /** Reads one option's value; a string is the error message (it names the flag). */
 type ReadValue<T> = (value: string, flag: string) => T | { readonly error: string };
@@ -320,6 +321,17 @@ export const OPTIONS = {
     placeholder: "N",
     help: "subscriptions at most (all callers together); one more is refused with RESOURCE_EXHAUSTED",
     read: positiveInteger,
+  }),
+  allowTargets: option<TargetPolicy>({
+    flag: "allow-targets",
+    env: "MONITOR_ALLOW_TARGETS",
+    default: DEFAULT_ALLOW_TARGETS,
+    placeholder: "LIST",
+    help: "hosts checks may reach: comma-separated CIDRs, host names, *.domain, * (all); ! excludes; the first match decides, no match is refused",
+    read: (value, flag) => {
+      const policy = parseTargetPolicy(value);
+      return typeof policy === "string" ? failed(`--${flag}: ${policy}`) : policy;
+    },
   }),
 };
 

@@ -38,6 +38,8 @@ import { withRemoteAddress } from "./auth/remote-address.js";
 import { startAuth, type AuthOptions } from "./auth/start-auth.js";
 import type { RegistryLimits } from "./limits/registry-limits.js";
 import { createRefusalLog } from "./limits/refusal-log.js";
+import { DEFAULT_ALLOW_TARGETS, parseTargetPolicy, type TargetPolicy } from "./limits/target-policy.js";
+import { guardResolve } from "./limits/guard-resolve.js";
 
 export interface ServerOptions {
   /** Host to bind; "127.0.0.1" unless told otherwise. */
@@ -84,6 +86,8 @@ export interface ServerOptions {
   readonly reflection?: boolean;
   /** Registry size limits (--max-services, --max-callers, --max-subscriptions); defaults when absent. */
   readonly registryLimits?: RegistryLimits;
+  /** Which hosts checks may reach (--allow-targets); {@link DEFAULT_ALLOW_TARGETS} when absent. */
+  readonly targetPolicy?: TargetPolicy;
 }
 
 /**
@@ -194,17 +198,21 @@ async function startLocked(options: ServerOptions, opened: ServerStore, undo: Ar
     onError: (error, context) => logger.error({ err: error }, `store: ${context}`),
   });
   const refusals = createRefusalLog(logger, clock.now, metrics?.refused);
+  const targetPolicy = options.targetPolicy ?? (parseTargetPolicy(DEFAULT_ALLOW_TARGETS) as TargetPolicy);
   const registry = createRegistry(model, queue, {
     onLimitRefused: (row, error) => refusals(`max_${row}s` as const, error.message),
     onListenerError: (error, change) => logger.error({ err: error }, `registry: a listener failed on ${change.kind}`),
     ...(options.registryLimits === undefined ? {} : { limits: options.registryLimits }),
+    targetPolicy,
+    onTargetRefused: (error) => refusals("target_not_allowed", error.message),
   });
   const stopLoggingChanges = logRegistryChanges(registry, logger);
   undo.push(() => registry.flush(), stopLoggingChanges);
 
   const health = createHealthStatus(SERVED_SERVICES.map((service) => service.typeName));
   const shutdown = new AbortController();
-  const dns = createDnsCache({ now: clock.now });
+  const dnsCache = createDnsCache({ now: clock.now });
+  const dns = { resolve: guardResolve(dnsCache.resolve, targetPolicy, (detail) => refusals("target_not_allowed", detail)) };
   // Reads the engine's state lazily (it is created next) for stats' current streak.
   let engineForHistory: { stateOf: MonitorEngine["stateOf"] } | undefined;
   const history = createHistoryRuntime({

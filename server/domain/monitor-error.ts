@@ -10,6 +10,7 @@ export type MonitorErrorKind =
   | "already_exists"
   | "failed_precondition"
   | "resource_exhausted"
+  | "permission_denied"
   | "unavailable";
 
 /**

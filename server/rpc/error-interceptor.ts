@@ -9,6 +9,7 @@ const CODES: Record<MonitorErrorKind, Code> = {
   already_exists: Code.AlreadyExists,
   failed_precondition: Code.FailedPrecondition,
   resource_exhausted: Code.ResourceExhausted,
+  permission_denied: Code.PermissionDenied,
   unavailable: Code.Unavailable,
 };
 

@@ -8,6 +8,8 @@ import type { CallerConfig, CallerEvent, PlannedOutage, ServiceConfig } from "..
 import type { CommitQueue, Step } from "./commit-queue.js";
 import type { Registry, RegistryChange } from "./registry.js";
 import type { RegistryModel } from "./registry-model.js";
+import { hostAllowed, type TargetPolicy } from "../limits/target-policy.js";
+import { hostPortOfUrl } from "../domain/service-target.js";
 import { DEFAULT_REGISTRY_LIMITS, registryLimitRefusal, type RegistryLimits, type RegistryRow } from "../limits/registry-limits.js";
 
 export interface RegistryOptions {
@@ -19,6 +21,10 @@ export interface RegistryOptions {
   readonly limits?: RegistryLimits;
   /** Told of every registration refused by a limit (the metric, the throttled log). */
   readonly onLimitRefused?: (row: RegistryRow, error: MonitorError) => void;
+  /** Which hosts services may check (--allow-targets); every host when absent. */
+  readonly targetPolicy?: TargetPolicy;
+  /** Told of every service refused by the target policy. */
+  readonly onTargetRefused?: (error: MonitorError) => void;
 }
 
 function randomId(prefix: string): string {
@@ -122,6 +128,20 @@ export function createRegistry(model: RegistryModel, queue: CommitQueue, options
     }
   }
 
+  /** In the registry, so RegisterService, UpdateService and the config file all obey it. */
+  function requireAllowedTarget(service: Pick<ServiceConfig, "host" | "probe">): void {
+    const policy = options.targetPolicy;
+    if (policy === undefined) return;
+    const probe = service.probe;
+    const host = probe?.kind === "http" ? hostPortOfUrl(new URL(probe.url)).host : service.host;
+    if (hostAllowed(policy, host)) return;
+    // Validated before it gets here (a host name or an IP literal): safe to repeat.
+    const field = probe?.kind === "http" ? "http.url: host" : "host";
+    const refusal = new MonitorError("permission_denied", `${field} ${host} is not allowed by --allow-targets`);
+    options.onTargetRefused?.(refusal);
+    throw refusal;
+  }
+
   function editService(id: string, edit: (current: ServiceConfig) => ServiceConfig): Promise<ServiceConfig> {
     return mutate(() => {
       const previous = requireService(id);
@@ -130,6 +150,8 @@ export function createRegistry(model: RegistryModel, queue: CommitQueue, options
       // Only pause and resume change the pause state (and tell subscribers).
       const { pausedAt: _, ...settings } = input;
       const service: ServiceConfig = previous.pausedAt === undefined ? settings : { ...settings, pausedAt: previous.pausedAt };
+      // A tightened policy must not stop edits of a service whose target stays as it was.
+      if (targetKey(previous) !== targetKey(service)) requireAllowedTarget(service);
       requireFreeTarget(service, service.id);
       const steps: Step[] = [{ kind: "put_service", service }];
       // Moved: what the checks saw of the old target must not survive a restart.
@@ -157,6 +179,7 @@ export function createRegistry(model: RegistryModel, queue: CommitQueue, options
 
     addService(input) {
       return mutate(() => {
+        requireAllowedTarget(input);
         requireFreeTarget(input);
         const id = input.id ?? newId("svc");
         if (model.getService(id) !== undefined) {

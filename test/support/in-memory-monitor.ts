@@ -19,6 +19,7 @@ import { createFakeHistoryQueries } from "./fake-history-queries.js";
 import { createManualTime } from "./manual-time.js";
 import { createStoreStack } from "./store-stack.js";
 import type { RegistryLimits } from "../../server/limits/registry-limits.js";
+import type { TargetPolicy } from "../../server/limits/target-policy.js";
 
 export interface InMemoryMonitorOptions {
   readonly streamOptions?: CallerStreamOptions;
@@ -40,6 +41,8 @@ export interface InMemoryMonitorOptions {
   readonly reflection?: boolean;
   /** Registry size limits (--max-services etc.); the server's defaults when absent. */
   readonly registryLimits?: RegistryLimits;
+  /** The check-target policy (--allow-targets) at registration; every host allowed when absent. */
+  readonly targetPolicy?: TargetPolicy;
 }
 
 /**
@@ -60,6 +63,7 @@ export async function createInMemoryMonitor(options: InMemoryMonitorOptions = {}
     ...(options.store === undefined ? {} : { store: options.store }),
     ...(options.retentionPerCaller === undefined ? {} : { retentionPerCaller: options.retentionPerCaller }),
     ...(options.registryLimits === undefined ? {} : { limits: options.registryLimits }),
+    ...(options.targetPolicy === undefined ? {} : { targetPolicy: options.targetPolicy }),
     onError: (error) => void engineErrors.push(error),
   });
   const { registry, store, queue, log } = stack;

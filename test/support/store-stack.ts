@@ -7,6 +7,7 @@ import { createRegistryModel } from "../../server/store/registry-model.js";
 import { openSqliteStore } from "../../server/store/sqlite-store.js";
 import type { Store } from "../../server/store/store.js";
 import type { RegistryLimits } from "../../server/limits/registry-limits.js";
+import type { TargetPolicy } from "../../server/limits/target-policy.js";
 
 export interface StoreStackOptions {
   /** A store file to open (to survive a "restart"); ":memory:" by default. */
@@ -21,6 +22,8 @@ export interface StoreStackOptions {
   readonly newId?: (prefix: "svc" | "out") => string;
   /** Registry size limits; the server's defaults when absent. */
   readonly limits?: RegistryLimits;
+  /** The check-target policy; every host allowed when absent. */
+  readonly targetPolicy?: TargetPolicy;
 }
 
 /**
@@ -62,6 +65,7 @@ export async function createStoreStack(options: StoreStackOptions) {
   const registry: Registry = createRegistry(model, queue, {
     newId: options.newId ?? ((prefix) => `${prefix}_${String(++ids).padStart(4, "0")}`),
     ...(options.limits === undefined ? {} : { limits: options.limits }),
+    ...(options.targetPolicy === undefined ? {} : { targetPolicy: options.targetPolicy }),
   });
   const log = {
     /** The caller's retained events after `after`, ascending. */
