@@ -40,7 +40,7 @@ async function main(): Promise<void> {
   const { maxWatchStreamsPerCaller, maxWatchStreamsPerConnection, watchBufferEvents } = parsed.args;
   const { maxRequestBytes, maxConnections, idleTimeout } = parsed.args;
   const { historyRetention, minuteRollupRetention, hourRollupRetention, dayRollupRetention, rollupInterval } = parsed.args;
-  const { maxServices, maxCallers, maxSubscriptions, allowTargets } = parsed.args;
+  const { maxServices, maxCallers, maxSubscriptions, allowTargets, maxMutationRate, mutationBurst } = parsed.args;
   let stopForFatal: (() => void) | undefined;
   const server = await startServer({
     host: listen.host,
@@ -73,6 +73,7 @@ async function main(): Promise<void> {
     reflection: !noReflection,
     registryLimits: { maxServices, maxCallers, maxSubscriptions },
     targetPolicy: allowTargets,
+    ...(maxMutationRate === 0 ? {} : { mutationRate: { ratePerSecond: maxMutationRate, burst: mutationBurst } }),
   });
 
   const signals = createStopSignals();

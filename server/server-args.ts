@@ -322,6 +322,22 @@ export const OPTIONS = {
     help: "subscriptions at most (all callers together); one more is refused with RESOURCE_EXHAUSTED",
     read: positiveInteger,
   }),
+  maxMutationRate: option({
+    flag: "max-mutation-rate",
+    env: "MONITOR_MAX_MUTATION_RATE",
+    default: "100",
+    placeholder: "N",
+    help: "mutating RPCs per second per client (token or, with auth off, address); more are refused with RESOURCE_EXHAUSTED; 0 = no limit",
+    read: (value, flag) => (value === "0" ? 0 : positiveInteger(value, flag)),
+  }),
+  mutationBurst: option({
+    flag: "mutation-burst",
+    env: "MONITOR_MUTATION_BURST",
+    default: "1000",
+    placeholder: "N",
+    help: "mutating RPCs a client may make at once before --max-mutation-rate applies",
+    read: positiveInteger,
+  }),
   allowTargets: option<TargetPolicy>({
     flag: "allow-targets",
     env: "MONITOR_ALLOW_TARGETS",

@@ -40,6 +40,7 @@ import type { RegistryLimits } from "./limits/registry-limits.js";
 import { createRefusalLog } from "./limits/refusal-log.js";
 import { DEFAULT_ALLOW_TARGETS, parseTargetPolicy, type TargetPolicy } from "./limits/target-policy.js";
 import { guardResolve } from "./limits/guard-resolve.js";
+import type { BucketRate } from "./limits/token-bucket.js";
 
 export interface ServerOptions {
   /** Host to bind; "127.0.0.1" unless told otherwise. */
@@ -88,6 +89,8 @@ export interface ServerOptions {
   readonly registryLimits?: RegistryLimits;
   /** Which hosts checks may reach (--allow-targets); {@link DEFAULT_ALLOW_TARGETS} when absent. */
   readonly targetPolicy?: TargetPolicy;
+  /** Mutating RPCs per second per client and the burst (--max-mutation-rate); not limited when absent. */
+  readonly mutationRate?: BucketRate;
 }
 
 /**
@@ -286,6 +289,9 @@ async function startLocked(options: ServerOptions, opened: ServerStore, undo: Ar
       logger.error({ err: error, procedure }, "internal error in handler"),
     ...(auth === undefined ? {} : { auth: auth.interceptor }),
     reflection: options.reflection ?? true,
+    ...(options.mutationRate === undefined
+      ? {}
+      : { mutationRate: { rate: options.mutationRate, now: clock.now, onRefused: (client: string, message: string) => refusals("mutation_rate", `${client}: ${message}`) } }),
   };
 
   // Outermost first. grpc-message in the spec's encoding, for every client;

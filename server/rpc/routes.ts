@@ -13,6 +13,7 @@ import type { Store } from "../store/store.js";
 import type { Registry } from "../store/registry.js";
 import { createAuthInterceptor, type AuthInterceptorDeps } from "../auth/auth-interceptor.js";
 import { createErrorInterceptor } from "./error-interceptor.js";
+import { createMutationRateInterceptor, type MutationRateOptions } from "../limits/mutation-rate-interceptor.js";
 import { createHealthService, type HealthStatus } from "./health-service.js";
 import { createManagementService } from "./management-service.js";
 import { registerReflection } from "./reflection/register-reflection.js";
@@ -43,6 +44,8 @@ export interface RouteDeps {
   readonly auth?: AuthInterceptorDeps;
   /** Whether server reflection is served (--no-reflection turns it off); default true. */
   readonly reflection?: boolean;
+  /** The per-client mutation rate (--max-mutation-rate); not limited when absent. */
+  readonly mutationRate?: MutationRateOptions;
 }
 
 /** The services listed by reflection (reflection adds itself). */
@@ -88,10 +91,15 @@ export function createRoutes(deps: RouteDeps): (router: ConnectRouter) => void {
  * Interceptors, outermost first. Auth runs inside the error interceptor but
  * before any handler: its refusals are ConnectErrors and pass through as they
  * are, while a Watch request it cannot decode, or a bug in it, is mapped like
- * any handler's.
+ * any handler's. The mutation rate runs inside auth, which names the client
+ * it counts against (and so an unauthenticated flood costs no bucket).
  */
-export function createRouterOptions(deps: Pick<RouteDeps, "onInternalError" | "auth">): ConnectRouterOptions {
+export function createRouterOptions(deps: Pick<RouteDeps, "onInternalError" | "auth" | "mutationRate">): ConnectRouterOptions {
   return {
-    interceptors: [createErrorInterceptor(deps.onInternalError), ...(deps.auth === undefined ? [] : [createAuthInterceptor(deps.auth)])],
+    interceptors: [
+      createErrorInterceptor(deps.onInternalError),
+      ...(deps.auth === undefined ? [] : [createAuthInterceptor(deps.auth)]),
+      ...(deps.mutationRate === undefined ? [] : [createMutationRateInterceptor(deps.mutationRate)]),
+    ],
   };
 }

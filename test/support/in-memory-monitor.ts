@@ -20,6 +20,7 @@ import { createManualTime } from "./manual-time.js";
 import { createStoreStack } from "./store-stack.js";
 import type { RegistryLimits } from "../../server/limits/registry-limits.js";
 import type { TargetPolicy } from "../../server/limits/target-policy.js";
+import type { BucketRate } from "../../server/limits/token-bucket.js";
 
 export interface InMemoryMonitorOptions {
   readonly streamOptions?: CallerStreamOptions;
@@ -43,6 +44,8 @@ export interface InMemoryMonitorOptions {
   readonly registryLimits?: RegistryLimits;
   /** The check-target policy (--allow-targets) at registration; every host allowed when absent. */
   readonly targetPolicy?: TargetPolicy;
+  /** Mutating RPCs per second and burst per client (--max-mutation-rate), on the manual clock; off when absent. */
+  readonly mutationRate?: BucketRate;
 }
 
 /**
@@ -120,6 +123,7 @@ export async function createInMemoryMonitor(options: InMemoryMonitorOptions = {}
     onInternalError: (error: unknown) => void internalErrors.push(error),
     ...(auth === undefined ? {} : { auth: auth.interceptor }),
     ...(options.reflection === undefined ? {} : { reflection: options.reflection }),
+    ...(options.mutationRate === undefined ? {} : { mutationRate: { rate: options.mutationRate, now: clock.now } }),
   };
   const transport = createRouterTransport(createRoutes(deps), { router: createRouterOptions(deps) });
   const management: Client<typeof ManagementService> = createClient(ManagementService, transport);
