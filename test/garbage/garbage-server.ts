@@ -34,7 +34,9 @@ export interface GarbageServer {
 }
 
 export async function startGarbageServer(args: string[] = []): Promise<GarbageServer> {
-  const server = await spawnServer({ args });
+  // Garbage must reach the decoders and handlers: thousands of calls to
+  // mutating paths would otherwise meet the mutation rate limit first.
+  const server = await spawnServer({ args: ["--max-mutation-rate", "0", ...args] });
   const pid = server.process.pid!;
   let exited: number | NodeJS.Signals | undefined;
   server.process.once("exit", (code, signal) => (exited = code ?? signal ?? -1));
