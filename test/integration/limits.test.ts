@@ -76,4 +76,17 @@ describe("limits in the real server", () => {
     expect(full.rawMessage).toMatch(/^max-services limit of 1 reached; /);
     expect(live.server.output()).toContain("limits: refused");
   });
+
+  it("refuse mutations past --max-mutation-rate per client address", async () => {
+    live = await startLiveMonitor({ args: ["--max-mutation-rate", "1", "--mutation-burst", "2"] });
+    // Ten at once against a budget of 2 plus 1 a second: most must be refused, however slow the machine.
+    const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => live!.management.registerService({ host: "127.0.0.1", port: 1000 + i })));
+    const refused = results.filter((r) => r.status === "rejected").map((r) => (r as PromiseRejectedResult).reason as ConnectError);
+    expect(refused.length).toBeGreaterThan(0);
+    for (const error of refused) {
+      expect(error.code).toBe(Code.ResourceExhausted);
+      expect(error.rawMessage).toMatch(/^mutation rate limit: 1 per second \(burst 2\) per client; retry after \d+ ms$/);
+    }
+    expect((await live.management.listServices({})).services).toHaveLength(10 - refused.length);
+  });
 });
