@@ -13,7 +13,7 @@ import {
   type MonitorClient,
   type MonitorClientOptions,
 } from "@service-monitor/sdk";
-import { makeTestCertificates, type TestCertificates } from "./make-test-certificates.js";
+import { makeTestCertificates, type TestCertificates } from "../support/test-certificates.js";
 
 /**
  * The SDK's token and TLS options against in-process HTTP/2 servers that
