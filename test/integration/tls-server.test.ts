@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import http2 from "node:http2";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import net from "node:net";
 import tls from "node:tls";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -127,6 +128,33 @@ describe("a server with --tls-cert/--tls-key", () => {
     await stillServing();
     expect(server.process.exitCode).toBeNull();
   });
+});
+
+describe("a TLS server and clients that never finish the handshake", () => {
+  let limited: SpawnedServer;
+  beforeAll(async () => {
+    limited = await spawnServer({ args: ["--tls-cert", files.cert, "--tls-key", files.key, "--max-connections", "2"] });
+  });
+  afterAll(async () => {
+    await limited?.stop();
+    if (limited !== undefined) await rm(limited.dataDir, { recursive: true, force: true });
+  });
+
+  it("drops a socket that connects and says nothing (the handshake timeout), and its slot is free again", async () => {
+    // Two silent sockets fill --max-connections 2; the server must drop them
+    // itself (10 s handshake timeout), after which a real client gets in.
+    const silent = [0, 1].map(
+      () =>
+        new Promise<string>((resolve) => {
+          const socket = net.connect(limited.port, "127.0.0.1");
+          socket.on("error", () => undefined);
+          socket.on("close", () => resolve("closed by the server"));
+        }),
+    );
+    expect(await Promise.all(silent)).toEqual(["closed by the server", "closed by the server"]);
+    await stillServing(limited.baseUrl);
+    expect(limited.process.exitCode).toBeNull();
+  }, 40_000);
 });
 
 describe("a server with --tls-client-ca (mTLS)", () => {
