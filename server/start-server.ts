@@ -321,9 +321,9 @@ async function startLocked(options: ServerOptions, opened: ServerStore, undo: Ar
   const { setTlsMaterial } = front;
   if (tls !== undefined) logCertificate(logger, tls.certificate, clock.now(), "TLS");
   const tlsReloader =
-    options.tls === undefined || setTlsMaterial === undefined
+    tls === undefined || options.tls === undefined || setTlsMaterial === undefined
       ? undefined
-      : startTlsReloader({ files: options.tls, apply: setTlsMaterial, logger, now: clock.now });
+      : startTlsReloader({ files: options.tls, initial: tls.certificate, apply: setTlsMaterial, logger, now: clock.now });
   undo.push(() => tlsReloader?.close());
 
   let metricsEndpoint: MetricsEndpoint | undefined;

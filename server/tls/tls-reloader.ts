@@ -4,6 +4,9 @@ import type { CertificateSummary } from "./certificate-summary.js";
 import { loadTlsMaterial, type TlsFiles, type TlsLoad, type TlsMaterial } from "./load-tls-material.js";
 import { watchFiles, type FileWatch } from "./watch-files.js";
 
+/** Twice a day: a warning 14 days ahead is repeated about 28 times before the end. */
+const EXPIRY_CHECK_MS = 12 * 60 * 60 * 1000;
+
 /** What one reload did: the new certificate, or why the old one stays. */
 export type TlsReload =
   | { readonly kind: "reloaded"; readonly certificate: CertificateSummary }
@@ -20,6 +23,13 @@ export function logCertificate(logger: Logger, certificate: CertificateSummary, 
   const { subject, subjectAltNames, notAfter, serialNumber } = certificate;
   const fields = { tls: { subject, subjectAltNames, notAfter, serialNumber } };
   logger.info(fields, `${context}: certificate ${subject} (${subjectAltNames.join(", ") || "no SANs"}), valid until ${notAfter}`);
+  warnOfExpiry(logger, certificate, nowMs);
+}
+
+/** Warns when the served certificate ends within 14 days or has ended; says nothing otherwise. */
+function warnOfExpiry(logger: Logger, certificate: CertificateSummary, nowMs: number): void {
+  const { subject, subjectAltNames, notAfter, serialNumber } = certificate;
+  const fields = { tls: { subject, subjectAltNames, notAfter, serialNumber } };
   const expiry = certificateExpiry(certificate.notAfterMs, nowMs);
   if (expiry.kind === "expired") logger.warn(fields, `TLS certificate ${subject} expired at ${notAfter}: clients will refuse it`);
   if (expiry.kind === "expires_soon") logger.warn(fields, `TLS certificate ${subject} expires in ${expiry.days} day(s), at ${notAfter}: renew it`);
@@ -33,6 +43,10 @@ export function logCertificate(logger: Logger, certificate: CertificateSummary, 
  */
 export function startTlsReloader(options: {
   readonly files: TlsFiles;
+  /** The certificate served now, whose expiry is checked twice a day until a reload replaces it. */
+  readonly initial: CertificateSummary;
+  /** For tests: the repeating timer of that check (default setInterval, unref'd). */
+  readonly every?: (callback: () => void, ms: number) => { stop(): void };
   readonly apply: (material: TlsMaterial) => void;
   readonly logger: Logger;
   readonly now: () => number;
@@ -41,6 +55,16 @@ export function startTlsReloader(options: {
 }): TlsReloader {
   const { files, logger } = options;
   const load = options.load ?? loadTlsMaterial;
+  // A server runs for months: the warning at start is long gone from view
+  // when the certificate nears its end, so it is repeated.
+  let current = options.initial;
+  const every =
+    options.every ??
+    ((callback: () => void, ms: number) => {
+      const timer = setInterval(callback, ms).unref();
+      return { stop: () => clearInterval(timer) };
+    });
+  const expiryCheck = every(() => warnOfExpiry(logger, current, options.now()), EXPIRY_CHECK_MS);
   // One load at a time, and a trigger during one runs another after it: the
   // files may have changed again while the first read them.
   let running: Promise<TlsReload> | undefined;
@@ -52,6 +76,7 @@ export function startTlsReloader(options: {
       return { kind: "kept", file: loaded.file, reason: loaded.reason };
     }
     options.apply(loaded.material);
+    current = loaded.material.certificate;
     logCertificate(logger, loaded.material.certificate, options.now(), `TLS reloaded (${trigger})`);
     return { kind: "reloaded", certificate: loaded.material.certificate };
   }
@@ -71,5 +96,11 @@ export function startTlsReloader(options: {
     () => void reload("files changed"),
     { onWatchError: (directory, error) => logger.warn({ err: error }, `TLS: cannot watch ${directory} for changes; polling it every 5 s`) },
   );
-  return { reload, close: () => watched.close() };
+  return {
+    reload,
+    close() {
+      watched.close();
+      expiryCheck.stop();
+    },
+  };
 }

@@ -17,10 +17,12 @@ export interface FileWatch {
 
 /**
  * Calls `onChange` when any of `files` changes, is replaced or reappears.
- * The directories are watched, not the files: `mv new.pem cert.pem` (and
- * the atomic replace of certificate tools, Kubernetes' symlink swap) gives
- * the name a new inode, which a watch on the old inode never reports. The
- * stat poll covers file systems without change events (NFS, some overlays).
+ * The directories are watched, not the files: `mv new.pem cert.pem` (the
+ * atomic replace of certificate tools) gives the name a new inode, which a
+ * watch on the old inode never reports. The stat poll (which follows
+ * symlinks) covers what the directory watch does not name: file systems
+ * without change events (NFS, some overlays) and a swapped symlink further
+ * up, as Kubernetes mounts secrets.
  */
 export function watchFiles(files: readonly string[], onChange: () => void, options: WatchFilesOptions = {}): FileWatch {
   const changed = debounce(onChange, options.debounceMs ?? 1000, { setTimeout, clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout) });

@@ -37,7 +37,7 @@ describe("startTlsReloader", () => {
       { ok: false, file: files.keyFile, reason: "the key does not match the certificate" },
     ];
     const applied: string[] = [];
-    const reloader = startTlsReloader({ files, logger, now: () => NOW, apply: (m) => applied.push(m.certificate.subject), load: async () => loads.shift()! });
+    const reloader = startTlsReloader({ files, initial: summary("CN=first", NOW + 90 * DAY), logger, now: () => NOW, apply: (m) => applied.push(m.certificate.subject), load: async () => loads.shift()! });
     try {
       expect(await reloader.reload("SIGHUP")).toMatchObject({ kind: "reloaded", certificate: { subject: "CN=second" } });
       expect(await reloader.reload("SIGHUP")).toEqual({ kind: "kept", file: files.keyFile, reason: "the key does not match the certificate" });
@@ -54,7 +54,7 @@ describe("startTlsReloader", () => {
   it("warns of a certificate that expires within 14 days or has expired", async () => {
     const { logger, lines } = capturedLogger();
     const loads = [material("CN=soon", NOW + 3 * DAY + 1000), material("CN=gone", NOW - DAY)];
-    const reloader = startTlsReloader({ files, logger, now: () => NOW, apply: () => undefined, load: async () => ({ ok: true, material: loads.shift()! }) });
+    const reloader = startTlsReloader({ files, initial: summary("CN=first", NOW + 90 * DAY), logger, now: () => NOW, apply: () => undefined, load: async () => ({ ok: true, material: loads.shift()! }) });
     try {
       await reloader.reload("SIGHUP");
       await reloader.reload("SIGHUP");
@@ -74,6 +74,7 @@ describe("startTlsReloader", () => {
     let loadsStarted = 0;
     const reloader = startTlsReloader({
       files,
+      initial: summary("CN=first", NOW + 90 * DAY),
       logger,
       now: () => NOW,
       apply: () => undefined,
@@ -97,6 +98,36 @@ describe("startTlsReloader", () => {
     } finally {
       reloader.close();
     }
+  });
+
+  it("repeats the expiry warning for the certificate served now, at each tick of its check", async () => {
+    const { logger, lines } = capturedLogger();
+    let now = NOW;
+    let tick: () => void = () => undefined;
+    let stopped = false;
+    const reloader = startTlsReloader({
+      files,
+      initial: summary("CN=first", NOW + 20 * DAY),
+      logger,
+      now: () => now,
+      apply: () => undefined,
+      load: async () => ({ ok: true, material: material("CN=renewed", NOW + 90 * DAY) }),
+      every: (callback) => {
+        tick = callback;
+        return { stop: () => (stopped = true) };
+      },
+    });
+    const warnings = () => lines.filter((line) => line["level"] === 40).map((line) => line["msg"]);
+    tick();
+    expect(warnings()).toEqual([]);
+    now = NOW + 10 * DAY;
+    tick();
+    expect(warnings()).toEqual(["TLS certificate CN=first expires in 10 day(s), at 2026-06-21T00:00:00.000Z: renew it"]);
+    await reloader.reload("SIGHUP");
+    tick();
+    expect(warnings()).toHaveLength(1);
+    reloader.close();
+    expect(stopped).toBe(true);
   });
 });
 
