@@ -95,6 +95,13 @@ describe("TLS certificate reload", () => {
     await waitUntil(async () => (await servedCertificate()).cn === "rotated-by-mv.test", 30_000, "the new certificate");
     expect(server.output()).toMatch(/TLS reloaded \(files changed\): certificate CN=rotated-by-mv\.test/);
     expect(server.output()).toMatch(/TLS certificate CN=rotated-by-mv\.test expires in [45] day\(s\)/);
+    // A new client's connection (ALPN h2 and TLS 1.2+ kept across the new context) serves calls.
+    const fresh = createMonitorClient({ baseUrl: server.baseUrl, tls: { ca: certs.ca } });
+    try {
+      expect((await fresh.management.listCallers({})).callers.map((c) => c.id)).toEqual(["rotation-watcher"]);
+    } finally {
+      fresh.close();
+    }
     await watchStillDelivers();
   });
 
