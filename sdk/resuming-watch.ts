@@ -3,6 +3,7 @@ import { acceptResponse, resumeRequest, type ResumePosition, type ResumeRequest 
 import { backoffDelay, checkBackoff, type BackoffOptions } from "./backoff.js";
 import type { WatchResponse } from "./gen/monitor/v1/watch_service_pb.js";
 import { isRetryable } from "./retry-policy.js";
+import { tlsVerificationFailure } from "./tls-verification-failure.js";
 
 /** Options of {@link MonitorClient.watch}. */
 export interface WatchOptions {
@@ -111,7 +112,7 @@ export function createResumingWatch(deps: ResumingWatchDeps, callerId: string, o
           finished = true;
           if (stop.signal.aborted) return undefined;
           error = ConnectError.from(thrown);
-          if (!isRetryable(error)) throw error;
+          if (!isRetryable(error)) throw withTlsReason(error);
         } finally {
           if (!finished) closeStream(stream);
         }
@@ -153,6 +154,17 @@ export function createResumingWatch(deps: ResumingWatchDeps, callerId: string, o
 function closeStream(stream: AsyncIterator<WatchResponse>): void {
   const settled = stream.return === undefined ? stream.next() : stream.return();
   settled.catch(() => undefined);
+}
+
+/**
+ * A failed certificate check, said as one: "TLS: the certificate check
+ * failed (CERT_HAS_EXPIRED): certificate has expired", the code kept. Other
+ * errors unchanged.
+ */
+function withTlsReason(error: ConnectError): ConnectError {
+  const code = tlsVerificationFailure(error);
+  if (code === undefined) return error;
+  return new ConnectError(`TLS: the certificate check failed (${code}): ${error.rawMessage}`, error.code, error.metadata, undefined, error.cause);
 }
 
 function checkAfterSequence(value: bigint | number | undefined): bigint {

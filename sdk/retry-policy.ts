@@ -1,4 +1,5 @@
 import { Code, type ConnectError } from "@connectrpc/connect";
+import { tlsVerificationFailure } from "./tls-verification-failure.js";
 
 /** Codes a new stream can fix, whoever raised them: the server is busy, restarting or gone for a moment. */
 const RETRIED = new Set<Code>([Code.Unavailable, Code.ResourceExhausted, Code.Aborted, Code.DeadlineExceeded]);
@@ -27,8 +28,12 @@ export function isTransportFailure(error: ConnectError): boolean {
  * INVALID_ARGUMENT, PERMISSION_DENIED, UNAUTHENTICATED, FAILED_PRECONDITION,
  * UNIMPLEMENTED, ALREADY_EXISTS, OUT_OF_RANGE, DATA_LOSS, and INTERNAL /
  * UNKNOWN / CANCELED sent by the server: asking again gets the same answer.
+ * Nor a failed TLS certificate check (unknown CA, wrong name, expired): the
+ * transport raises it as INTERNAL or UNAVAILABLE, but it fails the same way
+ * until a certificate or the client's options change.
  * The caller's own cancellation must be recognised before asking this.
  */
 export function isRetryable(error: ConnectError): boolean {
+  if (tlsVerificationFailure(error) !== undefined) return false;
   return RETRIED.has(error.code) || (RETRIED_FROM_TRANSPORT.has(error.code) && isTransportFailure(error));
 }

@@ -1,4 +1,4 @@
-import type { Http2Server, ServerHttp2Session } from "node:http2";
+import type { Http2SecureServer, Http2Server, ServerHttp2Session } from "node:http2";
 
 export interface SessionKeeperOptions {
   /** How often every session is pinged. */
@@ -25,7 +25,7 @@ export interface SessionKeeper {
  *   would hold its streams until TCP gives up, hours later. Periodic pings
  *   find it within one interval plus the timeout.
  */
-export function trackSessions(server: Http2Server, options: SessionKeeperOptions): SessionKeeper {
+export function trackSessions(server: Http2Server | Http2SecureServer, options: SessionKeeperOptions): SessionKeeper {
   const sessions = new Set<ServerHttp2Session>();
   const unanswered = new Set<ServerHttp2Session>();
 

@@ -5,6 +5,7 @@ import { createJsonLogger, createLogger } from "./logging/create-logger.js";
 import { parseServerArgs } from "./server-args.js";
 import { createStopSignals } from "./shutdown-signals.js";
 import { startServer } from "./start-server.js";
+import { loadTlsMaterial, type TlsFiles } from "./tls/load-tls-material.js";
 
 /**
  * The process edge: flags and environment, the real clock, signals and exit
@@ -33,6 +34,18 @@ async function main(): Promise<void> {
     process.stderr.write(`${authMode.message}\n`);
     process.exitCode = 2;
     return;
+  }
+  // TLS, like the flags: a certificate that cannot be served is bad input (exit 2), found before any store opens.
+  const { tlsCert, tlsKey, tlsClientCa } = parsed.args;
+  const tls: TlsFiles | undefined =
+    tlsCert === undefined || tlsKey === undefined ? undefined : { certFile: tlsCert, keyFile: tlsKey, ...(tlsClientCa === undefined ? {} : { clientCaFile: tlsClientCa }) };
+  if (tls !== undefined) {
+    const loaded = await loadTlsMaterial(tls);
+    if (!loaded.ok) {
+      process.stderr.write(`TLS: ${loaded.file}: ${loaded.reason}\n`);
+      process.exitCode = 2;
+      return;
+    }
   }
   logger = await createLogger({ level: logLevel, format: logFormat });
   if (authMode.kind === "open_insecure") logger.warn(authMode.warning);
@@ -74,6 +87,7 @@ async function main(): Promise<void> {
     registryLimits: { maxServices, maxCallers, maxSubscriptions },
     targetPolicy: allowTargets,
     ...(maxMutationRate === 0 ? {} : { mutationRate: { ratePerSecond: maxMutationRate, burst: mutationBurst } }),
+    ...(tls === undefined ? {} : { tls }),
   });
 
   const signals = createStopSignals();
@@ -112,9 +126,18 @@ async function main(): Promise<void> {
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
+  // SIGHUP re-reads the TLS files (they are watched too); without TLS it is
+  // ignored rather than left to kill the process, as Node's default would.
+  process.on("SIGHUP", () => {
+    void server.reloadTls("SIGHUP").then((outcome) => {
+      if (outcome.kind === "no_tls") logger.info("SIGHUP: nothing to reload (no --tls-cert)");
+    });
+  });
   // Only now: whoever waits for this line may signal at once, and the
   // handlers must already be there to make that a graceful stop.
-  logger.info({ address: server.address, ...(database === undefined ? { dataDir } : {}) }, `listening on ${server.address}`);
+  // "listening on HOST:PORT" first, then the scheme: scripts read the address from it.
+  const scheme = server.scheme === "https" ? " (TLS, https)" : "";
+  logger.info({ address: server.address, scheme: server.scheme, ...(database === undefined ? { dataDir } : {}) }, `listening on ${server.address}${scheme}`);
 }
 
 main().catch((error: unknown) => {

@@ -97,6 +97,17 @@ const database: ReadValue<string | undefined> = (value, flag) => {
   return failed(`--${flag}: expected "sqlite" or a postgres:// URL`);
 };
 
+/** A file path, or "none" (or empty) for none. */
+const optionalFile: ReadValue<string | undefined> = (value) => (value === "" || value === "none" ? undefined : value);
+
+/** TLS needs both halves of the pair; a client CA means nothing without a server certificate. */
+function tlsPairError(args: Pick<ServerArgs, "tlsCert" | "tlsKey" | "tlsClientCa">): string | undefined {
+  if (args.tlsCert !== undefined && args.tlsKey === undefined) return "--tls-cert needs --tls-key (MONITOR_TLS_KEY): the certificate's private key";
+  if (args.tlsKey !== undefined && args.tlsCert === undefined) return "--tls-key needs --tls-cert (MONITOR_TLS_CERT): the certificate of that key";
+  if (args.tlsClientCa !== undefined && args.tlsCert === undefined) return "--tls-client-ca needs --tls-cert and --tls-key: client certificates are asked for over TLS only";
+  return undefined;
+}
+
 /** Every option of the server. */
 export const OPTIONS = {
   listen: option({
@@ -288,6 +299,31 @@ export const OPTIONS = {
     boolean: true,
     read: flagSet,
   }),
+  // TLS: the certificate and key together, or neither (tlsPairError).
+  tlsCert: option({
+    flag: "tls-cert",
+    env: "MONITOR_TLS_CERT",
+    default: "none",
+    placeholder: "FILE",
+    help: "PEM certificate (chain) to serve gRPC over TLS with (https); needs --tls-key; re-read on SIGHUP and when it changes",
+    read: optionalFile,
+  }),
+  tlsKey: option({
+    flag: "tls-key",
+    env: "MONITOR_TLS_KEY",
+    default: "none",
+    placeholder: "FILE",
+    help: "PEM private key of --tls-cert (unencrypted); re-read with it",
+    read: optionalFile,
+  }),
+  tlsClientCa: option({
+    flag: "tls-client-ca",
+    env: "MONITOR_TLS_CLIENT_CA",
+    default: "none",
+    placeholder: "FILE",
+    help: "PEM CA certificate(s): every client must present a certificate they signed (mTLS); needs --tls-cert",
+    read: optionalFile,
+  }),
   noReflection: option({
     flag: "no-reflection",
     env: "MONITOR_NO_REFLECTION",
@@ -438,5 +474,7 @@ export function parseServerArgs(argv: readonly string[], env: NodeJS.ProcessEnv)
   }
   const retention = retentionFlagsError(args as ServerArgs);
   if (retention !== undefined) return error(retention);
+  const tls = tlsPairError(args as ServerArgs);
+  if (tls !== undefined) return error(tls);
   return { kind: "run", args: args as ServerArgs };
 }

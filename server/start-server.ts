@@ -41,6 +41,8 @@ import { createRefusalLog } from "./limits/refusal-log.js";
 import { DEFAULT_ALLOW_TARGETS, parseTargetPolicy, type TargetPolicy } from "./limits/target-policy.js";
 import { guardResolve } from "./limits/guard-resolve.js";
 import type { BucketRate } from "./limits/token-bucket.js";
+import { loadTlsMaterial, type TlsFiles, type TlsMaterial } from "./tls/load-tls-material.js";
+import { logCertificate, startTlsReloader, type TlsReload } from "./tls/tls-reloader.js";
 
 export interface ServerOptions {
   /** Host to bind; "127.0.0.1" unless told otherwise. */
@@ -91,6 +93,9 @@ export interface ServerOptions {
   readonly targetPolicy?: TargetPolicy;
   /** Mutating RPCs per second per client and the burst (--max-mutation-rate); not limited when absent. */
   readonly mutationRate?: BucketRate;
+  // TLS (--tls-cert, --tls-key, --tls-client-ca): cleartext h2c when absent.
+  /** Serve over TLS from these files, re-read when they change and on {@link RunningServer.reloadTls}. */
+  readonly tls?: TlsFiles;
 }
 
 /**
@@ -121,6 +126,10 @@ export interface RunningServer {
   readonly metricsAddress: string | undefined;
   /** Graceful shutdown: NOT_SERVING, no new calls, streams end with UNAVAILABLE, stores flushed. */
   close(): Promise<void>;
+  /** "https" when served over TLS, else "http" (h2c). */
+  readonly scheme: "http" | "https";
+  /** Re-reads the TLS files now (SIGHUP): new connections get what loads, a failed load keeps the old certificate. */
+  reloadTls(trigger?: string): Promise<TlsReload | { readonly kind: "no_tls" }>;
 }
 
 const SHUTDOWN_GRACE_MS = 3000;
@@ -147,6 +156,9 @@ const HEALTH_DRAIN_MS = 100;
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { logger } = options;
+  // Before the store: a server that cannot serve its certificate touches nothing.
+  const tls = options.tls === undefined ? undefined : await loadTlsMaterial(options.tls);
+  if (tls !== undefined && !tls.ok) throw new Error(`TLS: ${tls.file}: ${tls.reason}`);
   if (options.databaseUrl === undefined) await mkdir(options.dataDir, { recursive: true });
   // The store's lock comes first: a second server must not even read the
   // store (it would write over the first one's changes).
@@ -165,7 +177,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // engine, a database handle or a listener of this server lives on.
   const undo: Array<() => unknown> = [];
   try {
-    return await startLocked(options, opened, undo);
+    return await startLocked(options, opened, undo, tls?.material);
   } catch (error) {
     for (const step of undo.reverse()) {
       try {
@@ -183,7 +195,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 }
 
 /** startServer once the store is ours; its lock is released by close(), `undo` collects what a failed start must close. */
-async function startLocked(options: ServerOptions, opened: ServerStore, undo: Array<() => unknown>): Promise<RunningServer> {
+async function startLocked(options: ServerOptions, opened: ServerStore, undo: Array<() => unknown>, tls: TlsMaterial | undefined): Promise<RunningServer> {
   const { logger, clock } = options;
   const { store, lock, contents } = opened;
   // Off by default: no default-metrics collectors, no histograms at every check,
@@ -320,12 +332,20 @@ async function startLocked(options: ServerOptions, opened: ServerStore, undo: Ar
     maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
     idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
     logger,
+    ...(tls === undefined ? {} : { tls }),
   });
   undo.push(() => {
     front.stopAccepting();
     return front.closeSessions(0);
   });
   const { address } = front;
+  const { setTlsMaterial } = front;
+  if (tls !== undefined) logCertificate(logger, tls.certificate, clock.now(), "TLS");
+  const tlsReloader =
+    tls === undefined || options.tls === undefined || setTlsMaterial === undefined
+      ? undefined
+      : startTlsReloader({ files: options.tls, initial: tls.certificate, apply: setTlsMaterial, logger, now: clock.now });
+  undo.push(() => tlsReloader?.close());
 
   let metricsEndpoint: MetricsEndpoint | undefined;
   if (metrics !== undefined && options.metricsListen !== undefined) {
@@ -346,6 +366,7 @@ async function startLocked(options: ServerOptions, opened: ServerStore, undo: Ar
     // Let health watchers hear NOT_SERVING before their streams end.
     await new Promise((resolve) => setTimeout(resolve, HEALTH_DRAIN_MS));
     front.stopAccepting();
+    tlsReloader?.close();
     const unavailable = new ConnectError("server is shutting down", Code.Unavailable);
     shutdown.abort(unavailable);
     await configSync?.close();
@@ -391,5 +412,7 @@ async function startLocked(options: ServerOptions, opened: ServerStore, undo: Ar
     port: front.port,
     metricsAddress: metricsEndpoint?.address,
     close: () => (closing ??= close()),
+    scheme: tls === undefined ? "http" : "https",
+    reloadTls: async (trigger = "asked") => (tlsReloader === undefined ? { kind: "no_tls" } : tlsReloader.reload(trigger)),
   };
 }

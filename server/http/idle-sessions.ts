@@ -1,4 +1,4 @@
-import type { Http2Server, ServerHttp2Session } from "node:http2";
+import type { Http2SecureServer, Http2Server, ServerHttp2Session } from "node:http2";
 import { idleSince, isIdleFor, streamClosed, streamOpened, type SessionActivity } from "./session-activity.js";
 
 export interface IdleSessionOptions {
@@ -27,7 +27,7 @@ const sweepEveryMs = (idleTimeoutMs: number) => Math.min(Math.max(Math.floor(idl
  * An idle session gets GOAWAY (clients reconnect when they next need to); one
  * that is still there at the next sweep (its peer does not read) is destroyed.
  */
-export function closeIdleSessions(server: Http2Server, options: IdleSessionOptions): IdleSessionCloser {
+export function closeIdleSessions(server: Http2Server | Http2SecureServer, options: IdleSessionOptions): IdleSessionCloser {
   const now = options.now ?? Date.now;
   const activity = new Map<ServerHttp2Session, SessionActivity>();
 

@@ -1,4 +1,4 @@
-import { createServer, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
+import { createSecureServer, createServer, type Http2SecureServer, type Http2Server, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "pino";
 import { formatAddress } from "../domain/format-address.js";
@@ -6,6 +6,8 @@ import { trackSessions } from "../http2-sessions.js";
 import { limitConnections } from "./connection-limit.js";
 import { HTTP2_OPTIONS } from "./http2-settings.js";
 import { closeIdleSessions } from "./idle-sessions.js";
+import type { TlsMaterial } from "../tls/load-tls-material.js";
+import { secureServerOptions, secureContextOptions } from "../tls/secure-server-options.js";
 
 export interface Http2FrontOptions {
   readonly host: string;
@@ -15,6 +17,8 @@ export interface Http2FrontOptions {
   /** A session with no open stream for this long is closed (GOAWAY). */
   readonly idleTimeoutMs: number;
   readonly logger: Logger;
+  /** Serve HTTP/2 over TLS (ALPN h2 only) with this certificate; cleartext h2c when absent. */
+  readonly tls?: TlsMaterial;
 }
 
 export interface Http2Front {
@@ -28,6 +32,8 @@ export interface Http2Front {
    * `graceMs`; Node 20's `server.close()` leaves open sessions alone.
    */
   closeSessions(graceMs: number): Promise<void>;
+  /** New TLS connections get `material`; open ones keep theirs. Absent for a cleartext front. */
+  readonly setTlsMaterial?: (material: TlsMaterial) => void;
 }
 
 /**
@@ -40,7 +46,15 @@ export async function serveHttp2(
   options: Http2FrontOptions,
 ): Promise<Http2Front> {
   const { logger, maxConnections } = options;
-  const server = createServer(HTTP2_OPTIONS, handler);
+  const { tls } = options;
+  const server: Http2Server | Http2SecureServer =
+    tls === undefined ? createServer(HTTP2_OPTIONS, handler) : createSecureServer({ ...HTTP2_OPTIONS, ...secureServerOptions(tls) }, handler);
+  if (tls !== undefined) {
+    // A client that is not speaking TLS, fails the handshake or says nothing:
+    // Node drops its socket; nothing reaches the handler. Debug only, since
+    // any scanner on the network makes these.
+    server.on("tlsClientError", (error: Error) => logger.debug({ err: error }, `TLS handshake failed: ${error.message}`));
+  }
   const sessions = trackSessions(server, {
     pingIntervalMs: 30_000,
     pingTimeoutMs: 10_000,
@@ -71,5 +85,8 @@ export async function serveHttp2(
       idle.stop();
       await sessions.closeAll(graceMs);
     },
+    ...(tls === undefined
+      ? {}
+      : { setTlsMaterial: (material: TlsMaterial) => (server as Http2SecureServer).setSecureContext(secureContextOptions(material)) }),
   };
 }

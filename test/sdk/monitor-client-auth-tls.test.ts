@@ -12,8 +12,9 @@ import {
   WatchService,
   type MonitorClient,
   type MonitorClientOptions,
+  type TlsOptions,
 } from "@service-monitor/sdk";
-import { makeTestCertificates, type TestCertificates } from "./make-test-certificates.js";
+import { makeTestCertificates, type TestCertificates } from "../support/test-certificates.js";
 
 /**
  * The SDK's token and TLS options against in-process HTTP/2 servers that
@@ -186,12 +187,12 @@ describe("tls", () => {
   });
 
   /** An HTTPS/2 server with the test CA's certificate; with `clientCa`, it demands a client certificate signed by it. */
-  async function secureServer(seen: Seen[], peers: string[], options: { clientCa?: string } = {}): Promise<number> {
+  async function secureServer(seen: Seen[], peers: string[], options: { clientCa?: string; cert?: string; key?: string } = {}): Promise<number> {
     const adapter = connectNodeAdapter({ routes: recordingRoutes(seen) });
     const server = http2.createSecureServer(
       {
-        cert: certs.serverCert,
-        key: certs.serverKey,
+        cert: options.cert ?? certs.serverCert,
+        key: options.key ?? certs.serverKey,
         ...(options.clientCa === undefined ? {} : { ca: options.clientCa, requestCert: true, rejectUnauthorized: true }),
       },
       (request, response) => {
@@ -246,6 +247,32 @@ describe("tls", () => {
     expect(wrongName).toBeInstanceOf(ConnectError);
     expect((wrongName as ConnectError).rawMessage).toMatch(/elsewhere\.test/);
     expect(seen).toHaveLength(1);
+  });
+
+  it.each([
+    ["a CA that did not sign it", async () => ({ tls: { ca: certs.otherCa } }), /\(UNABLE_TO_VERIFY_LEAF_SIGNATURE\): unable to verify the first certificate/],
+    ["another name than the certificate's", async () => ({ tls: { ca: certs.ca, serverName: "elsewhere.test" } }), /\(ERR_TLS_CERT_ALTNAME_INVALID\): .*elsewhere\.test/],
+    [
+      "an expired certificate",
+      async () => {
+        const expired = await certs.issueServer({ commonName: "expired.test", notBefore: new Date(Date.now() - 10 * 86_400_000), notAfter: new Date(Date.now() - 86_400_000) });
+        return { tls: { ca: certs.ca }, server: expired };
+      },
+      /\(CERT_HAS_EXPIRED\): certificate has expired/,
+    ],
+    ["a server that requires a client certificate", async () => ({ tls: { ca: certs.ca }, clientCa: true }), /TLS: the certificate check failed \(ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED\)/],
+  ] as const)("a failed certificate check (%s) ends a watch at once, with the reason, instead of retrying", async (_name, setup, reason) => {
+    const { tls, server, clientCa } = (await setup()) as { tls: TlsOptions; server?: { cert: string; key: string }; clientCa?: true };
+    const seen: Seen[] = [];
+    const port = await secureServer(seen, [], { ...(server ?? {}), ...(clientCa === true ? { clientCa: certs.ca } : {}) });
+    const reconnects: unknown[] = [];
+    const error = await take(client({ baseUrl: `https://127.0.0.1:${port}`, tls }).watch("ops-bot", { backoff: quickBackoff, onReconnect: (info) => reconnects.push(info.error?.rawMessage) }), 1).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ConnectError);
+    expect((error as ConnectError).rawMessage).toMatch(reason);
+    expect(reconnects).toEqual([]);
+    expect(seen).toEqual([]);
   });
 
   it("options that could not take effect are refused at once, naming the option", () => {

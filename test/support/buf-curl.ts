@@ -21,7 +21,7 @@ export interface BufCurlResult extends BufCurlOutput {
 export interface BufCurl {
   /**
    * Runs `buf curl --http2-prior-knowledge --protocol grpc ...args` (gRPC over
-   * h2c); rejects on a non-zero exit, with buf's stderr in the error message.
+   * h2c; over TLS for an https:// URL); rejects on a non-zero exit, with buf's stderr in the error message.
    */
   call(...args: string[]): Promise<BufCurlOutput>;
   /** Like `call`, but resolves with the exit code instead of rejecting, for calls meant to fail. */
@@ -37,6 +37,12 @@ export interface BufCurl {
  * so it behaves the same on a CI runner, a fresh clone and a developer's
  * machine with its own buf config. CI=true keeps buf from prompting.
  */
+/** h2c by prior knowledge for an http:// URL; an https:// one negotiates h2 by ALPN (buf refuses the flag there). */
+function curlArgs(args: readonly string[]): string[] {
+  const tls = args.some((arg) => arg.startsWith("https://"));
+  return ["curl", ...(tls ? [] : ["--http2-prior-knowledge"]), "--protocol", "grpc", ...args];
+}
+
 export async function createBufCurl(options: { timeoutMs?: number } = {}): Promise<BufCurl> {
   const home = await mkdtemp(join(tmpdir(), "buf-curl-home-"));
   const env: NodeJS.ProcessEnv = {
@@ -52,7 +58,7 @@ export async function createBufCurl(options: { timeoutMs?: number } = {}): Promi
   async function call(...args: string[]): Promise<BufCurlOutput> {
     const { stdout, stderr } = await execFileAsync(
       BUF,
-      ["curl", "--http2-prior-knowledge", "--protocol", "grpc", ...args],
+      curlArgs(args),
       { timeout, env },
     );
     return { stdout, stderr };
@@ -71,7 +77,7 @@ export async function createBufCurl(options: { timeoutMs?: number } = {}): Promi
       }
     },
     stream(...args) {
-      const child = spawn(BUF, ["curl", "--http2-prior-knowledge", "--protocol", "grpc", ...args], { env });
+      const child = spawn(BUF, curlArgs(args), { env });
       let output = "";
       child.stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
       child.stderr.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));

@@ -29,9 +29,17 @@ export interface GrpcJsClients {
   close(): void;
 }
 
-export function createGrpcJsClients(port: number): GrpcJsClients {
+/** With `tls`, over TLS trusting `tls.ca` (and presenting `cert`/`key` for mTLS); h2c otherwise. */
+export function createGrpcJsClients(port: number, tls?: { readonly ca: string; readonly cert?: string; readonly key?: string }): GrpcJsClients {
   const address = `127.0.0.1:${port}`;
-  const credentials = grpc.credentials.createInsecure();
+  const credentials =
+    tls === undefined
+      ? grpc.credentials.createInsecure()
+      : grpc.credentials.createSsl(
+          Buffer.from(tls.ca),
+          tls.key === undefined ? null : Buffer.from(tls.key),
+          tls.cert === undefined ? null : Buffer.from(tls.cert),
+        );
   const management = new definition.monitor.v1.ManagementService(address, credentials);
   const watch = new definition.monitor.v1.WatchService(address, credentials);
   const health = new definition.grpc.health.v1.Health(address, credentials);

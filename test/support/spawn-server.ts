@@ -38,6 +38,7 @@ export async function spawnServer(
   );
   let output = "";
   let signalled = false;
+  let scheme: "http" | "https" = "http";
   child.stdout!.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
   child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
   const exited = new Promise<number | NodeJS.Signals>((resolve) =>
@@ -48,10 +49,11 @@ export async function spawnServer(
     const timer = setTimeout(() => reject(new Error(`server did not start in 20 s:\n${output}`)), 20_000);
     const onData = () => {
       // The listening line itself: a config file's services are logged with addresses before it.
-      const match = /"msg":"listening on 127\.0\.0\.1:(\d+)"/.exec(output);
+      const match = /"msg":"listening on 127\.0\.0\.1:(\d+)( \(TLS, https\))?"/.exec(output);
       if (match !== null) {
         clearTimeout(timer);
         child.stdout!.off("data", onData);
+        scheme = match[2] === undefined ? "http" : "https";
         resolve(Number(match[1]));
       }
     };
@@ -64,7 +66,8 @@ export async function spawnServer(
 
   return {
     port,
-    baseUrl: `http://127.0.0.1:${port}`,
+    // https:// when the server said it serves TLS (--tls-cert).
+    baseUrl: `${scheme}://127.0.0.1:${port}`,
     dataDir,
     process: child,
     output: () => output,
