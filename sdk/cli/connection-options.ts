@@ -10,8 +10,8 @@ export const CONNECTION_FLAGS = {
   protocol: undefined,
   token: "MONITOR_TOKEN",
   "tls-ca": "MONITOR_TLS_CA",
-  "tls-cert": "MONITOR_TLS_CERT",
-  "tls-key": "MONITOR_TLS_KEY",
+  "tls-cert": "MONITOR_TLS_CLIENT_CERT",
+  "tls-key": "MONITOR_TLS_CLIENT_KEY",
 } as const satisfies Record<string, string | undefined>;
 
 export type ConnectionFlag = keyof typeof CONNECTION_FLAGS;

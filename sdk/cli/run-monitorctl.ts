@@ -40,8 +40,8 @@ const GLOBAL_HELP = `  --server URL       the monitor (default ${DEFAULT_SERVER}
                      token to manage, a caller's own token to watch it; never printed
   --tls-ca FILE      PEM CA to trust for an https:// server (env MONITOR_TLS_CA;
                      the system's CAs otherwise)
-  --tls-cert FILE    PEM client certificate, for a server that asks for one (env MONITOR_TLS_CERT)
-  --tls-key FILE     its PEM private key (env MONITOR_TLS_KEY)
+  --tls-cert FILE    PEM client certificate, for a server that asks for one (env MONITOR_TLS_CLIENT_CERT)
+  --tls-key FILE     its PEM private key (env MONITOR_TLS_CLIENT_KEY)
   --no-color         plain output even on a terminal (also env NO_COLOR)
   --help, -h         help for any command`;
 

@@ -30,8 +30,8 @@ describe("connectionOptions", () => {
   it("reads the TLS files for an https:// server, flags over MONITOR_TLS_* variables", async () => {
     const options = await connectionOptions(flags({ server: "https://127.0.0.1:50051", "tls-ca": join(dir, "ca.pem") }), {
       MONITOR_TLS_CA: join(dir, "missing.pem"),
-      MONITOR_TLS_CERT: join(dir, "cert.pem"),
-      MONITOR_TLS_KEY: join(dir, "key.pem"),
+      MONITOR_TLS_CLIENT_CERT: join(dir, "cert.pem"),
+      MONITOR_TLS_CLIENT_KEY: join(dir, "key.pem"),
     });
     expect(options.baseUrl).toBe("https://127.0.0.1:50051");
     expect(options.tls).toEqual({ ca: Buffer.from("CA PEM"), cert: Buffer.from("CERT PEM"), key: Buffer.from("KEY PEM") });
