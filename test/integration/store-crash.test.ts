@@ -365,6 +365,7 @@ async function burstAndKill(m: LiveMonitor, burst: readonly Mutation[], killAfte
 
 /** The run's seed: fixed, so a failure repeats; STORE_CRASH_SEED explores other kill points. */
 const SEED = Number(process.env["STORE_CRASH_SEED"] ?? 0x5eed_c4a5);
+if (!Number.isSafeInteger(SEED)) throw new Error(`STORE_CRASH_SEED must be an integer, not ${process.env["STORE_CRASH_SEED"]}`);
 const ROUNDS = 5;
 
 forEachBackend((backend) => {
@@ -397,7 +398,7 @@ forEachBackend((backend) => {
         );
       }
     },
-    180_000,
+    300_000,
   );
 
   it(
