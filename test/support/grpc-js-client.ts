@@ -21,6 +21,8 @@ const definition = grpc.loadPackageDefinition(
 export type GrpcError = grpc.ServiceError;
 export const status = grpc.status;
 
+type Streaming = { Watch(r: object, md: grpc.Metadata): grpc.ClientReadableStream<Record<string, unknown>> };
+
 export interface GrpcJsClients {
   /** Calls a unary RPC by its method name (e.g. "RegisterService") with a plain-object request. */
   unary<T = Record<string, unknown>>(service: "management" | "health", method: string, request: object): Promise<T>;
@@ -29,8 +31,15 @@ export interface GrpcJsClients {
   close(): void;
 }
 
-export function createGrpcJsClients(port: number): GrpcJsClients {
+/** `token`, when given, goes on every call as `authorization: Bearer <token>` metadata. */
+export function createGrpcJsClients(port: number, options: { token?: string } = {}): GrpcJsClients {
   const address = `127.0.0.1:${port}`;
+  // Call credentials need TLS in grpc-js, so the bearer token travels as plain per-call metadata.
+  const metadata = () => {
+    const m = new grpc.Metadata();
+    if (options.token !== undefined) m.set("authorization", `Bearer ${options.token}`);
+    return m;
+  };
   const credentials = grpc.credentials.createInsecure();
   const management = new definition.monitor.v1.ManagementService(address, credentials);
   const watch = new definition.monitor.v1.WatchService(address, credentials);
@@ -38,17 +47,20 @@ export function createGrpcJsClients(port: number): GrpcJsClients {
   const clients = { management, health };
   return {
     unary(service, method, request) {
-      const client = clients[service] as unknown as Record<string, (req: object, opts: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r: unknown) => void) => void>;
+      const client = clients[service] as unknown as Record<
+        string,
+        (req: object, md: grpc.Metadata, opts: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r: unknown) => void) => void
+      >;
       const fn = client[method];
       if (fn === undefined) throw new Error(`no method ${method}`);
       return new Promise((resolve, reject) =>
-        fn.call(client, request, { deadline: Date.now() + 10_000 }, (error, response) =>
+        fn.call(client, request, metadata(), { deadline: Date.now() + 10_000 }, (error, response) =>
           error === null ? resolve(response as never) : reject(error),
         ),
       );
     },
-    watch: (request) => (watch as unknown as { Watch(r: object): grpc.ClientReadableStream<Record<string, unknown>> }).Watch(request),
-    healthWatch: (request) => (health as unknown as { Watch(r: object): grpc.ClientReadableStream<Record<string, unknown>> }).Watch(request),
+    watch: (request) => (watch as unknown as Streaming).Watch(request, metadata()),
+    healthWatch: (request) => (health as unknown as Streaming).Watch(request, metadata()),
     close() {
       management.close();
       watch.close();
