@@ -246,7 +246,8 @@ async function startLocked(options: ServerOptions, opened: ServerStore, undo: Ar
   undo.push(() => configSync?.close());
 
   // After the registry holds the callers, whose token hashes auth indexes.
-  const auth = options.auth === undefined ? undefined : await startAuth(options.auth, { registry, logger, now: clock.now });
+  const authDeps = { registry, logger, now: clock.now, ...(metrics === undefined ? {} : { counted: metrics.authRefused }) };
+  const auth = options.auth === undefined ? undefined : await startAuth(options.auth, authDeps);
   undo.push(() => auth?.close());
 
   const perCaller = options.maxWatchStreamsPerCaller ?? DEFAULT_WATCH_STREAM_LIMITS.perCaller;

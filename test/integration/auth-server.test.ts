@@ -61,7 +61,7 @@ function replaceFile(path: string, text: string): void {
 
 describe("auth in the server process", () => {
   it("takes admin tokens from MONITOR_ADMIN_TOKENS, over grpc-js metadata and buf curl headers", async () => {
-    const server = await start({ env: { MONITOR_ADMIN_TOKENS: ` ${ENV_TOKEN} , ` } });
+    const server = await start({ env: { MONITOR_ADMIN_TOKENS: ` ${ENV_TOKEN} , ` }, args: ["--metrics-listen", "127.0.0.1:0"] });
     expect(await codeOf(grpcJs(server).unary("management", "ListServices", {}))).toBe(status.UNAUTHENTICATED);
     expect(await codeOf(grpcJs(server, "wrong-token-0123456789").unary("management", "ListServices", {}))).toBe(status.UNAUTHENTICATED);
     const admin = grpcJs(server, ENV_TOKEN);
@@ -81,6 +81,16 @@ describe("auth in the server process", () => {
     expect(JSON.parse(withToken.stdout)).toMatchObject({ callers: [{ id: "bot", hasToken: true }] });
     const asCaller = await buf.run("-H", `authorization: Bearer ${callerToken}`, "-d", '{"caller_id":"bot"}', url("ListSubscriptions"));
     expect(asCaller.exitCode).toBe(0);
+
+    // Refused so far: grpc-js without and with a wrong token, buf curl without one; the caller's ListServices.
+    const metricsAddress = /"metricsAddress":"(127\.0\.0\.1:\d+)"/.exec(server.output())?.[1];
+    const scraped = await (await fetch(`http://${metricsAddress}/metrics`)).text();
+    const refusals = scraped.split("\n").filter((line) => line.startsWith("monitor_auth_refusals_total"));
+    expect(refusals.sort()).toEqual([
+      'monitor_auth_refusals_total{code="permission_denied",reason="permission_denied"} 1',
+      'monitor_auth_refusals_total{code="unauthenticated",reason="missing"} 2',
+      'monitor_auth_refusals_total{code="unauthenticated",reason="unknown_token"} 1',
+    ]);
 
     expectNoToken(server.output(), [ENV_TOKEN, callerToken, "wrong-token-0123456789"]);
   });
