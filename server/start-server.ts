@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { mkdir } from "node:fs/promises";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
@@ -197,6 +198,10 @@ async function startLocked(options: ServerOptions, opened: ServerStore, undo: Ar
 
   const health = createHealthStatus(SERVED_SERVICES.map((service) => service.typeName));
   const shutdown = new AbortController();
+  // connect links every call in flight to this signal (one abort listener each, removed when the
+  // call ends), so more than 10 concurrent calls tripped MaxListenersExceededWarning: not a leak.
+  // The connection and stream limits bound the listeners; the warning would only be noise.
+  setMaxListeners(0, shutdown.signal);
   const dns = createDnsCache({ now: clock.now });
   // Reads the engine's state lazily (it is created next) for stats' current streak.
   let engineForHistory: { stateOf: MonitorEngine["stateOf"] } | undefined;
