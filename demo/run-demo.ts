@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -54,14 +55,20 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const plan = demoPlan(options.speed ?? 1);
   const print = createDemoPrinter(options.write ?? ((text) => void process.stdout.write(text)), options.color ?? false);
   const dataDir = await mkdtemp(join(tmpdir(), "monitor-demo-"));
+  // Auth on, as a real deployment runs it: the demo manages with an admin
+  // token, and each caller watches with its own token, as an SDK client would.
+  const adminToken = `demo-admin-${randomBytes(24).toString("base64url")}`;
   const server = await startServer({
     host: "127.0.0.1",
     port: 0,
     dataDir,
     logger: pino({ level: "warn" }, pino.destination(2)),
     clock: { now: Date.now },
+    auth: { adminTokens: [adminToken] },
   });
-  const client = createMonitorClient({ baseUrl: `http://${server.address}` });
+  const baseUrl = `http://${server.address}`;
+  const client = createMonitorClient({ baseUrl, token: adminToken });
+  const callerClients: Array<ReturnType<typeof createMonitorClient>> = [];
   const heard: Heard[] = [];
   const serviceNames = new Map<string, string>();
   let startedAt = Number.NaN;
@@ -76,9 +83,15 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     });
     startedAt = scenario.startedAtMs;
     const watches: Promise<void>[] = [];
-    for (const caller of plan.callers) await client.management.registerCaller({ callerId: caller.id });
+    const callerTokens = new Map<string, string>();
     for (const caller of plan.callers) {
-      const events = client.watch(caller.id);
+      const { callerToken } = await client.management.registerCaller({ callerId: caller.id });
+      callerTokens.set(caller.id, callerToken);
+    }
+    for (const caller of plan.callers) {
+      const own = createMonitorClient({ baseUrl, token: callerTokens.get(caller.id)! });
+      callerClients.push(own);
+      const events = own.watch(caller.id);
       watches.push(consume(events, caller.id, (event) => record(event, caller.id)));
     }
     for (const spec of plan.scenario.listeners) {
@@ -102,6 +115,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     // (which the monitor would rightly report as DOWN). The script leaves the
     // last few seconds quiet, so the last notifications are in by then.
     await new Promise((resolve) => setTimeout(resolve, startedAt + plan.scenario.durationMs - 200 - Date.now()));
+    for (const own of callerClients) own.close();
     client.close();
     await Promise.all(watches);
     await scenario.done;
@@ -110,6 +124,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     return { heard, verdicts };
   } finally {
     for (const timer of timers) clearTimeout(timer);
+    for (const own of callerClients) own.close();
     client.close();
     await server.close();
     await rm(dataDir, { recursive: true, force: true });

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { mkdir } from "node:fs/promises";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
@@ -226,6 +227,10 @@ async function startLocked(options: ServerOptions, opened: ServerStore, undo: Ar
 
   const health = createHealthStatus(SERVED_SERVICES.map((service) => service.typeName));
   const shutdown = new AbortController();
+  // connect links every call in flight to this signal (one abort listener each, removed when the
+  // call ends), so more than 10 concurrent calls tripped MaxListenersExceededWarning: not a leak.
+  // The connection and stream limits bound the listeners; the warning would only be noise.
+  setMaxListeners(0, shutdown.signal);
   const dnsCache = createDnsCache({ now: clock.now });
   const dns = { resolve: guardResolve(dnsCache.resolve, targetPolicy, (detail) => refusals("target_not_allowed", detail)) };
   // Reads the engine's state lazily (it is created next) for stats' current streak.
@@ -276,7 +281,8 @@ async function startLocked(options: ServerOptions, opened: ServerStore, undo: Ar
   undo.push(() => configSync?.close());
 
   // After the registry holds the callers, whose token hashes auth indexes.
-  const auth = options.auth === undefined ? undefined : await startAuth(options.auth, { registry, logger, now: clock.now });
+  const authDeps = { registry, logger, now: clock.now, ...(metrics === undefined ? {} : { counted: metrics.authRefused }) };
+  const auth = options.auth === undefined ? undefined : await startAuth(options.auth, authDeps);
   undo.push(() => auth?.close());
 
   const perCaller = options.maxWatchStreamsPerCaller ?? DEFAULT_WATCH_STREAM_LIMITS.perCaller;

@@ -29,6 +29,8 @@ export interface Metrics {
   readonly history: HistoryMetrics;
   /** Counts one request refused by a limit or the target policy. */
   refused(reason: string): void;
+  /** Counts one call refused by auth, by why (the auth failure log's reason). */
+  authRefused(reason: string): void;
 }
 
 /**
@@ -144,9 +146,18 @@ export function createMetrics(): Metrics {
     registers: [registry],
   });
 
+  const authRefusals = new Counter({
+    name: "monitor_auth_refusals_total",
+    help: "Calls refused by auth, by gRPC code and reason (missing, not_bearer, unknown_token, permission_denied)",
+    labelNames: ["code", "reason"],
+    registers: [registry],
+  });
+
   return {
     registry,
     refused: (reason) => requestsRefused.inc({ reason }),
+    // A refusal for the RPC's policy is PERMISSION_DENIED; every failure to authenticate is UNAUTHENTICATED.
+    authRefused: (reason) => authRefusals.inc({ code: reason === "permission_denied" ? "permission_denied" : "unauthenticated", reason }),
     history: {
       writer: {
         appended: ({ durationMs }) => historyAppend.observe(durationMs / 1000),

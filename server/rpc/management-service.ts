@@ -127,11 +127,9 @@ export function createManagementService({
     },
 
     async rotateCallerToken(req) {
-      const id = checkCallerRef(req.callerId);
-      const caller = registry.getCaller(id);
-      if (caller === undefined) throw notFound("caller", id);
       const issued = issueCallerToken();
-      await registry.updateCaller({ ...caller, tokenHash: issued.hash });
+      // One registry operation: a read-then-write could undo a rename committed in between.
+      await registry.rotateCallerToken(checkCallerRef(req.callerId), issued.hash);
       return { callerToken: issued.token };
     },
 

@@ -7,6 +7,7 @@ import { describeTarget, targetKey } from "../domain/service-target.js";
 import type { CallerConfig, CallerEvent, PlannedOutage, ServiceConfig } from "../domain/types.js";
 import type { CommitQueue, Step } from "./commit-queue.js";
 import type { Registry, RegistryChange } from "./registry.js";
+import { withTokenOf } from "./with-token-of.js";
 import type { RegistryModel } from "./registry-model.js";
 import { hostAllowed, type TargetPolicy } from "../limits/target-policy.js";
 import { hostPortOfUrl } from "../domain/service-target.js";
@@ -245,9 +246,17 @@ export function createRegistry(model: RegistryModel, queue: CommitQueue, options
         return { steps: [{ kind: "put_caller", caller }], change: { kind: "caller_added", caller }, value: caller };
       });
     },
-    updateCaller(caller) {
+    updateCaller(input) {
       return mutate(() => {
-        const previous = requireCaller(caller.id);
+        const previous = requireCaller(input.id);
+        const caller = withTokenOf(previous, input);
+        return { steps: [{ kind: "put_caller", caller }], change: { kind: "caller_updated", caller, previous }, value: caller };
+      });
+    },
+    rotateCallerToken(id, tokenHash) {
+      return mutate(() => {
+        const previous = requireCaller(id);
+        const caller: CallerConfig = { ...previous, tokenHash };
         return { steps: [{ kind: "put_caller", caller }], change: { kind: "caller_updated", caller, previous }, value: caller };
       });
     },

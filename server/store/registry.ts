@@ -109,8 +109,17 @@ export interface Registry {
   /** Unregisters the service; every subscriber's subscription_ended commits with it. */
   removeService(id: string): Promise<void>;
   addCaller(caller: CallerConfig): Promise<CallerConfig>;
-  /** Replaces a caller's display name or managedBy. */
-  updateCaller(caller: CallerConfig): Promise<CallerConfig>;
+  /**
+   * Replaces a caller's display name or managedBy. The stored token hash is
+   * kept whatever `caller` carries: a rename or a config-file re-sync knows
+   * nothing of tokens and must not erase a rotated one.
+   */
+  updateCaller(caller: Omit<CallerConfig, "tokenHash">): Promise<CallerConfig>;
+  /**
+   * Replaces the caller's token hash in one planned mutation, so a rename
+   * committed meanwhile is not undone by a stale read.
+   */
+  rotateCallerToken(id: string, tokenHash: string): Promise<CallerConfig>;
   /** Unregisters the caller; its subscriptions and event log go with it (its sequence counter stays). */
   removeCaller(id: string): Promise<void>;
   /** Creates or updates the subscription (an upsert). */

@@ -97,4 +97,24 @@ describe("startConfigFileSync on the real store", () => {
     expect(reopened.registry.listOutages()).toEqual([]);
     expect(reopened.registry.listSubscriptions().map((s) => s.serviceId)).toEqual(["web"]);
   });
+
+  it("keeps the token of a caller it adopts or edits, so a re-sync never erases a rotated token", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "monitor-config-store-"));
+    const path = join(dir, "monitor.json");
+    const stack = await open(join(dir, "monitor.db"));
+    // Registered through the API (RegisterCaller stores a token hash), then rotated.
+    await stack.registry.addCaller({ id: "pager", displayName: "", createdAt: NOW, tokenHash: "a".repeat(64) });
+    await stack.registry.rotateCallerToken("pager", "b".repeat(64));
+    // The file adopts it (managedBy changes) ...
+    await save(path, { version: 1, callers: [{ id: "pager" }] });
+    await sync(path, stack.registry);
+    expect(stack.registry.getCaller("pager")).toMatchObject({ managedBy: "config", tokenHash: "b".repeat(64) });
+    // ... and an edit of its display name re-syncs it: the token stays.
+    await save(path, { version: 1, callers: [{ id: "pager", displayName: "Pager" }] });
+    await waitUntil(() => stack.registry.getCaller("pager")?.displayName === "Pager", 10_000, "the rename applied");
+    expect(stack.registry.getCaller("pager")?.tokenHash).toBe("b".repeat(64));
+    await stack.store.close();
+    const reopened = await open(join(dir, "monitor.db"));
+    expect(reopened.contents.callers).toEqual([expect.objectContaining({ id: "pager", displayName: "Pager", tokenHash: "b".repeat(64) })]);
+  });
 });

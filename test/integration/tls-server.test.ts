@@ -73,7 +73,7 @@ describe("a server with --tls-cert/--tls-key", () => {
   });
 
   it("serves grpc-js with credentials.createSsl(ca)", async () => {
-    const grpcJs = createGrpcJsClients(server.port, { ca: certs.ca });
+    const grpcJs = createGrpcJsClients(server.port, { tls: { ca: certs.ca } });
     try {
       const response = await grpcJs.unary<{ status: string }>("health", "Check", { service: "" });
       expect(response.status).toBe("SERVING");
@@ -91,7 +91,7 @@ describe("a server with --tls-cert/--tls-key", () => {
     const error = await sdk(server.baseUrl, { ca: certs.otherCa }).management.listCallers({}).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConnectError);
     expect((error as ConnectError).rawMessage).toMatch(/self[- ]signed|unable to (get|verify)|certificate/i);
-    const grpcJs = createGrpcJsClients(server.port, { ca: certs.otherCa });
+    const grpcJs = createGrpcJsClients(server.port, { tls: { ca: certs.otherCa } });
     try {
       const grpcError = (await grpcJs.unary("health", "Check", { service: "" }).catch((e: unknown) => e)) as GrpcError;
       expect(grpcError.code).toBe(Code.Unavailable);
@@ -174,7 +174,7 @@ describe("a server with --tls-client-ca (mTLS)", () => {
     expect((refused as ConnectError).rawMessage).toMatch(/certificate required|handshake failure|socket hang up|ECONNRESET/i);
     const { callers } = await sdk(mtls.baseUrl, { cert: certs.clientCert, key: certs.clientKey }).management.listCallers({});
     expect(callers).toEqual([]);
-    const grpcJs = createGrpcJsClients(mtls.port, { ca: certs.ca, cert: certs.clientCert, key: certs.clientKey });
+    const grpcJs = createGrpcJsClients(mtls.port, { tls: { ca: certs.ca, cert: certs.clientCert, key: certs.clientKey } });
     try {
       expect(await grpcJs.unary<{ status: string }>("health", "Check", { service: "" })).toEqual({ status: "SERVING" });
     } finally {

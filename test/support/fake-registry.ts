@@ -2,6 +2,7 @@ import { MonitorError, notFound } from "../../server/domain/monitor-error.js";
 import { targetKey } from "../../server/domain/service-target.js";
 import type { CallerConfig, PlannedOutage, ServiceConfig, SubscriptionConfig } from "../../server/domain/types.js";
 import type { Registry, RegistryChange, RegistryData } from "../../server/store/registry.js";
+import { withTokenOf } from "../../server/store/with-token-of.js";
 
 /**
  * A Registry over plain maps, with the refusals and cascades the real one
@@ -125,10 +126,20 @@ export function createFakeRegistry(initial: Partial<RegistryData> = {}) {
         emit({ kind: "caller_added", caller });
         return caller;
       }),
-    updateCaller: (caller) =>
+    updateCaller: (input) =>
       mutate("updateCaller", () => {
-        const previous = callers.get(caller.id);
-        if (previous === undefined) throw notFound("caller", caller.id);
+        const previous = callers.get(input.id);
+        if (previous === undefined) throw notFound("caller", input.id);
+        const caller = withTokenOf(previous, input);
+        callers.set(caller.id, caller);
+        emit({ kind: "caller_updated", caller, previous });
+        return caller;
+      }),
+    rotateCallerToken: (id, tokenHash) =>
+      mutate("rotateCallerToken", () => {
+        const previous = callers.get(id);
+        if (previous === undefined) throw notFound("caller", id);
+        const caller: CallerConfig = { ...previous, tokenHash };
         callers.set(caller.id, caller);
         emit({ kind: "caller_updated", caller, previous });
         return caller;

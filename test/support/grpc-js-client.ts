@@ -21,6 +21,8 @@ const definition = grpc.loadPackageDefinition(
 export type GrpcError = grpc.ServiceError;
 export const status = grpc.status;
 
+type Streaming = { Watch(r: object, md: grpc.Metadata): grpc.ClientReadableStream<Record<string, unknown>> };
+
 export interface GrpcJsClients {
   /** Calls a unary RPC by its method name (e.g. "RegisterService") with a plain-object request. */
   unary<T = Record<string, unknown>>(service: "management" | "health", method: string, request: object): Promise<T>;
@@ -29,9 +31,22 @@ export interface GrpcJsClients {
   close(): void;
 }
 
-/** With `tls`, over TLS trusting `tls.ca` (and presenting `cert`/`key` for mTLS); h2c otherwise. */
-export function createGrpcJsClients(port: number, tls?: { readonly ca: string; readonly cert?: string; readonly key?: string }): GrpcJsClients {
+/**
+ * `token`, when given, goes on every call as `authorization: Bearer <token>` metadata;
+ * with `tls`, over TLS trusting `tls.ca` (and presenting `cert`/`key` for mTLS); h2c otherwise.
+ */
+export function createGrpcJsClients(
+  port: number,
+  options: { readonly token?: string; readonly tls?: { readonly ca: string; readonly cert?: string; readonly key?: string } } = {},
+): GrpcJsClients {
   const address = `127.0.0.1:${port}`;
+  // Call credentials need TLS in grpc-js, so the bearer token travels as plain per-call metadata.
+  const metadata = () => {
+    const m = new grpc.Metadata();
+    if (options.token !== undefined) m.set("authorization", `Bearer ${options.token}`);
+    return m;
+  };
+  const { tls } = options;
   const credentials =
     tls === undefined
       ? grpc.credentials.createInsecure()
@@ -46,17 +61,20 @@ export function createGrpcJsClients(port: number, tls?: { readonly ca: string; r
   const clients = { management, health };
   return {
     unary(service, method, request) {
-      const client = clients[service] as unknown as Record<string, (req: object, opts: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r: unknown) => void) => void>;
+      const client = clients[service] as unknown as Record<
+        string,
+        (req: object, md: grpc.Metadata, opts: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r: unknown) => void) => void
+      >;
       const fn = client[method];
       if (fn === undefined) throw new Error(`no method ${method}`);
       return new Promise((resolve, reject) =>
-        fn.call(client, request, { deadline: Date.now() + 10_000 }, (error, response) =>
+        fn.call(client, request, metadata(), { deadline: Date.now() + 10_000 }, (error, response) =>
           error === null ? resolve(response as never) : reject(error),
         ),
       );
     },
-    watch: (request) => (watch as unknown as { Watch(r: object): grpc.ClientReadableStream<Record<string, unknown>> }).Watch(request),
-    healthWatch: (request) => (health as unknown as { Watch(r: object): grpc.ClientReadableStream<Record<string, unknown>> }).Watch(request),
+    watch: (request) => (watch as unknown as Streaming).Watch(request, metadata()),
+    healthWatch: (request) => (health as unknown as Streaming).Watch(request, metadata()),
     close() {
       management.close();
       watch.close();

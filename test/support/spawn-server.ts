@@ -26,14 +26,15 @@ export interface SpawnedServer {
 /**
  * Starts the real, compiled server (`dist/server/main.js`) as a child process on 127.0.0.1
  * (port 0 unless `port` is given, e.g. to restart on the same address) and waits for the "listening" log line that names the bound port.
+ * `listenHost` binds another host (a wildcard, on port 0); clients still connect via 127.0.0.1.
  */
 export async function spawnServer(
-  options: { dataDir?: string; port?: number; args?: string[]; env?: NodeJS.ProcessEnv } = {},
+  options: { dataDir?: string; port?: number; listenHost?: string; args?: string[]; env?: NodeJS.ProcessEnv } = {},
 ): Promise<SpawnedServer> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "monitor-test-"));
   const child = spawn(
     process.execPath,
-    [SERVER_MAIN, "--listen", `127.0.0.1:${options.port ?? 0}`, "--data-dir", dataDir, ...(options.args ?? [])],
+    [SERVER_MAIN, "--listen", `${options.listenHost ?? "127.0.0.1"}:${options.port ?? 0}`, "--data-dir", dataDir, ...(options.args ?? [])],
     { cwd: ROOT, env: { ...process.env, ...options.env }, stdio: ["ignore", "pipe", "pipe"] },
   );
   let output = "";
@@ -49,7 +50,7 @@ export async function spawnServer(
     const timer = setTimeout(() => reject(new Error(`server did not start in 20 s:\n${output}`)), 20_000);
     const onData = () => {
       // The listening line itself: a config file's services are logged with addresses before it.
-      const match = /"msg":"listening on 127\.0\.0\.1:(\d+)( \(TLS, https\))?"/.exec(output);
+      const match = /"msg":"listening on [^"]*?:(\d+)( \(TLS, https\))?"/.exec(output);
       if (match !== null) {
         clearTimeout(timer);
         child.stdout!.off("data", onData);
@@ -83,10 +84,18 @@ export async function spawnServer(
   };
 }
 
-/** Runs the server to exit (e.g. a start-up that must fail) and returns its code and output. */
-export async function runServerToExit(dataDir: string, timeoutMs = 20_000): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [SERVER_MAIN, "--listen", "127.0.0.1:0", "--data-dir", dataDir], {
+/**
+ * Runs the server to exit (e.g. a start-up that must fail) and returns its code and output;
+ * `args` come after the defaults and win over them (`--listen` given again).
+ */
+export async function runServerToExit(
+  dataDir: string,
+  timeoutMs = 20_000,
+  options: { args?: readonly string[]; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [SERVER_MAIN, "--listen", "127.0.0.1:0", "--data-dir", dataDir, ...(options.args ?? [])], {
     cwd: ROOT,
+    env: { ...process.env, ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

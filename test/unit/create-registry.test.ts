@@ -186,4 +186,29 @@ describe("the registry over the store", () => {
     expect(registry.listServices()).toHaveLength(100);
     expect(writes() - before).toBeLessThanOrEqual(2);
   });
+
+  it("keeps a caller's token hash through a rename, and only a rotation replaces it", async () => {
+    const { registry } = await stack();
+    const first = "a".repeat(64);
+    const second = "b".repeat(64);
+    await registry.addCaller({ ...caller("bot"), tokenHash: first });
+    // A rename (or a config re-sync) knows nothing of tokens: it must not erase the stored one.
+    const renamed = await registry.updateCaller({ ...caller("bot"), displayName: "Bot" });
+    expect(renamed).toEqual({ ...caller("bot"), displayName: "Bot", tokenHash: first });
+    // Even a stray tokenHash on an update is not a rotation.
+    await registry.updateCaller({ ...caller("bot"), displayName: "Bot", tokenHash: second } as ReturnType<typeof caller>);
+    expect(registry.getCaller("bot")?.tokenHash).toBe(first);
+    const rotated = await registry.rotateCallerToken("bot", second);
+    expect(rotated).toEqual({ ...caller("bot"), displayName: "Bot", tokenHash: second });
+    await expect(registry.rotateCallerToken("nobody", first)).rejects.toMatchObject({ kind: "not_found" });
+  });
+
+  it("lets a rotation and a rename submitted together both stand", async () => {
+    const { registry } = await stack();
+    await registry.addCaller({ ...caller("bot"), tokenHash: "a".repeat(64) });
+    await Promise.all([registry.rotateCallerToken("bot", "b".repeat(64)), registry.updateCaller({ ...caller("bot"), displayName: "Renamed" })]);
+    expect(registry.getCaller("bot")).toEqual({ ...caller("bot"), displayName: "Renamed", tokenHash: "b".repeat(64) });
+    await Promise.all([registry.updateCaller({ ...caller("bot"), displayName: "Again" }), registry.rotateCallerToken("bot", "c".repeat(64))]);
+    expect(registry.getCaller("bot")).toEqual({ ...caller("bot"), displayName: "Again", tokenHash: "c".repeat(64) });
+  });
 });

@@ -92,4 +92,14 @@ describe("isLoopbackHost", () => {
   it.each(["0.0.0.0", "::", "10.0.0.1", "192.168.1.1", "example.com", "128.0.0.1", "::2"])("%s is not", (host) => {
     expect(isLoopbackHost(host)).toBe(false);
   });
+
+  it("counts auth refusals by gRPC code and reason", async () => {
+    const metrics = createMetrics();
+    for (const reason of ["missing", "missing", "unknown_token", "permission_denied"]) metrics.authRefused(reason);
+    expect(samples(await metrics.registry.metrics(), "monitor_auth_refusals_total").sort()).toEqual([
+      'monitor_auth_refusals_total{code="permission_denied",reason="permission_denied"} 1',
+      'monitor_auth_refusals_total{code="unauthenticated",reason="missing"} 2',
+      'monitor_auth_refusals_total{code="unauthenticated",reason="unknown_token"} 1',
+    ]);
+  });
 });
