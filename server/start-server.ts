@@ -25,6 +25,7 @@ import { createCommitQueue } from "./store/commit-queue.js";
 import { createRegistry } from "./store/create-registry.js";
 import { openServerStore, type ServerStore } from "./store/open-server-store.js";
 import { createRegistryModel } from "./store/registry-model.js";
+import { createStoreOutage, type StoreOutage } from "./store/store-outage.js";
 import { createHistoryRuntime } from "./history/start-history.js";
 import { DEFAULT_HISTORY_RETENTION, type HistoryRetention } from "./history/retention-job.js";
 import { startConfigFileSync } from "./config/config-file-sync.js";
@@ -139,14 +140,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   if (options.databaseUrl === undefined) await mkdir(options.dataDir, { recursive: true });
   // The store's lock comes first: a second server must not even read the
   // store (it would write over the first one's changes).
+  // Store outages: PostgreSQL reconnects by itself; health follows the store.
+  const outage = createStoreOutage({ logger, clock: options.clock, onFatal: (error) => options.onFatal?.(error) });
   const opened = await openServerStore({
     dataDir: options.dataDir,
     databaseUrl: options.databaseUrl,
     log: (message) => logger.info(message),
-    onLockLost: (error) => {
-      logger.fatal({ err: error }, `store: ${error instanceof Error ? error.message : String(error)}: stopping`);
-      options.onFatal?.(error);
-    },
+    // Reconnecting: a lost lock is an outage, which `outage` logs.
+    onLockLost: () => undefined,
+    reconnect: outage.reconnect,
   });
   logger.info({ store: opened.store.description }, `store: ${opened.store.description}`);
   // What start-up has opened so far, undone newest first if a later step
@@ -154,7 +156,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // engine, a database handle or a listener of this server lives on.
   const undo: Array<() => unknown> = [];
   try {
-    return await startLocked(options, opened, undo);
+    return await startLocked(options, opened, undo, outage);
   } catch (error) {
     for (const step of undo.reverse()) {
       try {
@@ -172,7 +174,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 }
 
 /** startServer once the store is ours; its lock is released by close(), `undo` collects what a failed start must close. */
-async function startLocked(options: ServerOptions, opened: ServerStore, undo: Array<() => unknown>): Promise<RunningServer> {
+async function startLocked(options: ServerOptions, opened: ServerStore, undo: Array<() => unknown>, outage: StoreOutage): Promise<RunningServer> {
   const { logger, clock } = options;
   const { store, lock, contents } = opened;
   // Off by default: no default-metrics collectors, no histograms at every check,
@@ -196,6 +198,14 @@ async function startLocked(options: ServerOptions, opened: ServerStore, undo: Ar
   undo.push(() => registry.flush(), stopLoggingChanges);
 
   const health = createHealthStatus(SERVED_SERVICES.map((service) => service.typeName));
+  outage.attach(health, () => ({
+    services: model.listServices(),
+    callers: model.listCallers(),
+    subscriptions: model.listSubscriptions(),
+    outages: model.listOutages(),
+    sequences: model.listCallers().map((caller) => ({ callerId: caller.id, lastSequence: queue.lastSequence(caller.id) })),
+  }));
+  undo.push(() => outage.detach());
   const shutdown = new AbortController();
   const dns = createDnsCache({ now: clock.now });
   // Reads the engine's state lazily (it is created next) for stats' current streak.
@@ -320,6 +330,7 @@ async function startLocked(options: ServerOptions, opened: ServerStore, undo: Ar
 
   let closing: Promise<void> | undefined;
   async function close(): Promise<void> {
+    outage.detach();
     health.setAll(ServingStatus.NOT_SERVING);
     logger.info("shutdown: health is NOT_SERVING");
     // Let health watchers hear NOT_SERVING before their streams end.
