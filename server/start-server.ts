@@ -183,7 +183,7 @@ async function startLocked(options: ServerOptions, opened: ServerStore, undo: Ar
   const hub = withStreamLogging(createEventHub(), logger);
   const model = createRegistryModel(contents);
   const queue = createCommitQueue({
-    store,
+    store: outage.watchWrites(store),
     model,
     sequences: contents.sequences,
     now: clock.now,

@@ -28,12 +28,16 @@ describePostgres("a PostgreSQL outage under a running server", () => {
   const recorders: WatchRecorder[] = [];
 
   beforeAll(async () => {
-    cluster = await startPostgresCluster();
+    // Durable: with synchronous_commit off an immediate stop loses acknowledged
+    // commits, which the server rightly finds after reconnecting (and stops).
+    cluster = await startPostgresCluster({ durable: true });
     monitor = await startLiveMonitor({ args: ["--database", cluster.url] });
     flapping = (await createReservedPortListener()).listener;
   }, 60_000);
 
   afterAll(async () => {
+    // The server's own account, when it stopped or a wait ran out.
+    if (monitor !== undefined && process.env["MONITOR_TEST_DUMP"] !== undefined) console.log(monitor.server.output().split("\n").filter((l) => /"level":(40|50|60)/.test(l)).slice(-30).join("\n"));
     for (const recorder of recorders) recorder.cancel();
     await monitor?.close("SIGKILL");
     await flapping?.close();
