@@ -50,9 +50,9 @@ export interface ServerOptions {
   readonly configFile?: string;
   readonly logger: Logger;
   /**
-   * The server can no longer run safely (it lost the PostgreSQL lock, so
-   * another server may write the store): the process should close it and
-   * exit non-zero. Logged either way.
+   * The server can no longer run safely (after a PostgreSQL outage another
+   * server holds the lock, or the store no longer matches memory): the
+   * process should close it and exit non-zero. Logged either way.
    */
   readonly onFatal?: (error: unknown) => void;
   readonly clock: Clock;
