@@ -26,6 +26,7 @@ import { createCommitQueue } from "./store/commit-queue.js";
 import { createRegistry } from "./store/create-registry.js";
 import { openServerStore, type ServerStore } from "./store/open-server-store.js";
 import { createRegistryModel } from "./store/registry-model.js";
+import { createStoreOutage, type StoreOutage } from "./store/store-outage.js";
 import { createHistoryRuntime } from "./history/start-history.js";
 import { DEFAULT_HISTORY_RETENTION, type HistoryRetention } from "./history/retention-job.js";
 import { startConfigFileSync } from "./config/config-file-sync.js";
@@ -57,9 +58,9 @@ export interface ServerOptions {
   readonly configFile?: string;
   readonly logger: Logger;
   /**
-   * The server can no longer run safely (it lost the PostgreSQL lock, so
-   * another server may write the store): the process should close it and
-   * exit non-zero. Logged either way.
+   * The server can no longer run safely (after a PostgreSQL outage another
+   * server holds the lock, or the store no longer matches memory): the
+   * process should close it and exit non-zero. Logged either way.
    */
   readonly onFatal?: (error: unknown) => void;
   readonly clock: Clock;
@@ -163,14 +164,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   if (options.databaseUrl === undefined) await mkdir(options.dataDir, { recursive: true });
   // The store's lock comes first: a second server must not even read the
   // store (it would write over the first one's changes).
+  // Store outages: PostgreSQL reconnects by itself; health follows the store.
+  const outage = createStoreOutage({ logger, clock: options.clock, onFatal: (error) => options.onFatal?.(error) });
   const opened = await openServerStore({
     dataDir: options.dataDir,
     databaseUrl: options.databaseUrl,
     log: (message) => logger.info(message),
-    onLockLost: (error) => {
-      logger.fatal({ err: error }, `store: ${error instanceof Error ? error.message : String(error)}: stopping`);
-      options.onFatal?.(error);
-    },
+    // Reconnecting: a lost lock is an outage, which `outage` logs.
+    onLockLost: () => undefined,
+    reconnect: outage.reconnect,
   });
   logger.info({ store: opened.store.description }, `store: ${opened.store.description}`);
   // What start-up has opened so far, undone newest first if a later step
@@ -178,7 +180,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // engine, a database handle or a listener of this server lives on.
   const undo: Array<() => unknown> = [];
   try {
-    return await startLocked(options, opened, undo, tls?.material);
+    return await startLocked(options, opened, undo, outage, tls?.material);
   } catch (error) {
     for (const step of undo.reverse()) {
       try {
@@ -196,7 +198,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 }
 
 /** startServer once the store is ours; its lock is released by close(), `undo` collects what a failed start must close. */
-async function startLocked(options: ServerOptions, opened: ServerStore, undo: Array<() => unknown>, tls: TlsMaterial | undefined): Promise<RunningServer> {
+async function startLocked(
+  options: ServerOptions,
+  opened: ServerStore,
+  undo: Array<() => unknown>,
+  outage: StoreOutage,
+  tls: TlsMaterial | undefined,
+): Promise<RunningServer> {
   const { logger, clock } = options;
   const { store, lock, contents } = opened;
   // Off by default: no default-metrics collectors, no histograms at every check,
@@ -205,7 +213,7 @@ async function startLocked(options: ServerOptions, opened: ServerStore, undo: Ar
   const hub = withStreamLogging(createEventHub(), logger);
   const model = createRegistryModel(contents);
   const queue = createCommitQueue({
-    store,
+    store: outage.watchWrites(store),
     model,
     sequences: contents.sequences,
     now: clock.now,
@@ -226,6 +234,14 @@ async function startLocked(options: ServerOptions, opened: ServerStore, undo: Ar
   undo.push(() => registry.flush(), stopLoggingChanges);
 
   const health = createHealthStatus(SERVED_SERVICES.map((service) => service.typeName));
+  outage.attach(health, () => ({
+    services: model.listServices(),
+    callers: model.listCallers(),
+    subscriptions: model.listSubscriptions(),
+    outages: model.listOutages(),
+    sequences: model.listCallers().map((caller) => ({ callerId: caller.id, lastSequence: queue.lastSequence(caller.id) })),
+  }));
+  undo.push(() => outage.detach());
   const shutdown = new AbortController();
   // connect links every call in flight to this signal (one abort listener each, removed when the
   // call ends), so more than 10 concurrent calls tripped MaxListenersExceededWarning: not a leak.
@@ -367,6 +383,7 @@ async function startLocked(options: ServerOptions, opened: ServerStore, undo: Ar
 
   let closing: Promise<void> | undefined;
   async function close(): Promise<void> {
+    outage.detach();
     health.setAll(ServingStatus.NOT_SERVING);
     logger.info("shutdown: health is NOT_SERVING");
     // Let health watchers hear NOT_SERVING before their streams end.

@@ -3,7 +3,7 @@ import { acquireDataDirLock } from "./data-dir-lock.js";
 import type { HistoryStore } from "./history-store.js";
 import { hasLegacyData, importLegacyDataDir, isEmptyStore } from "./import-legacy-data-dir.js";
 import { openPostgresHistoryStore } from "./postgres-history-store.js";
-import { openPostgresStore } from "./postgres-store.js";
+import { openPostgresStore, type PostgresReconnect } from "./postgres-store.js";
 import { openSqliteHistoryStore } from "./sqlite-history-store.js";
 import { openSqliteStore } from "./sqlite-store.js";
 import type { StoreLock } from "./store-lock.js";
@@ -19,6 +19,8 @@ export interface ServerStoreOptions {
   readonly log: (message: string) => void;
   /** The PostgreSQL lock session was lost: another server may now take the database over. */
   readonly onLockLost: (error: unknown) => void;
+  /** PostgreSQL only: reconnect after an outage instead of losing the store for good. */
+  readonly reconnect?: PostgresReconnect | undefined;
 }
 
 /** The history (issue 11) as the server owns it: in the main store's database, closed before the main store. */
@@ -77,7 +79,10 @@ export async function openServerStore(options: ServerStoreOptions): Promise<Serv
 async function openLocked(options: ServerStoreOptions): Promise<{ store: Store; lock: StoreLock; dataDirLocked: boolean }> {
   const retention = options.retentionPerCaller === undefined ? {} : { retentionPerCaller: options.retentionPerCaller };
   if (options.databaseUrl !== undefined) {
-    const store = await openPostgresStore({ url: options.databaseUrl, onLockLost: options.onLockLost, ...retention });
+    const store = await openPostgresStore({ url: options.databaseUrl, onLockLost: options.onLockLost,
+      ...(options.reconnect === undefined ? {} : { reconnect: options.reconnect }),
+      ...retention,
+    });
     return { store, lock: { resource: store.description, release: () => store.close() }, dataDirLocked: false };
   }
   // Before SQLite's file is touched: a second server must not even open it.

@@ -36,6 +36,15 @@ export interface PostgresSessionLock extends StoreLock {
    * replaces the lost-lock wording for other reasons this server must stop.
    */
   markLost(why: string, message?: string): StoreError;
+  /**
+   * After a loss (with `reconnects`): ends the lost session and takes the
+   * lock on a new one. Writes stay refused until `restore`. Throws
+   * StoreLockedError when another session holds the lock now, a StoreError
+   * when the database cannot be reached yet.
+   */
+  reacquire(): Promise<void>;
+  /** The store was found to match memory after `reacquire`: writes may go on. */
+  restore(): void;
 }
 
 /** ("SMON", 1): the two int4 halves of the one-server advisory lock key. */
@@ -52,6 +61,11 @@ export interface TakeSessionLockOptions {
   /** Connection settings for the lock's own session. */
   readonly clientConfig: pg.ClientConfig;
   readonly onLost: (error: StoreError) => void;
+  /**
+   * The store will reconnect after a loss (reacquire), so a loss is an
+   * outage, told once per outage, not the end of this server.
+   */
+  readonly reconnects?: boolean;
 }
 
 interface Holder {
@@ -68,33 +82,86 @@ interface Holder {
  */
 export async function takePostgresSessionLock(options: TakeSessionLockOptions): Promise<PostgresSessionLock> {
   const { target, onLost } = options;
-  const client = new pg.Client(options.clientConfig);
   let releasing = false;
   let lostError: StoreError | undefined;
 
   function markLost(why: string, message?: string): StoreError {
     if (lostError !== undefined) return lostError;
-    lostError = new StoreError(
-      "unavailable",
-      target.redact(
-        message ??
+    // Reconnecting, the wording for a stop does not apply: the check after
+    // reconnecting decides whether this server must stop.
+    const wording =
+      options.reconnects === true
+        ? `${target.description}: lost the session holding the one-server lock (${why}); reconnecting`
+        : (message ??
           `${target.description}: lost the session holding the one-server lock (${why}); ` +
-            "another server may take the database over, so this one must stop",
-      ),
-    );
+            "another server may take the database over, so this one must stop");
+    lostError = new StoreError("unavailable", target.redact(wording));
     const error = lostError;
     queueMicrotask(() => onLost(error));
     return error;
   }
 
+  let session = await connectAndLock(options, (client, why) => {
+    // Only the current session's loss counts: a replaced one ends on purpose.
+    if (!releasing && client === session.client) markLost(why);
+  });
+  const watch = (client: pg.Client, why: string): void => {
+    if (!releasing && client === session.client) markLost(why);
+  };
+
+  return {
+    resource: target.description,
+    get backendPid() {
+      return session.backendPid;
+    },
+    get fenceSql() {
+      return fenceSqlFor(session.backendPid);
+    },
+    lost: () => lostError,
+    markLost,
+    async reacquire() {
+      if (lostError === undefined || releasing) return;
+      const old = session.client;
+      await old.end().catch(() => undefined);
+      session = await connectAndLock(options, watch);
+      if (releasing) await session.client.end().catch(() => undefined);
+    },
+    restore() {
+      if (!releasing) lostError = undefined;
+    },
+    async release() {
+      if (releasing) return;
+      releasing = true;
+      // Ending the session releases the lock; an unlock first would only
+      // open a window in which this process has no lock but still a pool.
+      await session.client.end().catch(() => undefined);
+    },
+  };
+}
+
+function fenceSqlFor(backendPid: number): string {
+  return (
+    "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted" +
+    ` AND classid = ${SERVER_LOCK_KEY[0]} AND objid = ${SERVER_LOCK_KEY[1]} AND objsubid = 2 AND pid = ${backendPid}` +
+    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+  );
+}
+
+/** A new session holding the lock; `onGone` hears it fail or end (not before it is returned). */
+async function connectAndLock(
+  options: TakeSessionLockOptions,
+  onGone: (client: pg.Client, why: string) => void,
+): Promise<{ client: pg.Client; backendPid: number }> {
+  const { target } = options;
+  const client = new pg.Client(options.clientConfig);
+  let ready = false;
   // Without an 'error' listener a lost connection would crash the process.
   client.on("error", (err) => {
-    if (!releasing) markLost(err.message);
+    if (ready) onGone(client, err.message);
   });
   client.on("end", () => {
-    if (!releasing) markLost("the connection ended");
+    if (ready) onGone(client, "the connection ended");
   });
-
   try {
     await client.connect();
     const taken = await client.query<{ locked: boolean; pid: number }>(
@@ -103,26 +170,9 @@ export async function takePostgresSessionLock(options: TakeSessionLockOptions): 
     );
     const row = taken.rows[0]!;
     if (!row.locked) throw await refusal(client, target);
-    const backendPid = row.pid;
-    return {
-      resource: target.description,
-      backendPid,
-      fenceSql:
-        "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted" +
-        ` AND classid = ${SERVER_LOCK_KEY[0]} AND objid = ${SERVER_LOCK_KEY[1]} AND objsubid = 2 AND pid = ${backendPid}` +
-        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
-      lost: () => lostError,
-      markLost,
-      async release() {
-        if (releasing) return;
-        releasing = true;
-        // Ending the session releases the lock; an unlock first would only
-        // open a window in which this process has no lock but still a pool.
-        await client.end().catch(() => undefined);
-      },
-    };
+    ready = true;
+    return { client, backendPid: row.pid };
   } catch (err) {
-    releasing = true;
     await client.end().catch(() => undefined);
     throw err instanceof StoreLockedError ? err : postgresStoreError(target, "open", err);
   }

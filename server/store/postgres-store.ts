@@ -1,8 +1,11 @@
 import { hostname } from "node:os";
 import pg from "pg";
-import type { LoggedEvent } from "../domain/types.js";
+import type { LoggedEvent, Millis } from "../domain/types.js";
+import { reconnectDelayMs } from "./reconnect-backoff.js";
+import { AVAILABLE, nextAvailability, type StoreAvailability } from "./store-availability.js";
 import { planOpRuns } from "./postgres-op-runs.js";
 import { applicationName, takePostgresSessionLock, type PostgresSessionLock } from "./postgres-session-lock.js";
+import { StoreLockedError } from "./store-lock.js";
 import { postgresStoreError } from "./postgres-store-error.js";
 import { decodeCounter, decodeEvent, decodeObservation, decodeService } from "./postgres-store-rows.js";
 import { applyMigrations } from "./postgres-store-schema.js";
@@ -51,6 +54,27 @@ export interface PostgresStoreOptions {
   readonly maxConnections?: number;
   /** How long connecting may take before it fails `unavailable`. Default 10 s. */
   readonly connectTimeoutMs?: number;
+  /**
+   * Reconnect after the lock's session is lost (the database stopped or
+   * restarted) instead of staying lost: `onLockLost` then means "unavailable
+   * for now", told once per outage.
+   */
+  readonly reconnect?: PostgresReconnect;
+}
+
+export interface PostgresReconnect {
+  /**
+   * With the lock taken again, what the store holds: undefined when it
+   * matches what this server wrote, else what differs (fatal).
+   */
+  verify(contents: StoreContents): string | undefined;
+  /** Each failed attempt, and the outage's end. */
+  onAvailability(state: StoreAvailability): void;
+  /** Another server holds the lock now, or the store no longer matches memory: this server must stop. */
+  onFatal(error: StoreError): void;
+  readonly now: () => Millis;
+  /** [0, 1) for the backoff's jitter; Math.random when absent. */
+  readonly random?: () => number;
 }
 
 /** Statement results the driver hands back: one per statement of a multi-statement simple query. */
@@ -84,7 +108,18 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     types,
   };
   const onLockLost = options.onLockLost ?? (() => undefined);
-  const lock = await takePostgresSessionLock({ target, clientConfig, onLost: onLockLost });
+  const { reconnect } = options;
+  // Set once the store exists: a loss starts its reconnect loop.
+  let startReconnecting: ((error: StoreError) => void) | undefined;
+  const lock = await takePostgresSessionLock({
+    target,
+    clientConfig,
+    reconnects: reconnect !== undefined,
+    onLost: (error) => {
+      onLockLost(error);
+      startReconnecting?.(error);
+    },
+  });
   const pool = new pg.Pool({ ...clientConfig, max: options.maxConnections ?? 4, idleTimeoutMillis: 30_000 });
   // An idle pooled connection that dies is dropped by the pool and replaced
   // on the next use; without a listener its 'error' would crash the process.
@@ -96,7 +131,76 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     await lock.release();
     throw err;
   }
-  return createPostgresStore({ target, pool, lock, retention });
+  const store = createPostgresStore({ target, pool, lock, retention });
+  if (reconnect !== undefined) startReconnecting = reconnectLoop(store, lock, reconnect);
+  return store;
+}
+
+/**
+ * The outage loop: after backoff, take the lock on a new session, load the
+ * store and compare it with memory; any failure waits longer and tries again.
+ * Another server holding the lock, or a store that differs, is fatal.
+ */
+function reconnectLoop(store: Store & { closed(): boolean }, lock: PostgresSessionLock, reconnect: PostgresReconnect) {
+  let state: StoreAvailability = AVAILABLE;
+  let running = false;
+  const random = reconnect.random ?? Math.random;
+
+  async function attempt(): Promise<"recovered" | "fatal" | string> {
+    try {
+      await lock.reacquire();
+      const difference = reconnect.verify(await store.load());
+      if (difference !== undefined) {
+        reconnect.onFatal(
+          new StoreError(
+            "unavailable",
+            `${store.description}: after reconnecting, the store no longer matches this server's memory (${difference}); ` +
+              "another server wrote it meanwhile, or a COMMIT whose outcome was unknown did commit: stopping (a restart reloads it)",
+          ),
+        );
+        return "fatal";
+      }
+      lock.restore();
+      return "recovered";
+    } catch (error) {
+      if (error instanceof StoreLockedError) {
+        reconnect.onFatal(new StoreError("unavailable", `${store.description}: after reconnecting: ${error.message}`, { cause: error }));
+        return "fatal";
+      }
+      if (error instanceof StoreError && error.kind === "unavailable") return error.message;
+      reconnect.onFatal(new StoreError("unavailable", `${store.description}: reconnecting: ${String(error)}`, { cause: error }));
+      return "fatal";
+    }
+  }
+
+  async function loop(): Promise<void> {
+    for (;;) {
+      const attempts = state.kind === "unavailable" ? state.attempts : 0;
+      await new Promise((resolve) => setTimeout(resolve, reconnectDelayMs(attempts, random())).unref?.());
+      if (store.closed()) return;
+      const outcome = await attempt();
+      if (outcome === "fatal" || store.closed()) return;
+      if (outcome === "recovered") {
+        state = nextAvailability(state, { kind: "recovered" }, reconnect.now());
+        reconnect.onAvailability(state);
+        // A loss during the check (its own connection broke) restarts the loop.
+        if (lock.lost() === undefined) return;
+        state = nextAvailability(state, { kind: "lost", reason: lock.lost()!.message }, reconnect.now());
+        reconnect.onAvailability(state);
+        continue;
+      }
+      state = nextAvailability(state, { kind: "attempt_failed", reason: outcome }, reconnect.now());
+      reconnect.onAvailability(state);
+    }
+  }
+
+  return (error: StoreError): void => {
+    state = nextAvailability(state, { kind: "lost", reason: error.message }, reconnect.now());
+    if (running) return;
+    running = true;
+    reconnect.onAvailability(state);
+    void loop().finally(() => (running = false));
+  };
 }
 
 interface StoreParts {
@@ -106,7 +210,7 @@ interface StoreParts {
   readonly retention: number;
 }
 
-function createPostgresStore({ target, pool, lock, retention }: StoreParts): Store {
+function createPostgresStore({ target, pool, lock, retention }: StoreParts): Store & { closed(): boolean } {
   const { description } = target;
   let closing: Promise<void> | undefined;
   /** The write in flight, if any: writes queue behind it, close waits for it. */
@@ -197,6 +301,7 @@ function createPostgresStore({ target, pool, lock, retention }: StoreParts): Sto
   return {
     description,
     load,
+    closed: () => closing !== undefined,
 
     write(ops) {
       // Checked when called: a write accepted before close() still runs.

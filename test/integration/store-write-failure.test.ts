@@ -2,10 +2,12 @@ import { execFileSync } from "node:child_process";
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConnectError } from "@connectrpc/connect";
+import { ConnectError, createClient } from "@connectrpc/connect";
+import { createGrpcTransport } from "@connectrpc/connect-node";
 import { durationFromMs, durationMs, timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { grpcCodeName } from "../../sdk/cli/grpc-code-name.js";
+import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from "../../server/gen/grpc/health/v1/health_pb.js";
 import { startLiveMonitor, type LiveMonitor } from "../support/live-monitor.js";
 
 /**
@@ -113,6 +115,9 @@ suite(`a full disk under the SQLite store${reason === undefined ? "" : ` (skippe
     const now = Date.now();
     await m.management.schedulePlannedOutage({ serviceId: kept, startTime: timestampFromMs(now + HOUR), endTime: timestampFromMs(now + 2 * HOUR), reason: "upgrade" });
 
+    const health = createClient(Health, createGrpcTransport({ baseUrl: m.server.baseUrl }));
+    const serving = async () => (await health.check({ service: "" })).status;
+    expect(await serving()).toBe(ServingStatus.SERVING);
     const filler = join(mountPoint, "filler");
     expect(fillUp(filler)).toBeGreaterThan(0);
     const logBefore = m.server.output().length;
@@ -128,6 +133,8 @@ suite(`a full disk under the SQLite store${reason === undefined ? "" : ` (skippe
       expect(r.message).not.toContain(mountPoint);
       expect(r.message).not.toMatch(/\/|monitor\.db/);
     }
+    // Health tells load balancers until a write succeeds again.
+    expect(await serving()).toBe(ServingStatus.NOT_SERVING);
     // The cause is in the server's log, for the operator.
     expect(m.server.output().slice(logBefore)).toMatch(/SQLITE_FULL|disk is full/);
     // Memory did not move ahead of the disk.
@@ -142,6 +149,7 @@ suite(`a full disk under the SQLite store${reason === undefined ? "" : ` (skippe
     rmSync(filler);
     // The same registration again: not ALREADY_EXISTS, since the refused one left nothing behind.
     const added = (await register(11_003)).service!.id;
+    expect(await serving()).toBe(ServingStatus.SERVING);
     await m.management.unregisterService({ serviceId: doomed });
     const acknowledgedServices = [`${kept} 11001`, `${added} 11003`].sort();
     const acknowledgedSubscriptions = [`ops ${kept} ${HOUR}/0`];

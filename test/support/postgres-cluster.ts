@@ -22,6 +22,10 @@ export interface PostgresCluster {
   readonly dir: string;
   /** Stops the postmaster at once and deletes the directory. Idempotent. */
   stop(): Promise<void>;
+  /** Stops the postmaster at once (`-m immediate`: every session cut, crash recovery at the next start), keeping its data. */
+  halt(): Promise<void>;
+  /** Starts the halted postmaster again, on the same port and data. */
+  restart(): Promise<void>;
 }
 
 export interface StartPostgresClusterOptions {
@@ -122,9 +126,10 @@ export async function startPostgresCluster(options: StartPostgresClusterOptions 
     "-c max_connections=200",
     ...(options.durable === true ? [] : ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]),
   ].join(" ");
+  const start = () => exec("pg_ctl", ["-D", data, "-w", "-t", "60", "-o", settings, "-l", join(dir, "log"), "start"]);
   try {
     await exec("initdb", ["-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]);
-    await exec("pg_ctl", ["-D", data, "-w", "-t", "60", "-o", settings, "-l", join(dir, "log"), "start"]);
+    await start();
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw err;
@@ -134,6 +139,11 @@ export async function startPostgresCluster(options: StartPostgresClusterOptions 
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
     dir,
+    async halt() {
+      const [command, argv] = stopArgs(binDir, dir);
+      await run(command, argv);
+    },
+    restart: start,
     stop() {
       stopped ??= (async () => {
         const [command, argv] = stopArgs(binDir, dir);
