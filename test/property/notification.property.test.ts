@@ -21,20 +21,22 @@ interface Made {
 
 type Moment = { readonly kind: "check"; readonly index: number; readonly at: Millis } | { readonly kind: "tick"; readonly at: Millis };
 
-function replay(timeline: Timeline): Made[] {
+/** `subscribedAt`: the subscription is created then (rule 5: a decision moment too); earlier moments do not concern it. */
+function replay(timeline: Timeline, subscribedAt = 0): Made[] {
   const { results, outages, gracePeriodMs } = timeline;
   // Ticks (outage ends, and each result time + grace as a potential deadline) sort after a check at the same instant.
   const moments: Moment[] = [
     ...results.map((r, index): Moment => ({ kind: "check", index, at: r.at })),
     ...outages.map((w): Moment => ({ kind: "tick", at: w.endMs })),
     ...results.map((r): Moment => ({ kind: "tick", at: r.at + gracePeriodMs })),
+    { kind: "tick", at: subscribedAt } satisfies Moment,
   ].sort((a, b) => a.at - b.at || (a.kind === b.kind ? 0 : a.kind === "check" ? -1 : 1));
   let observation = UNOBSERVED;
   let announced: Announced = NOTHING_ANNOUNCED;
   const made: Made[] = [];
   for (const moment of moments) {
     if (moment.kind === "check") observation = observe(observation, results[moment.index]!);
-    if (observation.status === "unknown") continue;
+    if (observation.status === "unknown" || moment.at < subscribedAt) continue;
     const announcement = decide({
       serviceId: "svc",
       announced,
@@ -138,6 +140,24 @@ describe("notification rules, over random histories", () => {
         const told = made.at(-1)?.announcement.status ?? "unknown";
         // Every outage is over and every deadline passed: nothing is owed any more.
         if (!inAnyOutage(timeline.outages, end)) expect(told).toBe(observation.status);
+      }),
+      params,
+    );
+  });
+
+  it("a new subscription hears the current status at once, unless in an outage or a failure still inside its grace", () => {
+    fc.assert(
+      fc.property(timelineArbitrary, fc.integer({ min: 0, max: 2_500_000 }), (timeline, subscribedAt) => {
+        const made = replay(timeline, subscribedAt);
+        const observation = timeline.results.filter((r) => r.at <= subscribedAt).reduce(observe, UNOBSERVED);
+        const owed =
+          !inAnyOutage(timeline.outages, subscribedAt) &&
+          (observation.status === "up" || (observation.status === "down" && subscribedAt - observation.sinceMs >= timeline.gracePeriodMs));
+        const first = made[0];
+        if (owed) {
+          expect(first?.atMs).toBe(subscribedAt);
+          expect(first?.announcement).toMatchObject({ previous: "unknown", status: observation.status, sinceMs: observation.sinceMs });
+        } else if (first !== undefined) expect(first.atMs).toBeGreaterThan(subscribedAt);
       }),
       params,
     );
