@@ -13,6 +13,10 @@ export default defineConfig({
     globalSetup: ["test/support/build-once.ts", "test/support/postgres-global-setup.ts"],
     // Integration tests spawn servers and child processes; isolate them.
     pool: "forks",
+    // Two files at a time, even on two cores (vitest's default there is one): most of
+    // a file's time is spent waiting on server processes, PostgreSQL and the 5-minute
+    // soak, not on the CPU, and no test asserts timing.
+    maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },
