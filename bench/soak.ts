@@ -55,7 +55,7 @@ async function main(): Promise<void> {
       "error" in f ? f.error : `${unit(f.firstQuarterMedian)} -> ${unit(f.lastQuarterMedian)} (${(f.change * 100).toFixed(1)} %)`;
     process.stdout.write(
       [
-        `soak: ${result.options.minutes} min, ${result.options.services} services, ${result.watchers.length} watchers, ${result.flips} outages started`,
+        `soak: ${result.options.minutes} min, ${result.options.services} services, ${result.watchers.length} watchers, ${result.flips} outages started, ${result.farmErrors.length} listener(s) that could not flip`,
         `RSS (median, first vs last quarter after warm-up): ${flat(summary.rss, mib)}`,
         `open FDs: ${flat(summary.fds, String)}`,
         `events heard: ${summary.events} over ${summary.streams} streams; gaps ${summary.gaps}, repeats ${summary.repeats}, snapshots ${summary.snapshots}, differing from the log ${summary.logMismatches}`,

@@ -35,6 +35,8 @@ export interface SoakResult {
   readonly samples: readonly SoakSample[];
   readonly watchers: ReadonlyArray<Omit<WatcherReport, "check"> & { readonly last: string; readonly logMismatches: number }>;
   readonly flips: number;
+  /** Listeners the farm failed to take down or bring back (a port taken meanwhile), with why. */
+  readonly farmErrors: readonly string[];
   /** Whether the server was still running when the load ended. */
   readonly serverAlive: boolean;
   /** Server log lines at error or fatal. */
@@ -94,6 +96,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     const began = Date.now();
     const stopAt = began + options.minutes * 60_000;
     const down = new Set<number>();
+    const farmErrors: string[] = [];
     let flips = 0;
     const flipper = setInterval(() => {
       const now = Date.now();
@@ -105,11 +108,16 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       }
       if (picked.length === 0) return;
       flips += picked.length;
-      void farm.set(picked, "down");
+      farm.set(picked, "down").catch((error: unknown) => farmErrors.push(`down: ${String(error)}`));
       const back = setTimeout(() => {
         timers.delete(back);
-        for (const index of picked) down.delete(index);
-        void farm.set(picked, "up");
+        // While a listener is down its port is free, and an outgoing connection (a check)
+        // may take it as its ephemeral port; it then cannot listen again. Such a service
+        // stays down for the rest of the run: counted, not fatal.
+        farm.set(picked, "up").then(
+          () => picked.forEach((index) => down.delete(index)),
+          (error: unknown) => farmErrors.push(`up: ${String(error)}`),
+        );
       }, 1000 + random() * 14_000);
       timers.add(back);
     }, 1000);
@@ -155,6 +163,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       samples,
       watchers,
       flips,
+      farmErrors,
       serverAlive,
       errorLines,
       warnLines,
