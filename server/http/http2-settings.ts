@@ -21,10 +21,10 @@ export const HTTP2_OPTIONS = {
   // Frames Node rejects as invalid, and streams it refuses, before it gives up
   // on the session (Node's defaults): the flood and rapid-reset defences.
   // Against raw floods (test/garbage/http2-floods.test.ts) Node ends the
-  // session on rapid reset, SETTINGS, empty DATA and CONTINUATION floods with
-  // these settings; a PING flood is only cut once nghttp2's queue of unsent
-  // acks overflows, which depends on how fast the server writes them (seen
-  // both cut and left open): it costs one small write per PING meanwhile.
+  // session on rapid reset, empty DATA and CONTINUATION floods with
+  // these settings; PING and SETTINGS floods are only cut once nghttp2's
+  // queue of unsent acks overflows, which depends on how fast the server
+  // writes them (seen both cut and left open): one small write per frame meanwhile.
   maxSessionInvalidFrames: 1000,
   maxSessionRejectedStreams: 100,
   settings: {
