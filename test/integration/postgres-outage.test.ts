@@ -46,7 +46,16 @@ describePostgres("a PostgreSQL outage under a running server", () => {
 
   it("answers UNAVAILABLE and NOT_SERVING while it is down, keeps checking, and recovers by itself", async () => {
     const health = createClient(Health, createGrpcTransport({ baseUrl: monitor.server.baseUrl }));
-    const serving = async () => (await health.check({ service: "" })).status;
+    // A health call that fails at the transport (once in CI under load: the stream refused
+    // by a GOAWAY on the health connection) says nothing about the status; asked again.
+    const serving = async () => {
+      try {
+        return (await health.check({ service: "" })).status;
+      } catch (error) {
+        if (ConnectError.from(error).message.includes("NGHTTP2_REFUSED_STREAM")) return undefined;
+        throw error;
+      }
+    };
     const serviceId = await monitor.registerService(flapping.port()!, 1_000);
     const callers = ["alice", "bob"];
     for (const caller of callers) {
@@ -80,7 +89,7 @@ describePostgres("a PostgreSQL outage under a running server", () => {
 
     try {
       await waitUntil(() => recorders.every((r) => r.changes().length >= 2), 30_000, "status changes before the outage");
-      expect(await serving()).toBe(ServingStatus.SERVING);
+      await waitUntil(async () => (await serving()) === ServingStatus.SERVING, 30_000, "health SERVING before the outage");
 
       const haltedAt = Date.now();
       await cluster.halt();
