@@ -66,7 +66,10 @@ async function expectBackNearBaseline(baseline: ProcessStats, rssMarginMiB: numb
       last = stats();
       return last.fds <= baseline.fds + fdMargin && last.rssBytes <= baseline.rssBytes + rssMarginMiB * MiB;
     },
-    20_000,
+    // Generous: freed memory goes back to the OS only at V8's next major GC, which
+    // an idle server runs late when the machine is busy (676 MiB still held after
+    // 20 s once, in a CI run sharing two cores with a soak).
+    60_000,
     `RSS and FDs near the baseline (${Math.round(baseline.rssBytes / MiB)} MiB, ${baseline.fds} fds)`,
   ).catch((error: unknown) => {
     throw new Error(`${String(error)}; last: ${Math.round(last.rssBytes / MiB)} MiB, ${last.fds} fds`);
