@@ -1,10 +1,9 @@
 import { afterEach, expect, it } from "vitest";
 import { openPostgresStore, type PostgresReconnect } from "../../server/store/postgres-store.js";
-import { SERVER_LOCK_KEY } from "../../server/store/postgres-session-lock.js";
 import type { StoreAvailability } from "../../server/store/store-availability.js";
 import { storeDifference, type StoreMemory } from "../../server/store/store-difference.js";
 import { StoreError, type Store, type StoreOp } from "../../server/store/store.js";
-import { asAdmin, describePostgres, dropTestDatabase, testDatabaseUrl } from "../support/postgres.js";
+import { asAdmin, describePostgres, dropTestDatabase, lockHolders, testDatabaseUrl } from "../support/postgres.js";
 import { waitUntil } from "../support/wait-until.js";
 
 /**
@@ -16,16 +15,6 @@ import { waitUntil } from "../support/wait-until.js";
 const T0 = 1_700_000_000_000;
 const caller = (id: string): StoreOp => ({ kind: "put_caller", caller: { id, displayName: "", createdAt: T0 } });
 
-async function lockHolders(url: string): Promise<number[]> {
-  return asAdmin(url, async (client) => {
-    const result = await client.query<{ pid: number }>(
-      `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = $1 AND objid = $2 AND objsubid = 2
-       AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-      [...SERVER_LOCK_KEY],
-    );
-    return result.rows.map((row) => row.pid);
-  });
-}
 
 describePostgres("postgres store reconnecting after a lost lock session", () => {
   const cleanups: Array<() => Promise<unknown>> = [];

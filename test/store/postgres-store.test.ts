@@ -2,12 +2,11 @@ import { afterEach, expect, it } from "vitest";
 import type { CallerEvent } from "../../server/domain/types.js";
 import { openPostgresStore, type PostgresStoreOptions } from "../../server/store/postgres-store.js";
 import { POSTGRES_MIGRATIONS, POSTGRES_SCHEMA_VERSION, applyMigrations } from "../../server/store/postgres-store-schema.js";
-import { SERVER_LOCK_KEY } from "../../server/store/postgres-session-lock.js";
 import { StoreLockedError } from "../../server/store/store-lock.js";
 import { StoreError, type Store, type StoreContents, type StoreOp } from "../../server/store/store.js";
 import { freeLoopbackPort } from "../support/postgres-cluster.js";
 import { startPostgresProxy } from "../support/postgres-proxy.js";
-import { asAdmin, describePostgres, dropTestDatabase, testDatabaseUrl } from "../support/postgres.js";
+import { asAdmin, describePostgres, dropTestDatabase, lockHolders, testDatabaseUrl } from "../support/postgres.js";
 import { waitUntil } from "../support/wait-until.js";
 import { describeStoreContract, reopenableBackend } from "./store-contract.js";
 import { prng } from "../support/prng.js";
@@ -34,17 +33,6 @@ function nameOf(url: string): string {
 }
 
 
-/** The backend pids holding the one-server lock on `url`'s database. */
-async function lockHolders(url: string): Promise<number[]> {
-  return asAdmin(url, async (client) => {
-    const result = await client.query<{ pid: number }>(
-      `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = $1 AND objid = $2 AND objsubid = 2
-       AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-      [...SERVER_LOCK_KEY],
-    );
-    return result.rows.map((row) => row.pid);
-  });
-}
 
 function rejection(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { describe, inject } from "vitest";
+import { SERVER_LOCK_KEY } from "../../server/store/postgres-session-lock.js";
 import type { TestPostgres } from "./postgres-global-setup.js";
 
 /**
@@ -109,4 +110,16 @@ export async function asAdmin<T>(url: string, fn: (client: pg.Client) => Promise
   } finally {
     await client.end();
   }
+}
+
+/** The backend pids holding the one-server lock on `url`'s database. */
+export async function lockHolders(url: string): Promise<number[]> {
+  return asAdmin(url, async (client) => {
+    const result = await client.query<{ pid: number }>(
+      `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = $1 AND objid = $2 AND objsubid = 2
+       AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+      [...SERVER_LOCK_KEY],
+    );
+    return result.rows.map((row) => row.pid);
+  });
 }
