@@ -1,6 +1,7 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { MonitorError, type MonitorErrorKind } from "../domain/monitor-error.js";
 import { StoreError } from "../store/store.js";
+import { clientGoneError, isClientGone } from "./client-gone.js";
 import { asBodyDecodeError } from "./decode-error.js";
 
 const CODES: Record<MonitorErrorKind, Code> = {
@@ -53,6 +54,9 @@ export function createErrorInterceptor(onInternal: (error: unknown, procedure: s
     const asConnectError = (error: unknown): ConnectError => {
       const undecodable = asBodyDecodeError(error, req.method.input.typeName);
       if (undecodable !== undefined) return undecodable;
+      // A request body cut off by its client (reset, disconnect) fails the
+      // read with Node's premature-close error: the client's doing, not a bug.
+      if (!isRefusal(error) && isClientGone(error, req.signal)) return clientGoneError(req.signal);
       if (!isRefusal(error)) onInternal(error, req.method.name);
       return toConnectError(error);
     };

@@ -9,6 +9,7 @@ import {
   type StreamStart,
 } from "../engine/caller-stream.js";
 import type { Registry } from "../store/registry.js";
+import { clientGoneError, isClientGone } from "./client-gone.js";
 import { isRefusal, toConnectError } from "./error-interceptor.js";
 import { checkCallerRef } from "./validate.js";
 import { toWatchResponse } from "./watch-to-proto.js";
@@ -71,6 +72,9 @@ export function createWatchService(deps: WatchDeps): ServiceImpl<typeof WatchSer
       try {
         for await (const item of stream) yield toWatchResponse(item);
       } catch (error) {
+        // A response written after the client left fails with Node's write error
+        // (thrown in at the yield): the ending of a Watch, not a bug to log.
+        if (isClientGone(error, ctx.signal)) throw clientGoneError(ctx.signal);
         if (!isRefusal(error)) deps.onInternalError?.(error, "Watch");
         throw toConnectError(error);
       } finally {
