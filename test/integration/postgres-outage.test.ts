@@ -2,13 +2,12 @@ import { createClient, ConnectError } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from "../../server/gen/grpc/health/v1/health_pb.js";
-import { grpcCodeName } from "../../sdk/cli/grpc-code-name.js";
 import { startLiveMonitor, type LiveMonitor } from "../support/live-monitor.js";
 import { startPostgresCluster, type PostgresCluster } from "../support/postgres-cluster.js";
 import { describePostgres } from "../support/postgres.js";
-import { readEventLog } from "../support/read-event-log.js";
 import { createReservedPortListener } from "../support/reserved-port-listener.js";
-import { sleep, waitUntil } from "../support/wait-until.js";
+import { callerIds, expectLogsHoldWhatWasAnnounced, startStoreFaultLoad } from "../support/store-fault-load.js";
+import { waitUntil } from "../support/wait-until.js";
 import { recordConnectWatch, type WatchRecorder } from "../support/watch-recorder.js";
 import type { SimListener } from "../../simulator/index.js";
 
@@ -65,27 +64,8 @@ describePostgres("a PostgreSQL outage under a running server", () => {
       recorders.push(recorder);
     }
 
-    let stopLoad = false;
-    const answers = new Map<string, number>();
-    const mutations = (async () => {
-      for (let i = 0; !stopLoad; i++) {
-        try {
-          await monitor.management.registerCaller({ callerId: `load-${i}` });
-          answers.set("OK", (answers.get("OK") ?? 0) + 1);
-        } catch (error) {
-          const code = grpcCodeName(ConnectError.from(error).code);
-          answers.set(code, (answers.get(code) ?? 0) + 1);
-        }
-        await sleep(50);
-      }
-    })();
-    const flaps = (async () => {
-      while (!stopLoad) {
-        await sleep(1_500);
-        if (flapping.state() === "up") await flapping.down();
-        else await flapping.up();
-      }
-    })();
+    const load = startStoreFaultLoad(monitor, flapping);
+    const { answers } = load;
 
     try {
       await waitUntil(() => recorders.every((r) => r.changes().length >= 2), 30_000, "status changes before the outage");
@@ -115,23 +95,15 @@ describePostgres("a PostgreSQL outage under a running server", () => {
           `answers ${JSON.stringify(Object.fromEntries(answers))}`,
       );
     } finally {
-      stopLoad = true;
-      await Promise.all([mutations, flaps]);
+      await load.stop();
     }
 
     expect([...answers.keys()].filter((code) => code !== "OK" && code !== "UNAVAILABLE")).toEqual([]);
     expect(monitor.server.process.exitCode).toBeNull();
-    for (const [i, caller] of callers.entries()) {
-      const log = await readEventLog(monitor.watch, caller);
-      // Continuous: 1..last, no gap, no duplicate.
-      expect(log.entries.map((e) => e.sequence)).toEqual(Array.from({ length: log.lastSequence }, (_, k) => k + 1));
-      // Nothing delivered that is not in the log, and alike there.
-      const delivered = recorders[i]!.changes();
-      expect(new Set(delivered.map((e) => e.sequence)).size).toBe(delivered.length);
-      for (const event of delivered) {
-        const entry = log.entries[event.sequence - 1];
-        expect(entry, `${caller}'s event ${event.sequence}`).toMatchObject({ kind: "status_change", serviceId: event.serviceId, what: event.status });
-      }
-    }
+    await expectLogsHoldWhatWasAnnounced(monitor, callers, recorders);
+    // Every acknowledged mutation is there. (A refused one may be too: a commit whose answer the
+    // stop cut off is neither acknowledged nor known to have failed.)
+    const registered = await callerIds(monitor);
+    expect(load.acknowledged.filter((id) => !registered.has(id)), "acknowledged registrations lost").toEqual([]);
   }, 180_000);
 });
