@@ -26,6 +26,7 @@ import { createCommitQueue } from "./store/commit-queue.js";
 import { createRegistry } from "./store/create-registry.js";
 import { openServerStore, type ServerStore } from "./store/open-server-store.js";
 import { createRegistryModel } from "./store/registry-model.js";
+import { createStoreFailureLog } from "./store/store-failure-log.js";
 import { createStoreOutage, type StoreOutage } from "./store/store-outage.js";
 import { createHistoryRuntime } from "./history/start-history.js";
 import { DEFAULT_HISTORY_RETENTION, type HistoryRetention } from "./history/retention-job.js";
@@ -212,6 +213,7 @@ async function startLocked(
   const metrics = options.metricsListen === undefined ? undefined : (await import("./metrics/create-metrics.js")).createMetrics();
   const hub = withStreamLogging(createEventHub(), logger);
   const model = createRegistryModel(contents);
+  const failures = createStoreFailureLog(logger, clock.now);
   const queue = createCommitQueue({
     store: outage.watchWrites(store),
     model,
@@ -219,7 +221,7 @@ async function startLocked(
     now: clock.now,
     publish: (events) => hub.publish(events),
     ...(metrics === undefined ? {} : { written: metrics.storeWritten }),
-    onError: (error, context) => logger.error({ err: error }, `store: ${context}`),
+    onError: failures("store"),
   });
   const refusals = createRefusalLog(logger, clock.now, metrics?.refused);
   const targetPolicy = options.targetPolicy ?? (parseTargetPolicy(DEFAULT_ALLOW_TARGETS) as TargetPolicy);
@@ -281,7 +283,7 @@ async function startLocked(
     }),
     ...(options.maxConcurrentChecks === undefined ? {} : { maxConcurrentChecks: options.maxConcurrentChecks }),
     observer: combineObservers(createLoggingObserver(logger), ...(metrics === undefined ? [] : [metrics.observer])),
-    onError: (error, context) => logger.error({ err: error }, `engine: ${context}`),
+    onError: failures("engine"),
     history: history.writer,
   });
   engineForHistory = engine;

@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import type { CurrentObservation } from "../domain/compose-stats.js";
 import type { Millis } from "../domain/types.js";
 import type { HistoryStore } from "../store/history-store.js";
+import { createStoreFailureLog } from "../store/store-failure-log.js";
 import { createHistoryQueries } from "./create-history-queries.js";
 import type { HistoryQueries } from "./history-queries.js";
 import { createHistoryWriter, type HistoryWriter, type HistoryWriterObserver } from "./history-writer.js";
@@ -50,10 +51,11 @@ export interface HistoryRuntime {
  */
 export function createHistoryRuntime(options: HistoryRuntimeOptions): HistoryRuntime {
   const { store, logger, metrics, now } = options;
+  const onError = createStoreFailureLog(logger, now)("history");
   const writer = createHistoryWriter({
     store,
     now,
-    onError: (error, context) => logger.error({ err: error }, `history: ${context}`),
+    onError,
     onDropped: (since, total) =>
       logger.warn({ dropped: since, droppedTotal: total }, `history: buffer full (the store is not keeping up): ${since} row(s) dropped, ${total} since start`),
     ...(metrics === undefined ? {} : { observer: metrics.writer }),
@@ -62,7 +64,7 @@ export function createHistoryRuntime(options: HistoryRuntimeOptions): HistoryRun
   const rollups = createRollupJob({
     store,
     ...(options.rollupEveryMs === undefined ? {} : { everyMs: options.rollupEveryMs }),
-    onError: (error, context) => logger.error({ err: error }, `history: ${context}`),
+    onError,
     onPass: (pass) => {
       metrics?.rollupPassed(pass);
       logger.debug({ rows: pass.rows, buckets: pass.buckets, watermark: pass.watermark, durationMs: Math.round(pass.durationMs) }, `history: rolled up ${pass.rows} row(s)`);
@@ -73,7 +75,7 @@ export function createHistoryRuntime(options: HistoryRuntimeOptions): HistoryRun
     retention: options.retention,
     isRegistered: options.isRegistered,
     now,
-    onError: (error, context) => logger.error({ err: error }, `history: ${context}`),
+    onError,
     ...(metrics === undefined ? {} : { onDeleted: (rows: number) => metrics.retentionDeleted(rows) }),
   });
   const queries = createHistoryQueries({
