@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ServiceStatus } from "../../sdk/gen/monitor/v1/resources_pb.js";
 import { startLiveMonitor, type LiveMonitor } from "../support/live-monitor.js";
 import { waitUntil } from "../support/wait-until.js";
+import { refusalOf } from "../support/refusal.js";
 
 /**
  * The limits and the check-target policy in the real server process: the
@@ -19,11 +20,6 @@ afterEach(async () => {
   live = undefined;
 });
 
-async function refusal(call: Promise<unknown>): Promise<ConnectError> {
-  const error = await call.then(() => undefined, (e: unknown) => e);
-  expect(error).toBeInstanceOf(ConnectError);
-  return error as ConnectError;
-}
 
 /** A listener on 127.0.0.1 that counts the connections it is offered. */
 async function countingListener(): Promise<{ port: number; accepted: () => number }> {
@@ -42,7 +38,7 @@ async function countingListener(): Promise<{ port: number; accepted: () => numbe
 describe("limits in the real server", () => {
   it("refuse the metadata address at registration by default, before any connect", async () => {
     live = await startLiveMonitor();
-    const error = await refusal(live.management.registerService({ host: "169.254.169.254", port: 80 }));
+    const error = await refusalOf(live.management.registerService({ host: "169.254.169.254", port: 80 }));
     expect(error.code).toBe(Code.PermissionDenied);
     expect(error.rawMessage).toBe("host 169.254.169.254 is not allowed by --allow-targets");
     expect((await live.management.listServices({})).services).toHaveLength(0);
@@ -51,7 +47,7 @@ describe("limits in the real server", () => {
   it("with --allow-targets 127.0.0.2/32: refuse 127.0.0.1 at registration, and localhost's address before connecting", async () => {
     live = await startLiveMonitor({ args: ["--allow-targets", "127.0.0.2/32", "--max-services", "1"] });
     const target = await countingListener();
-    const literal = await refusal(live.management.registerService({ host: "127.0.0.1", port: target.port }));
+    const literal = await refusalOf(live.management.registerService({ host: "127.0.0.1", port: target.port }));
     expect(literal.code).toBe(Code.PermissionDenied);
     expect(literal.rawMessage).toBe("host 127.0.0.1 is not allowed by --allow-targets");
 
@@ -71,7 +67,7 @@ describe("limits in the real server", () => {
     expect(target.accepted()).toBe(0);
 
     // --max-services 1 reached by that one.
-    const full = await refusal(live.management.registerService({ host: "127.0.0.2", port: target.port }));
+    const full = await refusalOf(live.management.registerService({ host: "127.0.0.2", port: target.port }));
     expect(full.code).toBe(Code.ResourceExhausted);
     expect(full.rawMessage).toMatch(/^max-services limit of 1 reached; /);
     expect(live.server.output()).toContain("limits: refused");

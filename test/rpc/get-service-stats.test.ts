@@ -1,22 +1,13 @@
 import { create } from "@bufbuild/protobuf";
 import { durationFromMs, timestampFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError } from "@connectrpc/connect";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GetServiceStatsRequestSchema } from "../../sdk/gen/monitor/v1/management_service_pb.js";
 import { ServiceStatus } from "../../sdk/gen/monitor/v1/resources_pb.js";
 import type { ServiceStats } from "../../server/domain/history-types.js";
 import { emptyStats } from "../support/fake-history-queries.js";
 import { createInMemoryMonitor, type InMemoryMonitor } from "../support/in-memory-monitor.js";
+import { refusalText } from "../support/refusal.js";
 
-async function refusal(call: Promise<unknown>): Promise<string> {
-  const error = await call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error, "the call should have failed").toBeInstanceOf(ConnectError);
-  const e = error as ConnectError;
-  return `${Code[e.code]}: ${e.rawMessage}`;
-}
 
 const MIN = 60_000;
 const DAY = 86_400_000;
@@ -76,13 +67,13 @@ describe("GetServiceStats: the window", () => {
     [{ serviceId: "svc_gone" }, 'NotFound: service "svc_gone" not found'],
   ])("refuses %o", async (fields, message) => {
     const req = create(GetServiceStatsRequestSchema, { serviceId, ...fields });
-    expect(await refusal(m.management.getServiceStats(req))).toBe(message);
+    expect(await refusalText(m.management.getServiceStats(req))).toBe(message);
     expect(asked()).toEqual([]);
   });
 
   it("refuses a start_time that is not in the past", async () => {
     for (const startTime of [timestampFromMs(now), timestampFromMs(now + 1000)]) {
-      expect(await refusal(m.management.getServiceStats({ serviceId, startTime }))).toBe("InvalidArgument: start_time: must be in the past");
+      expect(await refusalText(m.management.getServiceStats({ serviceId, startTime }))).toBe("InvalidArgument: start_time: must be in the past");
     }
   });
 });

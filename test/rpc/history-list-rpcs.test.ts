@@ -1,6 +1,5 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError } from "@connectrpc/connect";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   ListCheckResultsRequestSchema,
@@ -8,17 +7,9 @@ import {
 } from "../../sdk/gen/monitor/v1/management_service_pb.js";
 import type { HistoryRecord, Stored } from "../../server/domain/history-types.js";
 import { createInMemoryMonitor, type InMemoryMonitor } from "../support/in-memory-monitor.js";
+import { refusalText } from "../support/refusal.js";
 
 /** The code and message a call failed with. */
-async function refusal(call: Promise<unknown>): Promise<string> {
-  const error = await call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error, "the call should have failed").toBeInstanceOf(ConnectError);
-  const e = error as ConnectError;
-  return `${Code[e.code]}: ${e.rawMessage}`;
-}
 
 const ts = timestampFromMs;
 
@@ -56,19 +47,19 @@ describe("ListCheckResults: validation", () => {
     [{ pageToken: "x".repeat(513) }, "InvalidArgument: page_token: must be at most 512 characters, got 513"],
   ])("refuses %o, naming the field", async (fields, message) => {
     const req = create(ListCheckResultsRequestSchema, { serviceId, ...fields });
-    expect(await refusal(m.management.listCheckResults(req))).toBe(message);
+    expect(await refusalText(m.management.listCheckResults(req))).toBe(message);
     expect(m.fakeHistory.queries).toEqual([]);
   });
 
   it("answers NOT_FOUND for an unknown service (rows of a service since unregistered are not shown)", async () => {
     m.fakeHistory.checkResults.push(check(1000, "up", "svc_gone"));
-    expect(await refusal(m.management.listCheckResults({ serviceId: "svc_gone" }))).toBe('NotFound: service "svc_gone" not found');
+    expect(await refusalText(m.management.listCheckResults({ serviceId: "svc_gone" }))).toBe('NotFound: service "svc_gone" not found');
     await m.management.unregisterService({ serviceId });
-    expect(await refusal(m.management.listCheckResults({ serviceId }))).toBe(`NotFound: service "${serviceId}" not found`);
+    expect(await refusalText(m.management.listCheckResults({ serviceId }))).toBe(`NotFound: service "${serviceId}" not found`);
   });
 
   it("refuses bad input before looking the service up", async () => {
-    expect(await refusal(m.management.listCheckResults({ serviceId: "svc_gone", pageSize: -5 }))).toMatch(/^InvalidArgument: page_size/);
+    expect(await refusalText(m.management.listCheckResults({ serviceId: "svc_gone", pageSize: -5 }))).toMatch(/^InvalidArgument: page_size/);
   });
 
   it("defaults: start 0 (the oldest kept), end now, 100 a page, every row; UNSPECIFIED filters are ignored", async () => {
@@ -147,9 +138,9 @@ describe("ListCheckResults: paging", () => {
       { endTime: ts(m.clock.now()) },
       { serviceId: other!.id },
     ]) {
-      expect(await refusal(m.management.listCheckResults({ ...base, ...changed, pageToken: nextPageToken })), Object.keys(changed)[0]).toBe(reused);
+      expect(await refusalText(m.management.listCheckResults({ ...base, ...changed, pageToken: nextPageToken })), Object.keys(changed)[0]).toBe(reused);
     }
-    expect(await refusal(m.management.listStatusChanges({ serviceId, startTime: ts(500), pageToken: nextPageToken }))).toBe(reused);
+    expect(await refusalText(m.management.listStatusChanges({ serviceId, startTime: ts(500), pageToken: nextPageToken }))).toBe(reused);
   });
 
   it("refuses a token that was tampered with", async () => {
@@ -165,7 +156,7 @@ describe("ListCheckResults: paging", () => {
       parts.join("|") + " ",
     ]) {
       const token = Buffer.from(forged, "utf8").toString("base64url");
-      expect(await refusal(m.management.listCheckResults({ serviceId, pageSize: 1, pageToken: token })), forged).toBe(
+      expect(await refusalText(m.management.listCheckResults({ serviceId, pageSize: 1, pageToken: token })), forged).toBe(
         "InvalidArgument: page_token: is not a token returned by this server",
       );
     }
@@ -199,7 +190,7 @@ describe("ListStatusChanges: validation and paging", () => {
     [{ pageToken: "garbage" }, "InvalidArgument: page_token: is not a token returned by this server"],
     [{ serviceId: "svc_gone" }, 'NotFound: service "svc_gone" not found'],
   ])("refuses %o", async (fields, message) => {
-    expect(await refusal(m.management.listStatusChanges({ serviceId, ...fields }))).toBe(message);
+    expect(await refusalText(m.management.listStatusChanges({ serviceId, ...fields }))).toBe(message);
   });
 
   it("defaults and pages newest first with the end pinned; a token reused with another window is refused", async () => {
@@ -215,7 +206,7 @@ describe("ListStatusChanges: validation and paging", () => {
       { serviceId, startMs: 0, endMs: t0, pageSize: 3 },
       { serviceId, startMs: 0, endMs: t0, pageSize: 3, after: { at: t0 - 8000, id: expect.any(Number) } },
     ]);
-    expect(await refusal(m.management.listStatusChanges({ serviceId, pageSize: 3, endTime: ts(t0), pageToken: first.nextPageToken }))).toMatch(
+    expect(await refusalText(m.management.listStatusChanges({ serviceId, pageSize: 3, endTime: ts(t0), pageToken: first.nextPageToken }))).toMatch(
       /^InvalidArgument: page_token: was made for another query/,
     );
   });

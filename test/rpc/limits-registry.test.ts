@@ -1,6 +1,7 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createInMemoryMonitor, type InMemoryMonitor } from "../support/in-memory-monitor.js";
+import { refusalOf } from "../support/refusal.js";
 
 /** The registry size limits over the RPCs: one more is RESOURCE_EXHAUSTED, nothing changes, updates always pass. */
 
@@ -10,18 +11,13 @@ beforeEach(async () => {
 });
 afterEach(() => m.close());
 
-async function refusal(call: Promise<unknown>): Promise<ConnectError> {
-  const error = await call.then(() => undefined, (e: unknown) => e);
-  expect(error).toBeInstanceOf(ConnectError);
-  return error as ConnectError;
-}
 
 describe("registry size limits", () => {
   it("refuse one service too many, change nothing, and still let existing ones be updated", async () => {
     const a = (await m.management.registerService({ host: "db.internal", port: 1 })).service!;
     await m.management.registerService({ host: "db.internal", port: 2 });
     const writes = m.storeWrites();
-    const error = await refusal(m.management.registerService({ host: "db.internal", port: 3 }));
+    const error = await refusalOf(m.management.registerService({ host: "db.internal", port: 3 }));
     expect(error.code).toBe(Code.ResourceExhausted);
     expect(error.rawMessage).toMatch(/^max-services limit of 2 reached; /);
     expect(m.registry.listServices()).toHaveLength(2);
@@ -36,7 +32,7 @@ describe("registry size limits", () => {
   it("refuse one caller too many; rotating an existing caller's token is not", async () => {
     await m.management.registerCaller({ callerId: "bot" });
     await m.management.rotateCallerToken({ callerId: "bot" });
-    const error = await refusal(m.management.registerCaller({ callerId: "other" }));
+    const error = await refusalOf(m.management.registerCaller({ callerId: "other" }));
     expect(error.code).toBe(Code.ResourceExhausted);
     expect(error.rawMessage).toMatch(/^max-callers limit of 1 reached; /);
     expect(m.registry.listCallers().map((c) => c.id)).toEqual(["bot"]);

@@ -1,7 +1,8 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_ALLOW_TARGETS, parseTargetPolicy, type TargetPolicy } from "../../server/limits/target-policy.js";
 import { createInMemoryMonitor, type InMemoryMonitor } from "../support/in-memory-monitor.js";
+import { refusalOf } from "../support/refusal.js";
 
 /** --allow-targets at registration: PERMISSION_DENIED naming the field, nothing stored. */
 
@@ -9,19 +10,14 @@ const policy = (text: string) => parseTargetPolicy(text) as TargetPolicy;
 let m: InMemoryMonitor | undefined;
 afterEach(() => m?.close());
 
-async function refusal(call: Promise<unknown>): Promise<ConnectError> {
-  const error = await call.then(() => undefined, (e: unknown) => e);
-  expect(error).toBeInstanceOf(ConnectError);
-  return error as ConnectError;
-}
 
 describe("--allow-targets at registration", () => {
   it("refuses the metadata address by default, as a TCP host and in an HTTP URL", async () => {
     m = await createInMemoryMonitor({ targetPolicy: policy(DEFAULT_ALLOW_TARGETS) });
-    const tcp = await refusal(m.management.registerService({ host: "169.254.169.254", port: 80 }));
+    const tcp = await refusalOf(m.management.registerService({ host: "169.254.169.254", port: 80 }));
     expect(tcp.code).toBe(Code.PermissionDenied);
     expect(tcp.rawMessage).toBe("host 169.254.169.254 is not allowed by --allow-targets");
-    const http = await refusal(
+    const http = await refusalOf(
       m.management.registerService({ probe: { case: "http", value: { url: "http://[fd00:ec2::254]/latest/meta-data/" } } }),
     );
     expect(http.code).toBe(Code.PermissionDenied);
@@ -35,7 +31,7 @@ describe("--allow-targets at registration", () => {
   it("refuses moving a service to a refused host, but edits that keep the target pass", async () => {
     m = await createInMemoryMonitor({ targetPolicy: policy("127.0.0.2/32") });
     const { service } = await m.management.registerService({ host: "127.0.0.2", port: 80 });
-    const moved = await refusal(
+    const moved = await refusalOf(
       m.management.updateService({ service: { id: service!.id, host: "127.0.0.1", port: 80 }, updateMask: { paths: ["host"] } }),
     );
     expect(moved.code).toBe(Code.PermissionDenied);

@@ -1,7 +1,8 @@
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ServiceStatusFilter } from "../../sdk/gen/monitor/v1/management_service_pb.js";
 import { createInMemoryMonitor, type InMemoryMonitor } from "../support/in-memory-monitor.js";
+import { refusalMessage } from "../support/refusal.js";
 
 /** ListServices' filter and status_filter, alone, together and across pages. */
 
@@ -13,15 +14,7 @@ afterEach(async () => {
   await m.close();
 });
 
-async function refusal(call: Promise<unknown>): Promise<string> {
-  const error = await call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error, "the call should have failed").toBeInstanceOf(ConnectError);
-  expect(Code[(error as ConnectError).code]).toBe(Code[Code.InvalidArgument]);
-  return (error as ConnectError).rawMessage;
-}
+const refusal = (call: Promise<unknown>) => refusalMessage(call, Code.InvalidArgument);
 
 /** Display names of the services ListServices answers, all pages of `pageSize`. */
 async function names(filter: string, statusFilter = ServiceStatusFilter.UNSPECIFIED, pageSize = 0): Promise<string[]> {

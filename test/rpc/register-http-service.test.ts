@@ -1,10 +1,11 @@
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { type Duration, timestampMs } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { RegisterServiceRequestSchema } from "../../sdk/gen/monitor/v1/management_service_pb.js";
 import { type HttpProbe, HttpProbeSchema, ServiceStatus } from "../../sdk/gen/monitor/v1/resources_pb.js";
 import { createInMemoryMonitor, type InMemoryMonitor } from "../support/in-memory-monitor.js";
+import { refusalOf } from "../support/refusal.js";
 
 /** RegisterService / GetService with `http`: defaults filled in, every rule of issue 10 item 9 over the transport. */
 
@@ -23,14 +24,6 @@ function http(value: MessageInitShape<typeof HttpProbeSchema>, extra: HttpInit =
   return { ...extra, probe: { case: "http", value: probe } };
 }
 
-async function refusal(call: Promise<unknown>): Promise<ConnectError> {
-  const error = await call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error, "the call should have failed").toBeInstanceOf(ConnectError);
-  return error as ConnectError;
-}
 
 describe("RegisterService with http", () => {
   it("stores and answers the probe fully defaulted; host and port are the URL's", async () => {
@@ -92,7 +85,7 @@ describe("RegisterService with http", () => {
 
   it("refuses the same method and URL twice (ALREADY_EXISTS); another method, or TCP on the same port, is another target", async () => {
     const { service } = await m.management.registerService(http({ url: "http://127.0.0.1:8080/health" }));
-    const again = await refusal(m.management.registerService(http({ url: "HTTP://127.0.0.1:8080/health", method: "get" })));
+    const again = await refusalOf(m.management.registerService(http({ url: "HTTP://127.0.0.1:8080/health", method: "get" })));
     expect(again.code).toBe(Code.AlreadyExists);
     expect(again.rawMessage).toBe(`service http://127.0.0.1:8080/health is already registered as "${service!.id}"`);
     await m.management.registerService(http({ url: "http://127.0.0.1:8080/health", method: "HEAD" }));
@@ -162,7 +155,7 @@ describe("RegisterService with http", () => {
     ["host beside http", http({}, { host: "127.0.0.1" }), "host: must be empty with http; the URL names the host"],
     ["port beside http", http({}, { port: 8080 }), "port: must be 0 with http; the URL names the port"],
   ])("refuses %s with INVALID_ARGUMENT naming the field", async (_rule, req, message) => {
-    const error = await refusal(m.management.registerService(req));
+    const error = await refusalOf(m.management.registerService(req));
     expect(Code[error.code]).toBe(Code[Code.InvalidArgument]);
     expect(error.rawMessage.startsWith(message), error.rawMessage).toBe(true);
     expect(m.registry.listServices()).toHaveLength(0);

@@ -1,19 +1,10 @@
 import { create } from "@bufbuild/protobuf";
 import { durationFromMs, durationMs } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError } from "@connectrpc/connect";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SubscribeRequestSchema } from "../../sdk/gen/monitor/v1/management_service_pb.js";
 import { createInMemoryMonitor, type InMemoryMonitor } from "../support/in-memory-monitor.js";
+import { refusalText } from "../support/refusal.js";
 
-async function refusal(call: Promise<unknown>): Promise<string> {
-  const error = await call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error, "the call should have failed").toBeInstanceOf(ConnectError);
-  const e = error as ConnectError;
-  return `${Code[e.code]}: ${e.rawMessage}`;
-}
 
 let m: InMemoryMonitor;
 let serviceId: string;
@@ -66,13 +57,13 @@ describe("Subscribe: availability_alert_rule", () => {
     [{ threshold: Number.NaN }, "availability_alert_rule.threshold: must be above 0 and at most 1, got NaN"],
     [{ threshold: Number.POSITIVE_INFINITY }, "availability_alert_rule.threshold: must be above 0 and at most 1, got Infinity"],
   ])("refuses %o, naming the field, and keeps nothing", async (rule, message) => {
-    expect(await refusal(subscribe(rule as never))).toBe(`InvalidArgument: ${message}`);
+    expect(await refusalText(subscribe(rule as never))).toBe(`InvalidArgument: ${message}`);
     expect(m.registry.listSubscriptions({ callerId: "bot" })).toEqual([]);
   });
 
   it("refuses a bad rule before an unknown service", async () => {
     const req = create(SubscribeRequestSchema, { callerId: "bot", serviceId: "svc_gone", availabilityAlertRule: { threshold: 2 } });
-    expect(await refusal(m.management.subscribe(req))).toMatch(/^InvalidArgument: availability_alert_rule\.threshold/);
+    expect(await refusalText(m.management.subscribe(req))).toMatch(/^InvalidArgument: availability_alert_rule\.threshold/);
   });
 
   it("no rule: none stored or shown; subscribing again without one removes a rule set before", async () => {

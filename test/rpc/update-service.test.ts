@@ -1,11 +1,12 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { durationFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { UpdateServiceRequestSchema } from "../../sdk/gen/monitor/v1/management_service_pb.js";
 import { type HttpProbe, ServiceStatus, TcpCloseMode } from "../../sdk/gen/monitor/v1/resources_pb.js";
 import type { WatchResponse } from "../../sdk/gen/monitor/v1/watch_service_pb.js";
 import { createInMemoryMonitor, type InMemoryMonitor } from "../support/in-memory-monitor.js";
+import { refusalMessage } from "../support/refusal.js";
 
 /** UpdateService over the in-memory transport: each kind of path, kind switches, refusals, subscriptions kept. */
 
@@ -22,15 +23,6 @@ type UpdateInit = MessageInitShape<typeof UpdateServiceRequestSchema>;
 const update = (serviceId: string, service: NonNullable<UpdateInit["service"]>, paths: string[] = []) =>
   m.management.updateService({ service: { ...service, id: serviceId }, updateMask: { paths } });
 
-async function refusal(call: Promise<unknown>, code: Code): Promise<string> {
-  const error = await call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error, "the call should have failed").toBeInstanceOf(ConnectError);
-  expect(Code[(error as ConnectError).code]).toBe(Code[code]);
-  return (error as ConnectError).rawMessage;
-}
 
 async function tcpService(port = 5000) {
   const { service } = await m.management.registerService({ host: "127.0.0.1", port, displayName: "db", checkInterval: s(30) });
@@ -151,7 +143,7 @@ describe("UpdateService", () => {
     expect(down).toMatchObject({ status: ServiceStatus.DOWN, url: "http://127.0.0.1:8080/", port: 8080 });
     expect(down.detail).toBe("status 503 not in 200–399; check target changed from 127.0.0.1:5000 to http://127.0.0.1:8080/");
 
-    expect(await refusal(update(service.id, { probe: { case: "tcp", value: {} } }, ["tcp"]), Code.InvalidArgument)).toBe(
+    expect(await refusalMessage(update(service.id, { probe: { case: "tcp", value: {} } }, ["tcp"]), Code.InvalidArgument)).toBe(
       "service.host: must not be empty",
     );
     const { service: back } = await update(service.id, { host: "127.0.0.1", port: 5000, probe: { case: "tcp", value: {} } }, ["tcp", "host", "port"]);
@@ -173,47 +165,47 @@ describe("UpdateService", () => {
     expect(starred).toMatchObject({ displayName: "starred", port: 8080 });
     expect((starred!.probe.value as HttpProbe).bodyKeyword).toBe("ok");
     // Another host or port than the URL's is still a change, and refused.
-    expect(await refusal(m.management.updateService({ service: { ...got!, port: 81 }, updateMask: { paths: ["*"] } }), Code.InvalidArgument)).toBe(
+    expect(await refusalMessage(m.management.updateService({ service: { ...got!, port: 81 }, updateMask: { paths: ["*"] } }), Code.InvalidArgument)).toBe(
       "service.port: must be 0 with http; the URL names the port",
     );
   });
 
   it("refuses host or port on an HTTP service, and a field of the other kind", async () => {
     const web = await httpService();
-    expect(await refusal(update(web.id, { host: "127.0.0.1" }, ["host"]), Code.InvalidArgument)).toBe(
+    expect(await refusalMessage(update(web.id, { host: "127.0.0.1" }, ["host"]), Code.InvalidArgument)).toBe(
       "service.host: must be empty with http; the URL names the host",
     );
-    expect(await refusal(update(web.id, { port: 81 }), Code.InvalidArgument)).toBe("service.port: must be 0 with http; the URL names the port");
-    expect(await refusal(update(web.id, {}, ["tcp.close_mode"]), Code.InvalidArgument)).toMatch(
+    expect(await refusalMessage(update(web.id, { port: 81 }), Code.InvalidArgument)).toBe("service.port: must be 0 with http; the URL names the port");
+    expect(await refusalMessage(update(web.id, {}, ["tcp.close_mode"]), Code.InvalidArgument)).toMatch(
       /^update_mask\.paths\[0\]: "tcp\.close_mode" changes a TCP check, but the service is checked by HTTP/,
     );
     const db = await tcpService();
-    expect(await refusal(update(db.id, {}, ["http.url"]), Code.InvalidArgument)).toMatch(
+    expect(await refusalMessage(update(db.id, {}, ["http.url"]), Code.InvalidArgument)).toMatch(
       /^update_mask\.paths\[0\]: "http\.url" changes an HTTP check, but the service is checked by TCP/,
     );
   });
 
   it("checks the result exactly as RegisterService does, naming service.<field>", async () => {
     const web = await httpService();
-    expect(await refusal(update(web.id, { probe: { case: "http", value: { bodyRegex: "(" } } }, ["http.body_regex", "http.body_keyword"]), Code.InvalidArgument)).toMatch(
+    expect(await refusalMessage(update(web.id, { probe: { case: "http", value: { bodyRegex: "(" } } }, ["http.body_regex", "http.body_keyword"]), Code.InvalidArgument)).toMatch(
       /^service\.http\.body_regex: does not compile/,
     );
-    expect(await refusal(update(web.id, { checkInterval: durationFromMs(10) }), Code.InvalidArgument)).toBe(
+    expect(await refusalMessage(update(web.id, { checkInterval: durationFromMs(10) }), Code.InvalidArgument)).toBe(
       "service.check_interval: must be between 1s and 24h, got 10ms",
     );
-    expect(await refusal(update(web.id, { displayName: "x".repeat(257) }), Code.InvalidArgument)).toMatch(/^service\.display_name:/);
+    expect(await refusalMessage(update(web.id, { displayName: "x".repeat(257) }), Code.InvalidArgument)).toMatch(/^service\.display_name:/);
     expect(m.registry.getService(web.id)).toMatchObject({ displayName: "web", checkIntervalMs: 30_000 });
   });
 
   it("refuses unknown paths (before an unknown id), a missing service, an empty or unknown id", async () => {
     const service = await tcpService();
-    expect(await refusal(update(service.id, {}, ["display_name", "nope"]), Code.InvalidArgument)).toMatch(
+    expect(await refusalMessage(update(service.id, {}, ["display_name", "nope"]), Code.InvalidArgument)).toMatch(
       /^update_mask\.paths\[1\]: "nope" is not a field UpdateService can change/,
     );
-    expect(await refusal(update("svc_unknown", {}, ["nope"]), Code.InvalidArgument)).toMatch(/^update_mask\.paths\[0\]:/);
-    expect(await refusal(update("svc_unknown", {}, ["display_name"]), Code.NotFound)).toBe('service "svc_unknown" not found');
-    expect(await refusal(update("", {}, ["display_name"]), Code.InvalidArgument)).toBe("service.id: must not be empty");
-    expect(await refusal(m.management.updateService({ updateMask: { paths: ["display_name"] } }), Code.InvalidArgument)).toBe(
+    expect(await refusalMessage(update("svc_unknown", {}, ["nope"]), Code.InvalidArgument)).toMatch(/^update_mask\.paths\[0\]:/);
+    expect(await refusalMessage(update("svc_unknown", {}, ["display_name"]), Code.NotFound)).toBe('service "svc_unknown" not found');
+    expect(await refusalMessage(update("", {}, ["display_name"]), Code.InvalidArgument)).toBe("service.id: must not be empty");
+    expect(await refusalMessage(m.management.updateService({ updateMask: { paths: ["display_name"] } }), Code.InvalidArgument)).toBe(
       "service: is required",
     );
   });
@@ -221,7 +213,7 @@ describe("UpdateService", () => {
   it("refuses moving onto another service's target with ALREADY_EXISTS", async () => {
     const a = await tcpService(5000);
     const b = await tcpService(5001);
-    expect(await refusal(update(b.id, { port: 5000 }, ["port"]), Code.AlreadyExists)).toBe(
+    expect(await refusalMessage(update(b.id, { port: 5000 }, ["port"]), Code.AlreadyExists)).toBe(
       `service 127.0.0.1:5000 is already registered as "${a.id}"`,
     );
     expect(m.registry.getService(b.id)!.port).toBe(5001);
@@ -302,8 +294,8 @@ describe("PauseService / ResumeService", () => {
   });
 
   it("NOT_FOUND for an unknown id, INVALID_ARGUMENT for an empty one", async () => {
-    expect(await refusal(m.management.pauseService({ serviceId: "svc_x" }), Code.NotFound)).toBe('service "svc_x" not found');
-    expect(await refusal(m.management.resumeService({ serviceId: "svc_x" }), Code.NotFound)).toBe('service "svc_x" not found');
-    expect(await refusal(m.management.pauseService({}), Code.InvalidArgument)).toBe("service_id: must not be empty");
+    expect(await refusalMessage(m.management.pauseService({ serviceId: "svc_x" }), Code.NotFound)).toBe('service "svc_x" not found');
+    expect(await refusalMessage(m.management.resumeService({ serviceId: "svc_x" }), Code.NotFound)).toBe('service "svc_x" not found');
+    expect(await refusalMessage(m.management.pauseService({}), Code.InvalidArgument)).toBe("service_id: must not be empty");
   });
 });
