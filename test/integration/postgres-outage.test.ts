@@ -1,3 +1,4 @@
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { createClient, ConnectError } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -16,8 +17,9 @@ import type { SimListener } from "../../simulator/index.js";
  * running server, under load: Watch streams open, a service flapping,
  * mutations every 50 ms. Meanwhile mutations answer UNAVAILABLE, health is
  * NOT_SERVING and checks go on; once PostgreSQL is back the server recovers
- * by itself (no restart), and every caller's log is continuous, with every
- * event a Watch delivered in it. A cluster of its own: the shared one is not
+ * by itself (no restart), the history included (the checks made during the
+ * outage are written once it is over), and every caller's log is continuous,
+ * with every event a Watch delivered in it. A cluster of its own: the shared one is not
  * stopped under the other suites.
  */
 describePostgres("a PostgreSQL outage under a running server", () => {
@@ -90,9 +92,16 @@ describePostgres("a PostgreSQL outage under a running server", () => {
       // Status changes are announced again after recovery.
       const changesAtRecovery = recorders.map((r) => r.changes().length);
       await waitUntil(() => recorders.every((r, i) => r.changes().length >= changesAtRecovery[i]! + 2), 30_000, "status changes after recovery");
+      // The history has a pool of its own: it reconnects too, and what it kept
+      // for a retry while the database was down is written (each check is a row).
+      const historyBetween = async (fromMs: number, toMs: number) =>
+        (await monitor.management.listCheckResults({ serviceId, startTime: timestampFromMs(fromMs), endTime: timestampFromMs(toMs), pageSize: 1000 })).results.length;
+      await waitUntil(async () => (await historyBetween(haltedAt + 1_000, restartedAt)) >= 3, 30_000, "the outage's check results written after recovery");
+      await waitUntil(async () => (await historyBetween(restartedAt, Date.now())) >= 3, 30_000, "check results after recovery");
+      const outageRows = await historyBetween(haltedAt + 1_000, restartedAt);
       console.log(
         `postgres outage: NOT_SERVING ${detectedMs} ms after the stop; SERVING ${recoveredMs} ms after the restart; ` +
-          `answers ${JSON.stringify(Object.fromEntries(answers))}`,
+          `answers ${JSON.stringify(Object.fromEntries(answers))}; ${outageRows} check results of the outage written after it`,
       );
     } finally {
       await load.stop();
