@@ -1,16 +1,22 @@
 import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import type { HttpProbeConfig, LoggedEvent, ServiceConfig } from "../../server/domain/types.js";
 import { openPostgresStore } from "../../server/store/postgres-store.js";
-import { POSTGRES_SCHEMA_VERSION, applyMigrations } from "../../server/store/postgres-store-schema.js";
+import { POSTGRES_SCHEMA_VERSION } from "../../server/store/postgres-store-schema.js";
 import { openSqliteStore } from "../../server/store/sqlite-store.js";
-import { SQLITE_STORE_APPLICATION_ID, SQLITE_STORE_SCHEMA_VERSION } from "../../server/store/sqlite-store-schema.js";
+import { SQLITE_STORE_SCHEMA_VERSION } from "../../server/store/sqlite-store-schema.js";
 import { StoreError, type Store, type StoreContents } from "../../server/store/store.js";
-import { asAdmin, describePostgres, dropTestDatabase, testDatabaseUrl } from "../support/postgres.js";
+import { describePostgres, dropTestDatabase, testDatabaseUrl } from "../support/postgres.js";
 import { sorted } from "./contract-fixtures.js";
+import {
+  openingFailure,
+  postgresColumns,
+  postgresVersions,
+  sqliteColumns,
+  sqliteUserVersion,
+  writeOldPostgresDatabase,
+  writeOldSqliteFile,
+} from "./old-schema-store.js";
 import { POSTGRES_SCHEMA_V1, SQLITE_SCHEMA_V1 } from "./schema-v1.js";
 
 /**
@@ -158,82 +164,34 @@ async function expectMigrated(open: () => Promise<Store>): Promise<void> {
 }
 
 describe("sqlite: a version-1 monitor.db", () => {
-  let dir: string | undefined;
+  const dirs: string[] = [];
   afterEach(() => {
-    if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
-    dir = undefined;
+    for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
   });
-
-  /** A monitor.db as the previous release left it: its DDL, its marks, its rows, closed; then `extraDdl`, a hand edit. */
-  function writeV1File(extraDdl = ""): string {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "sqlite-v1-"));
-    const file = path.join(dir, "monitor.db");
-    const db = new Database(file);
-    db.pragma("journal_mode = WAL");
-    db.exec(SQLITE_SCHEMA_V1);
-    db.pragma(`application_id = ${SQLITE_STORE_APPLICATION_ID}`);
-    db.pragma("user_version = 1");
-    const insert = (table: string, rows: readonly (readonly unknown[])[]) => {
-      for (const row of rows) db.prepare(`INSERT INTO ${table} VALUES (${row.map(() => "?").join(", ")})`).run(...row);
-    };
-    insert("services", V1_ROWS.services);
-    insert("callers", V1_ROWS.callers);
-    insert("subscriptions", V1_ROWS.subscriptions);
-    insert("outages", V1_ROWS.outages);
-    insert("observations", V1_ROWS.observations);
-    insert("caller_counters", V1_ROWS.counters);
-    insert("events", V1_ROWS.events.map(([c, s, t, e]) => [c, s, t, JSON.stringify(e)]));
-    insert("announced", V1_ROWS.announced);
-    db.exec(extraDdl);
-    db.close();
-    return file;
-  }
-
-  const columns = (file: string, table: string): string[] => {
-    const db = new Database(file, { readonly: true });
-    try {
-      return db.prepare<[], { name: string }>(`SELECT name FROM pragma_table_info('${table}')`).all().map((c) => c.name);
-    } finally {
-      db.close();
-    }
-  };
-  const userVersion = (file: string): number => {
-    const db = new Database(file, { readonly: true });
-    try {
-      return Number(db.pragma("user_version", { simple: true }));
-    } finally {
-      db.close();
-    }
-  };
+  const writeV1File = (extraDdl = "") => writeOldSqliteFile(dirs, SQLITE_SCHEMA_V1, 1, V1_ROWS, extraDdl);
 
   it("opens, migrates to version 2 (and 3, 4) in place and keeps every row; the new fields are then stored", async () => {
     const file = writeV1File();
     expect(SQLITE_STORE_SCHEMA_VERSION).toBe(4);
     await expectMigrated(() => openSqliteStore({ path: file }));
-    expect(userVersion(file)).toBe(4);
-    expect(columns(file, "services")).toContain("paused_at_ms");
-    expect(columns(file, "observations")).toEqual(expect.arrayContaining(["http", "note"]));
+    expect(sqliteUserVersion(file)).toBe(4);
+    expect(sqliteColumns(file, "services")).toContain("paused_at_ms");
+    expect(sqliteColumns(file, "observations")).toEqual(expect.arrayContaining(["http", "note"]));
   });
 
   it("a migration that fails part-way (a column already there) leaves the file at version 1, unchanged", async () => {
     // The last statement of the migration fails; the two before it must not stay applied.
     const file = writeV1File("ALTER TABLE observations ADD COLUMN note TEXT;");
-    const err: unknown = await openSqliteStore({ path: file }).then(
-      async (store) => {
-        await store.close();
-        return undefined;
-      },
-      (e: unknown) => e,
-    );
+    const err = await openingFailure(() => openSqliteStore({ path: file }));
     expect(err).toBeInstanceOf(StoreError);
     expect(err).toMatchObject({ kind: "corrupt" });
     expect((err as Error).message).toBe(
       `sqlite ${file}: migrating the schema from version 1 to 2 failed (duplicate column name: note), so the file does not ` +
         "hold the version-1 schema it claims; it was left as it was — restore it from a backup",
     );
-    expect(userVersion(file)).toBe(1);
-    expect(columns(file, "services")).not.toContain("paused_at_ms");
-    expect(columns(file, "observations")).not.toContain("http");
+    expect(sqliteUserVersion(file)).toBe(1);
+    expect(sqliteColumns(file, "services")).not.toContain("paused_at_ms");
+    expect(sqliteColumns(file, "observations")).not.toContain("http");
   });
 });
 
@@ -243,67 +201,33 @@ describePostgres("postgres: a version-1 database", () => {
     for (const cleanup of cleanups.splice(0)) await cleanup().catch(() => undefined);
   });
 
-
   /** A database as the previous release left it: migration 1 from its DDL, recorded, and its rows. */
   async function v1Database(extraDdl = ""): Promise<string> {
     const url = await testDatabaseUrl();
     cleanups.push(() => dropTestDatabase(url));
-    await asAdmin(url, async (client) => {
-      expect(await applyMigrations(client, "v1", [{ version: 1, name: "initial schema", sql: POSTGRES_SCHEMA_V1 + extraDdl }])).toEqual([1]);
-      const insert = async (table: string, rows: readonly (readonly unknown[])[]) => {
-        for (const row of rows) {
-          await client.query(`INSERT INTO ${table} VALUES (${row.map((_, i) => `$${i + 1}`).join(", ")})`, [...row]);
-        }
-      };
-      await insert("services", V1_ROWS.services);
-      await insert("callers", V1_ROWS.callers);
-      await insert("subscriptions", V1_ROWS.subscriptions);
-      await insert("outages", V1_ROWS.outages);
-      await insert("observations", V1_ROWS.observations);
-      await insert("caller_counters", V1_ROWS.counters);
-      await insert("events", V1_ROWS.events.map(([c, s, t, e]) => [c, s, t, JSON.stringify(e)]));
-      await insert("announced", V1_ROWS.announced);
-    });
+    await writeOldPostgresDatabase(url, [{ version: 1, name: "initial schema", sql: POSTGRES_SCHEMA_V1 }], V1_ROWS, extraDdl);
     return url;
   }
-
-  const versions = (url: string) =>
-    asAdmin(url, async (client) => (await client.query<{ version: number }>("SELECT version FROM schema_migrations ORDER BY version")).rows.map((r) => r.version));
-  const columns = (url: string, table: string) =>
-    asAdmin(url, async (client) =>
-      (
-        await client.query<{ column_name: string }>(
-          "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1",
-          [table],
-        )
-      ).rows.map((r) => r.column_name),
-    );
 
   it("opens, applies migrations 2 (and 3, 4) and keeps every row; the new fields are then stored", async () => {
     const url = await v1Database();
     expect(POSTGRES_SCHEMA_VERSION).toBe(4);
     await expectMigrated(() => openPostgresStore({ url }));
-    expect(await versions(url)).toEqual([1, 2, 3, 4]);
-    expect(await columns(url, "services")).toContain("paused_at_ms");
-    expect(await columns(url, "observations")).toEqual(expect.arrayContaining(["http", "note"]));
+    expect(await postgresVersions(url)).toEqual([1, 2, 3, 4]);
+    expect(await postgresColumns(url, "services")).toContain("paused_at_ms");
+    expect(await postgresColumns(url, "observations")).toEqual(expect.arrayContaining(["http", "note"]));
   });
 
   it("a migration that fails part-way (a column already there) leaves the database at version 1, unchanged", async () => {
     const url = await v1Database("ALTER TABLE observations ADD COLUMN note text;");
-    const err: unknown = await openPostgresStore({ url }).then(
-      async (store) => {
-        await store.close();
-        return undefined;
-      },
-      (e: unknown) => e,
-    );
+    const err = await openingFailure(() => openPostgresStore({ url }));
     expect(err).toBeInstanceOf(StoreError);
     expect(err).toMatchObject({ kind: "corrupt" });
     expect((err as Error).message).toMatch(
       /: migration 2 \(.*\) does not fit the schema \(column "note" of relation "observations" already exists\), so it does not hold the version-1 schema it records/,
     );
-    expect(await versions(url)).toEqual([1]);
-    expect(await columns(url, "services")).not.toContain("paused_at_ms");
-    expect(await columns(url, "observations")).not.toContain("http");
+    expect(await postgresVersions(url)).toEqual([1]);
+    expect(await postgresColumns(url, "services")).not.toContain("paused_at_ms");
+    expect(await postgresColumns(url, "observations")).not.toContain("http");
   });
 });

@@ -1,17 +1,23 @@
 import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import type { CallerEvent, HttpProbeConfig, LoggedEvent, SubscriptionConfig } from "../../server/domain/types.js";
 import { encodeProbe } from "../../server/store/probe-codec.js";
 import { openPostgresStore } from "../../server/store/postgres-store.js";
-import { POSTGRES_SCHEMA_VERSION, applyMigrations } from "../../server/store/postgres-store-schema.js";
+import { POSTGRES_SCHEMA_VERSION } from "../../server/store/postgres-store-schema.js";
 import { openSqliteStore } from "../../server/store/sqlite-store.js";
-import { SQLITE_STORE_APPLICATION_ID, SQLITE_STORE_SCHEMA_VERSION } from "../../server/store/sqlite-store-schema.js";
+import { SQLITE_STORE_SCHEMA_VERSION } from "../../server/store/sqlite-store-schema.js";
 import { StoreError, type Store, type StoreContents } from "../../server/store/store.js";
-import { asAdmin, describePostgres, dropTestDatabase, testDatabaseUrl } from "../support/postgres.js";
+import { describePostgres, dropTestDatabase, testDatabaseUrl } from "../support/postgres.js";
 import { sorted } from "./contract-fixtures.js";
+import {
+  openingFailure,
+  postgresColumns,
+  postgresVersions,
+  sqliteColumns,
+  sqliteUserVersion,
+  writeOldPostgresDatabase,
+  writeOldSqliteFile,
+} from "./old-schema-store.js";
 import { POSTGRES_MIGRATIONS_V2, SQLITE_SCHEMA_V2 } from "./schema-v2.js";
 
 /**
@@ -199,81 +205,33 @@ async function expectMigrated(open: () => Promise<Store>): Promise<void> {
 }
 
 describe("sqlite: a version-2 monitor.db", () => {
-  let dir: string | undefined;
+  const dirs: string[] = [];
   afterEach(() => {
-    if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
-    dir = undefined;
+    for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
   });
-
-  /** A monitor.db as the previous release left it: its DDL, its marks, its rows, closed; then `extraDdl`, a hand edit. */
-  function writeV2File(extraDdl = ""): string {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "sqlite-v2-"));
-    const file = path.join(dir, "monitor.db");
-    const db = new Database(file);
-    db.pragma("journal_mode = WAL");
-    db.exec(SQLITE_SCHEMA_V2);
-    db.pragma(`application_id = ${SQLITE_STORE_APPLICATION_ID}`);
-    db.pragma("user_version = 2");
-    const json = (v: unknown) => (v !== null && typeof v === "object" ? JSON.stringify(v) : v);
-    const insert = (table: string, rows: readonly (readonly unknown[])[]) => {
-      for (const row of rows) db.prepare(`INSERT INTO ${table} VALUES (${row.map(() => "?").join(", ")})`).run(...row.map(json));
-    };
-    insert("services", V2_ROWS.services);
-    insert("callers", V2_ROWS.callers);
-    insert("subscriptions", V2_ROWS.subscriptions);
-    insert("observations", V2_ROWS.observations);
-    insert("caller_counters", V2_ROWS.counters);
-    insert("events", V2_ROWS.events);
-    insert("announced", V2_ROWS.announced);
-    db.exec(extraDdl);
-    db.close();
-    return file;
-  }
-
-  const columns = (file: string, table: string): string[] => {
-    const db = new Database(file, { readonly: true });
-    try {
-      return db.prepare<[], { name: string }>(`SELECT name FROM pragma_table_info('${table}')`).all().map((c) => c.name);
-    } finally {
-      db.close();
-    }
-  };
-  const userVersion = (file: string): number => {
-    const db = new Database(file, { readonly: true });
-    try {
-      return Number(db.pragma("user_version", { simple: true }));
-    } finally {
-      db.close();
-    }
-  };
+  const writeV2File = (extraDdl = "") => writeOldSqliteFile(dirs, SQLITE_SCHEMA_V2, 2, V2_ROWS, extraDdl);
 
   it("opens, migrates to version 3 (and 4) in place and keeps every row; rules and alerts are then stored", async () => {
     const file = writeV2File();
     expect(SQLITE_STORE_SCHEMA_VERSION).toBe(4);
     await expectMigrated(() => openSqliteStore({ path: file }));
-    expect(userVersion(file)).toBe(4);
-    expect(columns(file, "subscriptions")).toEqual(expect.arrayContaining(["alert_window_ms", "alert_threshold"]));
-    expect(columns(file, "announced")).toContain("alerting");
+    expect(sqliteUserVersion(file)).toBe(4);
+    expect(sqliteColumns(file, "subscriptions")).toEqual(expect.arrayContaining(["alert_window_ms", "alert_threshold"]));
+    expect(sqliteColumns(file, "announced")).toContain("alerting");
   });
 
   it("a migration that fails part-way (a column already there) leaves the file at version 2, unchanged", async () => {
     // The last statement of the migration fails; the two before it must not stay applied.
     const file = writeV2File("ALTER TABLE announced ADD COLUMN alerting INTEGER;");
-    const err: unknown = await openSqliteStore({ path: file }).then(
-      async (store) => {
-        await store.close();
-        return undefined;
-      },
-      (e: unknown) => e,
-    );
+    const err = await openingFailure(() => openSqliteStore({ path: file }));
     expect(err).toBeInstanceOf(StoreError);
     expect(err).toMatchObject({ kind: "corrupt" });
     expect((err as Error).message).toBe(
       `sqlite ${file}: migrating the schema from version 2 to 3 failed (duplicate column name: alerting), so the file does not ` +
         "hold the version-2 schema it claims; it was left as it was — restore it from a backup",
     );
-    expect(userVersion(file)).toBe(2);
-    expect(columns(file, "subscriptions")).not.toContain("alert_window_ms");
+    expect(sqliteUserVersion(file)).toBe(2);
+    expect(sqliteColumns(file, "subscriptions")).not.toContain("alert_window_ms");
   });
 });
 
@@ -283,67 +241,32 @@ describePostgres("postgres: a version-2 database", () => {
     for (const cleanup of cleanups.splice(0)) await cleanup().catch(() => undefined);
   });
 
-
   /** A database as the previous release left it: migrations 1 and 2 from its DDL, recorded, and its rows. */
   async function v2Database(extraDdl = ""): Promise<string> {
     const url = await testDatabaseUrl();
     cleanups.push(() => dropTestDatabase(url));
-    await asAdmin(url, async (client) => {
-      const [first, second] = POSTGRES_MIGRATIONS_V2;
-      expect(await applyMigrations(client, "v2", [first, { ...second, sql: second.sql + extraDdl }])).toEqual([1, 2]);
-      const json = (v: unknown) => (v !== null && typeof v === "object" ? JSON.stringify(v) : v);
-      const insert = async (table: string, rows: readonly (readonly unknown[])[]) => {
-        for (const row of rows) {
-          await client.query(`INSERT INTO ${table} VALUES (${row.map((_, i) => `$${i + 1}`).join(", ")})`, row.map(json));
-        }
-      };
-      await insert("services", V2_ROWS.services);
-      await insert("callers", V2_ROWS.callers);
-      await insert("subscriptions", V2_ROWS.subscriptions);
-      await insert("observations", V2_ROWS.observations);
-      await insert("caller_counters", V2_ROWS.counters);
-      await insert("events", V2_ROWS.events);
-      await insert("announced", V2_ROWS.announced);
-    });
+    await writeOldPostgresDatabase(url, POSTGRES_MIGRATIONS_V2, V2_ROWS, extraDdl);
     return url;
   }
-
-  const versions = (url: string) =>
-    asAdmin(url, async (client) => (await client.query<{ version: number }>("SELECT version FROM schema_migrations ORDER BY version")).rows.map((r) => r.version));
-  const columns = (url: string, table: string) =>
-    asAdmin(url, async (client) =>
-      (
-        await client.query<{ column_name: string }>(
-          "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1",
-          [table],
-        )
-      ).rows.map((r) => r.column_name),
-    );
 
   it("opens, applies migration 3 (and 4) and keeps every row; rules and alerts are then stored", async () => {
     const url = await v2Database();
     expect(POSTGRES_SCHEMA_VERSION).toBe(4);
     await expectMigrated(() => openPostgresStore({ url }));
-    expect(await versions(url)).toEqual([1, 2, 3, 4]);
-    expect(await columns(url, "subscriptions")).toEqual(expect.arrayContaining(["alert_window_ms", "alert_threshold"]));
-    expect(await columns(url, "announced")).toContain("alerting");
+    expect(await postgresVersions(url)).toEqual([1, 2, 3, 4]);
+    expect(await postgresColumns(url, "subscriptions")).toEqual(expect.arrayContaining(["alert_window_ms", "alert_threshold"]));
+    expect(await postgresColumns(url, "announced")).toContain("alerting");
   });
 
   it("a migration that fails part-way (a column already there) leaves the database at version 2, unchanged", async () => {
     const url = await v2Database("ALTER TABLE announced ADD COLUMN alerting boolean;");
-    const err: unknown = await openPostgresStore({ url }).then(
-      async (store) => {
-        await store.close();
-        return undefined;
-      },
-      (e: unknown) => e,
-    );
+    const err = await openingFailure(() => openPostgresStore({ url }));
     expect(err).toBeInstanceOf(StoreError);
     expect(err).toMatchObject({ kind: "corrupt" });
     expect((err as Error).message).toMatch(
       /: migration 3 \(.*\) does not fit the schema \(column "alerting" of relation "announced" already exists\), so it does not hold the version-2 schema it records/,
     );
-    expect(await versions(url)).toEqual([1, 2]);
-    expect(await columns(url, "subscriptions")).not.toContain("alert_window_ms");
+    expect(await postgresVersions(url)).toEqual([1, 2]);
+    expect(await postgresColumns(url, "subscriptions")).not.toContain("alert_window_ms");
   });
 });

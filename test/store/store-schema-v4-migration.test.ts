@@ -1,17 +1,24 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import type { CallerConfig, CallerEvent, LoggedEvent } from "../../server/domain/types.js";
 import { openPostgresStore } from "../../server/store/postgres-store.js";
-import { POSTGRES_SCHEMA_VERSION, applyMigrations } from "../../server/store/postgres-store-schema.js";
+import { POSTGRES_SCHEMA_VERSION } from "../../server/store/postgres-store-schema.js";
 import { openSqliteStore } from "../../server/store/sqlite-store.js";
-import { SQLITE_STORE_APPLICATION_ID, SQLITE_STORE_SCHEMA_VERSION } from "../../server/store/sqlite-store-schema.js";
+import { SQLITE_STORE_SCHEMA_VERSION } from "../../server/store/sqlite-store-schema.js";
 import { StoreError, type Store, type StoreContents } from "../../server/store/store.js";
-import { asAdmin, describePostgres, dropTestDatabase, testDatabaseUrl } from "../support/postgres.js";
+import { describePostgres, dropTestDatabase, testDatabaseUrl } from "../support/postgres.js";
 import { sorted } from "./contract-fixtures.js";
+import {
+  inspectSqlite,
+  openingFailure,
+  postgresColumns,
+  postgresVersions,
+  sqliteColumns,
+  sqliteUserVersion,
+  writeOldPostgresDatabase,
+  writeOldSqliteFile,
+} from "./old-schema-store.js";
 import { POSTGRES_MIGRATIONS_V3, SQLITE_SCHEMA_V3 } from "./schema-v3.js";
 
 /**
@@ -136,58 +143,19 @@ async function expectMigrated(open: () => Promise<Store>): Promise<void> {
   }
 }
 
-const json = (v: unknown) => (v !== null && typeof v === "object" ? JSON.stringify(v) : v);
-
 describe("sqlite: a version-3 monitor.db", () => {
-  let dir: string | undefined;
+  const dirs: string[] = [];
   afterEach(() => {
-    if (dir !== undefined) fs.rmSync(dir, { recursive: true, force: true });
-    dir = undefined;
+    for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
   });
-
-  /** A monitor.db as the previous release left it: its DDL, its marks, its rows, closed; then `extraDdl`, a hand edit. */
-  function writeV3File(extraDdl = ""): string {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "sqlite-v3-"));
-    const file = path.join(dir, "monitor.db");
-    const db = new Database(file);
-    db.pragma("journal_mode = WAL");
-    db.exec(SQLITE_SCHEMA_V3);
-    db.pragma(`application_id = ${SQLITE_STORE_APPLICATION_ID}`);
-    db.pragma("user_version = 3");
-    const insert = (table: string, rows: readonly (readonly unknown[])[]) => {
-      for (const row of rows) db.prepare(`INSERT INTO ${table} VALUES (${row.map(() => "?").join(", ")})`).run(...row.map(json));
-    };
-    insert("services", V3_ROWS.services);
-    insert("callers", V3_ROWS.callers);
-    insert("subscriptions", V3_ROWS.subscriptions);
-    insert("outages", V3_ROWS.outages);
-    insert("observations", V3_ROWS.observations);
-    insert("caller_counters", V3_ROWS.counters);
-    insert("events", V3_ROWS.events);
-    insert("announced", V3_ROWS.announced);
-    db.exec(extraDdl);
-    db.close();
-    return file;
-  }
-
-  const inspect = <T>(file: string, fn: (db: Database.Database) => T): T => {
-    const db = new Database(file, { readonly: true });
-    try {
-      return fn(db);
-    } finally {
-      db.close();
-    }
-  };
-  const callerColumns = (file: string) =>
-    inspect(file, (db) => db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('callers')").all().map((c) => c.name));
-  const userVersion = (file: string) => inspect(file, (db) => Number(db.pragma("user_version", { simple: true })));
+  const writeV3File = (extraDdl = "") => writeOldSqliteFile(dirs, SQLITE_SCHEMA_V3, 3, V3_ROWS, extraDdl);
 
   it("opens, migrates to version 4 in place and keeps every row, callers without tokens; a token then issued is kept", async () => {
     const file = writeV3File();
     expect(SQLITE_STORE_SCHEMA_VERSION).toBe(4);
     await expectMigrated(() => openSqliteStore({ path: file }));
-    expect(userVersion(file)).toBe(4);
-    expect(callerColumns(file)).toContain("token_hash");
+    expect(sqliteUserVersion(file)).toBe(4);
+    expect(sqliteColumns(file, "callers")).toContain("token_hash");
   });
 
   it("the migrated column refuses what is not a SHA-256 in hex, as a new file's does", async () => {
@@ -204,21 +172,15 @@ describe("sqlite: a version-3 monitor.db", () => {
 
   it("a migration that fails (the column already there, by a hand edit) leaves the file at version 3, unchanged", async () => {
     const file = writeV3File("ALTER TABLE callers ADD COLUMN token_hash TEXT;");
-    const err: unknown = await openSqliteStore({ path: file }).then(
-      async (store) => {
-        await store.close();
-        return undefined;
-      },
-      (e: unknown) => e,
-    );
+    const err = await openingFailure(() => openSqliteStore({ path: file }));
     expect(err).toBeInstanceOf(StoreError);
     expect(err).toMatchObject({ kind: "corrupt" });
     expect((err as Error).message).toBe(
       `sqlite ${file}: migrating the schema from version 3 to 4 failed (duplicate column name: token_hash), so the file does not ` +
         "hold the version-3 schema it claims; it was left as it was — restore it from a backup",
     );
-    expect(userVersion(file)).toBe(3);
-    expect(inspect(file, (db) => db.prepare("SELECT count(*) FROM callers").pluck().get())).toBe(2);
+    expect(sqliteUserVersion(file)).toBe(3);
+    expect(inspectSqlite(file, (db) => db.prepare("SELECT count(*) FROM callers").pluck().get())).toBe(2);
   });
 });
 
@@ -228,48 +190,20 @@ describePostgres("postgres: a version-3 database", () => {
     for (const cleanup of cleanups.splice(0)) await cleanup().catch(() => undefined);
   });
 
-
   /** A database as the previous release left it: migrations 1 to 3 from its DDL, recorded, and its rows. */
   async function v3Database(extraDdl = ""): Promise<string> {
     const url = await testDatabaseUrl();
     cleanups.push(() => dropTestDatabase(url));
-    await asAdmin(url, async (client) => {
-      const [first, second, third] = POSTGRES_MIGRATIONS_V3;
-      expect(await applyMigrations(client, "v3", [first, second, { ...third, sql: third.sql + extraDdl }])).toEqual([1, 2, 3]);
-      const insert = async (table: string, rows: readonly (readonly unknown[])[]) => {
-        for (const row of rows) {
-          await client.query(`INSERT INTO ${table} VALUES (${row.map((_, i) => `$${i + 1}`).join(", ")})`, row.map(json));
-        }
-      };
-      await insert("services", V3_ROWS.services);
-      await insert("callers", V3_ROWS.callers);
-      await insert("subscriptions", V3_ROWS.subscriptions);
-      await insert("outages", V3_ROWS.outages);
-      await insert("observations", V3_ROWS.observations);
-      await insert("caller_counters", V3_ROWS.counters);
-      await insert("events", V3_ROWS.events);
-      await insert("announced", V3_ROWS.announced);
-    });
+    await writeOldPostgresDatabase(url, POSTGRES_MIGRATIONS_V3, V3_ROWS, extraDdl);
     return url;
   }
-
-  const versions = (url: string) =>
-    asAdmin(url, async (client) => (await client.query<{ version: number }>("SELECT version FROM schema_migrations ORDER BY version")).rows.map((r) => r.version));
-  const callerColumns = (url: string) =>
-    asAdmin(url, async (client) =>
-      (
-        await client.query<{ column_name: string }>(
-          "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'callers'",
-        )
-      ).rows.map((r) => r.column_name),
-    );
 
   it("opens, applies migration 4 and keeps every row, callers without tokens; a token then issued is kept", async () => {
     const url = await v3Database();
     expect(POSTGRES_SCHEMA_VERSION).toBe(4);
     await expectMigrated(() => openPostgresStore({ url }));
-    expect(await versions(url)).toEqual([1, 2, 3, 4]);
-    expect(await callerColumns(url)).toContain("token_hash");
+    expect(await postgresVersions(url)).toEqual([1, 2, 3, 4]);
+    expect(await postgresColumns(url, "callers")).toContain("token_hash");
   });
 
   it("the migrated column refuses what is not a SHA-256 in hex", async () => {
@@ -288,18 +222,12 @@ describePostgres("postgres: a version-3 database", () => {
 
   it("a migration that fails (the column already there, by a hand edit) leaves the database at version 3, unchanged", async () => {
     const url = await v3Database("ALTER TABLE callers ADD COLUMN token_hash text;");
-    const err: unknown = await openPostgresStore({ url }).then(
-      async (store) => {
-        await store.close();
-        return undefined;
-      },
-      (e: unknown) => e,
-    );
+    const err = await openingFailure(() => openPostgresStore({ url }));
     expect(err).toBeInstanceOf(StoreError);
     expect(err).toMatchObject({ kind: "corrupt" });
     expect((err as Error).message).toMatch(
       /: migration 4 \(caller token hashes\) does not fit the schema \(column "token_hash" of relation "callers" already exists\), so it does not hold the version-3 schema it records/,
     );
-    expect(await versions(url)).toEqual([1, 2, 3]);
+    expect(await postgresVersions(url)).toEqual([1, 2, 3]);
   });
 });
